@@ -1,0 +1,80 @@
+# Hedgehog Learn backend. `make dev` runs the local stack, `make test` runs every check.
+# Both set up what they need on a fresh machine (venvs, pinned packages, Debian's chromium).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+STAMP := $(VENV)/.installed
+SAM_STAMP := $(SAM_VENV)/.installed
+ENV ?= prod
+
+.PHONY: help dev test lint cfn-lint sam-validate pytest build system-deps bench verify crm-resync crm-properties lock clean
+
+help:
+	@echo "make dev             run the docker-free local stack (API :3000, hosted UI :9229, AWS emulator :5000)"
+	@echo "make test            lint, template checks, unit + integration + browser tests, sam build smoke test"
+	@echo "make bench           cold-start / latency benchmarks against their floors -> docs/performance.md"
+	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
+	@echo "make crm-resync ARGS='--all' | ARGS='--user <userId>'   re-push learners' summaries to HubSpot"
+	@echo "make crm-properties  create the HubSpot property group and properties (idempotent)"
+
+$(STAMP): requirements-dev.txt requirements-dev.lock.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c requirements-dev.lock.txt
+	touch $@
+
+$(SAM_STAMP): tools/sam/requirements.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/sam/requirements.txt
+	touch $@
+
+venv: $(STAMP)
+
+system-deps:
+	@bash tools/ensure-system-deps.sh
+
+dev: $(STAMP)
+	$(PY) -m local.stack
+
+test: $(STAMP) $(SAM_STAMP) system-deps lint cfn-lint sam-validate pytest build
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+cfn-lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+sam-validate: $(SAM_STAMP)
+	$(SAM) validate --lint --region us-west-2
+
+pytest: $(STAMP)
+	$(PY) -m pytest
+
+# `sam build` smoke test: python3.13 for arm64, offline-capable; see tools/sam-build.sh.
+build: $(SAM_STAMP)
+	bash tools/sam-build.sh
+
+bench: $(STAMP) $(SAM_STAMP) build
+	$(PY) -m bench
+
+verify: $(STAMP)
+	$(PY) -m tools.verify --stack hedgehog-learn-$(ENV) --region us-west-2 $(ARGS)
+
+crm-resync: $(STAMP)
+	$(PY) -m tools.crm_resync $(ARGS)
+
+crm-properties: $(STAMP)
+	$(PY) -m tools.crm_properties $(ARGS)
+
+# Re-pin the dev tooling after editing requirements-dev.txt.
+lock:
+	rm -rf /tmp/hhl-lock && $(PYTHON) -m venv /tmp/hhl-lock
+	/tmp/hhl-lock/bin/pip install --quiet -r requirements-dev.txt
+	/tmp/hhl-lock/bin/pip freeze | grep -v -E '^(pip|setuptools)==' > requirements-dev.lock.txt
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache

@@ -1,0 +1,107 @@
+"""Service settings, read from the environment once per container and validated at init.
+
+A missing required variable fails the container's init with one log line naming it, so a
+bad deployment shows up as a clear init error instead of a confusing 500 on the first request.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+LOCAL_STAGE = "local"
+STAGES = ("local", "dev", "prod")
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Tables:
+    users: str
+    enrollments: str
+    progress: str
+    badges: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    site_base_url: str
+    allowed_origins: tuple[str, ...]
+    user_pool_id: str
+    client_id: str
+    cognito_domain: str
+    redirect_uri: str
+    issuer: str
+    jwks_url: str
+    tables: Tables
+    enable_crm_progress: bool
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == LOCAL_STAGE
+
+    @property
+    def cognito_base_url(self) -> str:
+        # The local hosted UI listens on plain http on loopback; every real stage is https only.
+        scheme = "http" if self.is_local else "https"
+        return f"{scheme}://{self.cognito_domain}"
+
+
+def _required(env: dict[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"Missing required environment variable {name}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str) -> bool:
+    value = env.get(name, "false").strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigError(f"Environment variable {name} must be 'true' or 'false', got {value!r}")
+    return value == "true"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    stage = _required(env, "APP_STAGE")
+    if stage not in STAGES:
+        raise ConfigError(f"Environment variable APP_STAGE must be one of {', '.join(STAGES)}, got {stage!r}")
+    issuer = _required(env, "COGNITO_ISSUER").rstrip("/")
+    origins = tuple(o.strip().rstrip("/") for o in _required(env, "ALLOWED_ORIGINS").split(",") if o.strip())
+    return Settings(
+        stage=stage,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-west-2",
+        site_base_url=_required(env, "SITE_BASE_URL").rstrip("/"),
+        allowed_origins=origins,
+        user_pool_id=_required(env, "COGNITO_USER_POOL_ID"),
+        client_id=_required(env, "COGNITO_CLIENT_ID"),
+        cognito_domain=_required(env, "COGNITO_DOMAIN").rstrip("/"),
+        redirect_uri=_required(env, "COGNITO_REDIRECT_URI"),
+        issuer=issuer,
+        # Separate from the issuer: the local emulator serves its JWKS somewhere other than <iss>/.well-known.
+        jwks_url=env.get("COGNITO_JWKS_URL", "").strip() or f"{issuer}/.well-known/jwks.json",
+        tables=Tables(
+            users=_required(env, "DYNAMODB_USERS_TABLE"),
+            enrollments=_required(env, "DYNAMODB_ENROLLMENTS_TABLE"),
+            progress=_required(env, "DYNAMODB_PROGRESS_TABLE"),
+            badges=_required(env, "DYNAMODB_BADGES_TABLE"),
+        ),
+        enable_crm_progress=_bool(env, "ENABLE_CRM_PROGRESS"),
+    )
+
+
+@functools.cache
+def settings() -> Settings:
+    """The container's settings; the first call (at handler import) validates them."""
+    from hhl.observability import logger
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        logger.error(str(exc))
+        raise

@@ -1,0 +1,166 @@
+"""API Gateway HTTP API (payload 2.0) plumbing shared by every endpoint.
+
+- `HttpError` and its subclasses carry a status and a client-safe message; `endpoint` turns them
+  into the service's JSON error envelope `{"error": ..., "details"?: ...}`.
+- Anything unexpected becomes a 500 with a generic message: the traceback goes to the log only.
+- Dependency failures (DynamoDB, Cognito, HubSpot) raise `DependencyError` -> 502/503.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from hhl.observability import logger, metrics
+
+MAX_BODY_BYTES = 16 * 1024
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+class HttpError(Exception):
+    status = 400
+
+    def __init__(self, message: str, details: Any = None, status: int | None = None, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        if status is not None:
+            self.status = status
+        self.headers = dict(headers or {})
+
+
+class BadRequest(HttpError):
+    status = 400
+
+
+class NotFound(HttpError):
+    status = 404
+
+
+class Forbidden(HttpError):
+    status = 403
+
+
+class DependencyError(HttpError):
+    """A downstream service failed; nothing was (or will be) half-written on our side."""
+
+    status = 502
+
+
+def json_response(
+    status: int,
+    body: Any,
+    headers: Mapping[str, str] | None = None,
+    cookies: list[str] | None = None,
+) -> dict:
+    response = {
+        "statusCode": status,
+        "headers": {**JSON_HEADERS, **(headers or {})},
+        "body": "" if body is None else json.dumps(body, separators=(",", ":")),
+    }
+    if cookies:
+        response["cookies"] = cookies
+    return response
+
+
+def empty_response(status: int = 204, headers: Mapping[str, str] | None = None) -> dict:
+    return {"statusCode": status, "headers": dict(headers or {}), "body": ""}
+
+
+def redirect(location: str, cookies: list[str] | None = None, headers: Mapping[str, str] | None = None) -> dict:
+    response = {
+        "statusCode": 302,
+        "headers": {"location": location, "cache-control": "no-store", **(headers or {})},
+        "body": "",
+    }
+    if cookies:
+        response["cookies"] = cookies
+    return response
+
+
+def error_response(status: int, message: str, details: Any = None, headers: Mapping[str, str] | None = None) -> dict:
+    body: dict[str, Any] = {"error": message}
+    if details is not None:
+        body["details"] = details
+    return json_response(status, body, headers=headers)
+
+
+def header(event: Mapping, name: str) -> str | None:
+    """A request header; payload 2.0 lower-cases header names."""
+    return (event.get("headers") or {}).get(name.lower())
+
+
+def query_params(event: Mapping) -> dict[str, str]:
+    return dict(event.get("queryStringParameters") or {})
+
+
+def path_param(event: Mapping, name: str) -> str:
+    return (event.get("pathParameters") or {}).get(name, "")
+
+
+def request_cookies(event: Mapping) -> dict[str, str]:
+    """Cookies from payload 2.0's `cookies` array; the first occurrence of a name wins."""
+    cookies: dict[str, str] = {}
+    for pair in event.get("cookies") or []:
+        name, sep, value = pair.partition("=")
+        if sep and name.strip() and name.strip() not in cookies:
+            cookies[name.strip()] = value.strip()
+    return cookies
+
+
+def raw_body(event: Mapping) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except ValueError:
+            raise BadRequest("Request body is not valid base64") from None
+    return body.encode("utf-8")
+
+
+def json_body(event: Mapping) -> dict:
+    """The request's JSON object body: content type, size and syntax checked."""
+    content_type = (header(event, "content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise HttpError("Content-Type must be application/json", status=415)
+    data = raw_body(event)
+    if len(data) > MAX_BODY_BYTES:
+        raise HttpError(f"Request body exceeds {MAX_BODY_BYTES} bytes", status=413)
+    try:
+        parsed = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Request body is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise BadRequest("Request body must be a JSON object")
+    return parsed
+
+
+def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
+    """Wrap a Lambda handler: correlation id, error envelope, metrics flush, no tracebacks out."""
+
+    @functools.wraps(handler)
+    @metrics.log_metrics
+    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+    def wrapper(event: dict, context: Any) -> dict:
+        try:
+            return handler(event, context)
+        except HttpError as exc:
+            level = logger.warning if exc.status >= 500 else logger.info
+            level("request rejected", extra={"status": exc.status, "reason": exc.message})
+            return error_response(exc.status, exc.message, exc.details, exc.headers)
+        except Exception:
+            logger.exception("unhandled error")
+            return error_response(500, "Internal server error")
+
+    return wrapper
+
+
+def dispatch(routes: Mapping[str, Callable[[dict], dict]], event: dict) -> dict:
+    """Call the function registered for the event's routeKey (e.g. "GET /progress/{courseSlug}")."""
+    route = routes.get(event.get("routeKey", ""))
+    if route is None:
+        raise NotFound("Route not found")
+    return route(event)
