@@ -1,0 +1,110 @@
+"""Reads template.yaml for the local stack and the tests: tables and HTTP routes come from the
+template itself, so nothing about them is listed twice.
+
+cfn-lint's decoder is used because it understands CloudFormation's short-form tags (!Ref, !Sub, ...).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+
+@functools.cache
+def load_template(path: Path = TEMPLATE_PATH) -> dict:
+    template, matches = decode(str(path))
+    if matches:
+        raise ValueError(f"cannot parse {path}: {matches[0]}")
+    return template
+
+
+def resources(resource_type: str, template: dict | None = None) -> dict[str, dict]:
+    template = template or load_template()
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == resource_type}
+
+
+def _resolve_stage_name(value, stage: str) -> str:
+    """Resolve the `!Sub hedgehog-learn-${Stage}-x` names the template uses for tables and functions."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return value["Fn::Sub"].replace("${Stage}", stage)
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"unsupported name expression: {value!r}")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    name: str
+    env_var: str
+    create_table_args: dict
+
+
+def table_specs(stage: str, template: dict | None = None) -> list[TableSpec]:
+    """One CreateTable request per AWS::DynamoDB::Table, with the template's keys, indexes and streams."""
+    template = template or load_template()
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    env_by_table = {v["Ref"]: k for k, v in env.items() if isinstance(v, dict) and "Ref" in v}
+    specs = []
+    for logical_id, res in resources("AWS::DynamoDB::Table", template).items():
+        props = res["Properties"]
+        name = _resolve_stage_name(props["TableName"], stage)
+        args = {
+            "TableName": name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+        }
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if key in props:
+                args[key] = props[key]
+        if "StreamSpecification" in props:
+            args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        specs.append(TableSpec(logical_id, name, env_by_table[logical_id], args))
+    return specs
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # as declared, e.g. /enrollments/{courseSlug}
+    function: str  # logical id
+    code_uri: Path
+    handler: str  # module.attr, e.g. app.handler
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern:
+        regex = re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(self.path))
+        return re.compile(f"^{regex}$")
+
+
+def http_routes(template: dict | None = None) -> list[Route]:
+    """Every HttpApi event of every function in the template."""
+    template = template or load_template()
+    routes = []
+    for logical_id, res in resources("AWS::Serverless::Function", template).items():
+        props = res["Properties"]
+        for event in (props.get("Events") or {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            routes.append(
+                Route(
+                    method=event["Properties"]["Method"].upper(),
+                    path=event["Properties"]["Path"],
+                    function=logical_id,
+                    code_uri=ROOT / props["CodeUri"],
+                    handler=props["Handler"],
+                )
+            )
+    return routes
