@@ -23,7 +23,9 @@ JSON_HEADERS = {"content-type": "application/json"}
 class HttpError(Exception):
     status = 400
 
-    def __init__(self, message: str, details: Any = None, status: int | None = None, headers: Mapping[str, str] | None = None):
+    def __init__(
+        self, message: str, details: Any = None, status: int | None = None, headers: Mapping[str, str] | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.details = details
@@ -151,7 +153,7 @@ def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
             level = logger.warning if exc.status >= 500 else logger.info
             level("request rejected", extra={"status": exc.status, "reason": exc.message})
             return error_response(exc.status, exc.message, exc.details, exc.headers)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the last line of defence: log it, never leak it
             logger.exception("unhandled error")
             return error_response(500, "Internal server error")
 
