@@ -1,0 +1,188 @@
+"""One test per relying-party check: each forged or wrong token is refused for the reason named."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from hhl.auth import verifier as v
+from hhl.auth.jwks import JwksCache
+
+from tests.unit.auth.conftest import CLIENT_ID, ISSUER, new_signing_key
+
+NONCE = "transaction-nonce-123"
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def jwks_clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def token_verifier(jwks_server, jwks_clock):
+    return v.TokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=JwksCache(jwks_server.url, clock=jwks_clock))
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_valid_access_token_is_accepted(token_verifier, tokens):
+    claims = token_verifier.verify_access_token(tokens.access())
+    assert claims["sub"] == "user-sub-1"
+    assert claims["token_use"] == "access"
+
+
+def test_valid_id_token_is_accepted(token_verifier, tokens):
+    claims = token_verifier.verify_id_token(tokens.id(NONCE), NONCE)
+    assert claims["email"] == "learner@example.com"
+
+
+def test_alg_none_is_rejected(token_verifier, tokens, signing_key):
+    unsigned = f"{_b64({'alg': 'none', 'kid': signing_key.kid, 'typ': 'JWT'})}.{_b64(tokens.access_claims())}."
+    with pytest.raises(v.JwtInvalidAlgorithm):
+        token_verifier.verify_access_token(unsigned)
+
+
+def test_hs256_signed_with_the_public_key_is_rejected(token_verifier, tokens, signing_key):
+    public_pem = signing_key.private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = _b64({"alg": "HS256", "kid": signing_key.kid, "typ": "JWT"})
+    body = _b64(tokens.access_claims())
+    signature = jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256).sign(
+        f"{header}.{body}".encode(), public_pem
+    )
+    forged = f"{header}.{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
+    with pytest.raises(v.JwtInvalidAlgorithm):
+        token_verifier.verify_access_token(forged)
+
+
+def test_bad_signature_is_rejected(token_verifier, tokens, signing_key):
+    impostor = new_signing_key(signing_key.kid)  # same kid, different private key
+    with pytest.raises(v.JwtInvalidSignature):
+        token_verifier.verify_access_token(tokens.sign(tokens.access_claims(), key=impostor))
+
+
+def test_tampered_claims_fail_the_signature(token_verifier, tokens):
+    header, _, signature = tokens.access().split(".")
+    tampered = f"{header}.{_b64(tokens.access_claims(sub='someone-else'))}.{signature}"
+    with pytest.raises(v.JwtInvalidSignature):
+        token_verifier.verify_access_token(tampered)
+
+
+def test_unknown_kid_refetches_once_then_rejects(token_verifier, tokens, jwks_server, jwks_clock):
+    token_verifier.verify_access_token(tokens.access())
+    assert jwks_server.fetches == 1
+    jwks_clock.now += 11
+    stranger = new_signing_key("never-published")
+    with pytest.raises(v.JwtUnknownKid):
+        token_verifier.verify_access_token(tokens.sign(tokens.access_claims(), key=stranger))
+    assert jwks_server.fetches == 2
+    jwks_clock.now += 5
+    with pytest.raises(v.JwtUnknownKid):
+        token_verifier.verify_access_token(tokens.sign(tokens.access_claims(), key=stranger))
+    assert jwks_server.fetches == 2
+
+
+def test_missing_kid_is_rejected(token_verifier, tokens, signing_key):
+    token = jwt.encode(tokens.access_claims(), signing_key.private_key, algorithm="RS256")
+    with pytest.raises(v.JwtMissingKid):
+        token_verifier.verify_access_token(token)
+
+
+def test_wrong_issuer_is_rejected(token_verifier, tokens):
+    other_pool = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_otherpool"
+    with pytest.raises(v.JwtInvalidIssuer):
+        token_verifier.verify_access_token(tokens.access(iss=other_pool))
+
+
+def test_wrong_audience_on_id_token_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtInvalidAudience):
+        token_verifier.verify_id_token(tokens.id(NONCE, aud="another-client"), NONCE)
+
+
+def test_wrong_client_id_on_access_token_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtInvalidClientId):
+        token_verifier.verify_access_token(tokens.access(client_id="another-client"))
+
+
+def test_id_token_presented_as_access_token_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtInvalidTokenUse):
+        token_verifier.verify_access_token(tokens.id(NONCE))
+
+
+def test_access_token_presented_as_id_token_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtInvalidTokenUse):
+        token_verifier.verify_id_token(tokens.access(), NONCE)
+
+
+def test_expired_token_is_rejected(token_verifier, tokens):
+    past = int(time.time()) - 7200
+    with pytest.raises(v.JwtExpired):
+        token_verifier.verify_access_token(tokens.access(iat=past, exp=past + 3600))
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "sub"])
+def test_missing_required_claim_is_rejected(token_verifier, tokens, claim):
+    with pytest.raises(v.JwtMissingClaim, match=claim):
+        token_verifier.verify_access_token(tokens.access(**{claim: None}))
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "sub"])
+def test_missing_required_claim_on_id_token_is_rejected(token_verifier, tokens, claim):
+    with pytest.raises(v.JwtMissingClaim, match=claim):
+        token_verifier.verify_id_token(tokens.id(NONCE, **{claim: None}), NONCE)
+
+
+def test_iat_in_the_future_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtInvalidClaim):
+        token_verifier.verify_access_token(tokens.access(iat=int(time.time()) + 3600))
+
+
+def test_non_numeric_exp_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtInvalidClaim):
+        token_verifier.verify_access_token(tokens.access(exp="9999999999"))
+
+
+def test_nonce_mismatch_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtNonceMismatch):
+        token_verifier.verify_id_token(tokens.id("nonce-of-another-login"), NONCE)
+
+
+def test_missing_nonce_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtNonceMismatch):
+        token_verifier.verify_id_token(tokens.id(NONCE, nonce=None), NONCE)
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b", "a.b.c", "....", "eyJhbGciOiJSUzI1NiJ9.e30.!!!"])
+def test_malformed_tokens_are_rejected(token_verifier, garbage):
+    with pytest.raises(v.JwtVerificationError):
+        token_verifier.verify_access_token(garbage)
+
+
+def test_verification_with_cached_keys_is_fast(token_verifier, tokens, jwks_server):
+    token = tokens.access()
+    token_verifier.verify_access_token(token)
+    samples = []
+    for _ in range(300):
+        start = time.perf_counter()
+        token_verifier.verify_access_token(token)
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    median_us = samples[len(samples) // 2] * 1e6
+    assert jwks_server.fetches == 1
+    # Target 100 us; the bound leaves room for a loaded CI machine while still catching a per-call JWKS parse.
+    assert median_us < 400, f"median verify took {median_us:.0f} us"
