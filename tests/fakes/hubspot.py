@@ -1,0 +1,293 @@
+"""A fake HubSpot on 127.0.0.1: a real HTTP server for the CRM sync tests and the local stack.
+
+It implements the endpoints the service uses - contacts batch upsert by email and the contact
+property/group definitions - with a contact store keyed by email, a bearer-token check, and
+fault injection: 429 storms (ten-secondly or daily policy, with or without Retry-After), 5xx,
+hangs past the client's timeout, and per-record errors in a 207 response.
+
+Like HubSpot, a batch holding the same id twice, or an invalid email, is rejected with a 400 for
+the whole batch. Unlike HubSpot it keys contacts by the exact email it is sent, so a client that
+forgot to lower-case emails would show up as duplicate contacts ("nothing doubled" is checkable).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+UPSERT_PATH = "/crm/v3/objects/contacts/batch/upsert"
+GROUPS_PATH = "/crm/v3/properties/contacts/groups"
+PROPERTIES_PATH = "/crm/v3/properties/contacts"
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PROPERTY_TYPES = {"string": {"text", "textarea"}, "number": {"number"}, "datetime": {"date"}}
+
+
+@dataclass
+class Fault:
+    status: int = 500
+    body: dict | None = None
+    headers: dict = field(default_factory=dict)
+    hang_seconds: float = 0.0
+    path: str = UPSERT_PATH
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class FakeHubSpot:
+    def __init__(self, token: str = "fake-hubspot-token"):
+        self.token = token
+        self.contacts: dict[str, dict] = {}  # email -> {"id", "properties", "createdAt", "updatedAt"}
+        self.groups: dict[str, dict] = {}
+        self.properties: dict[str, dict] = {}
+        self.calls: list[tuple[str, str, int]] = []  # (method, path, status) of every request
+        self.upsert_batches: list[list[str]] = []  # the emails of every accepted upsert request
+        self._faults: deque[Fault] = deque()
+        self._record_errors: dict[str, int] = {}  # email -> how many more upserts answer an error for it
+        self._ids = itertools.count(1001)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, port: int = 0) -> str:
+        fake = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.fake = fake
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-hubspot", daemon=True).start()
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeHubSpot:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server, "not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # ------------------------------------------------------------------ fault injection
+    def fail_next(self, count: int, status: int = 500, path: str = UPSERT_PATH) -> None:
+        self._queue(count, Fault(status=status, body={"status": "error", "message": "internal error"}, path=path))
+
+    def rate_limit_next(
+        self, count: int, policy: str = "TEN_SECONDLY_ROLLING", retry_after: float | None = None, path=UPSERT_PATH
+    ) -> None:
+        body = {
+            "status": "error",
+            "message": f"You have reached your {policy.lower()} limit.",
+            "errorType": "RATE_LIMIT",
+            "policyName": policy,
+        }
+        headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
+        self._queue(count, Fault(status=429, body=body, headers=headers, path=path))
+
+    def hang_next(self, count: int, seconds: float, path: str = UPSERT_PATH) -> None:
+        """The next requests sleep `seconds` before answering 504 (the client should have given up)."""
+        self._queue(count, Fault(status=504, hang_seconds=seconds, path=path))
+
+    def reject_records(self, emails: list[str], times: int = 1) -> None:
+        """The next `times` upserts of each email answer a per-record error inside a 207."""
+        with self._lock:
+            for email in emails:
+                self._record_errors[email] = times
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._record_errors.clear()
+
+    def _queue(self, count: int, fault: Fault) -> None:
+        with self._lock:
+            self._faults.extend([fault] * count)
+
+    def _take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            if self._faults and self._faults[0].path == path:
+                return self._faults.popleft()
+        return None
+
+    # ------------------------------------------------------------------ views for tests
+    def contact(self, email: str) -> dict | None:
+        with self._lock:
+            contact = self.contacts.get(email)
+            return None if contact is None else {**contact, "properties": dict(contact["properties"])}
+
+    def contact_properties(self) -> dict[str, dict]:
+        """email -> properties, for every contact."""
+        with self._lock:
+            return {email: dict(c["properties"]) for email, c in self.contacts.items()}
+
+    # ------------------------------------------------------------------ endpoints
+    def upsert(self, body: dict) -> tuple[int, dict]:
+        inputs = body.get("inputs")
+        if not isinstance(inputs, list) or not inputs or len(inputs) > 100:
+            return 400, _error("VALIDATION_ERROR", "inputs must hold 1 to 100 records")
+        ids = [i.get("id") for i in inputs]
+        if len(set(ids)) != len(ids):
+            return 400, _error("VALIDATION_ERROR", "Duplicate IDs found in batch input")
+        for record in inputs:
+            if record.get("idProperty") != "email":
+                return 400, _error("VALIDATION_ERROR", "idProperty must be email")
+            if not isinstance(record.get("id"), str) or not EMAIL_RE.fullmatch(record["id"]):
+                return 400, _error("VALIDATION_ERROR", "Property values were not valid: invalid email")
+            unknown = set(record.get("properties") or {}) - set(self.properties) - {"email"}
+            if self.properties and unknown:
+                return 400, _error("VALIDATION_ERROR", f"Property {sorted(unknown)} does not exist")
+        results, errors = [], []
+        with self._lock:
+            accepted = []
+            for record in inputs:
+                email = record["id"]
+                trace = record.get("objectWriteTraceId")
+                if self._record_errors.get(email, 0) > 0:
+                    self._record_errors[email] -= 1
+                    errors.append(
+                        {
+                            "status": "error",
+                            "category": "VALIDATION_ERROR",
+                            "message": "record could not be written",
+                            "context": {"objectWriteTraceId": [trace]},
+                        }
+                    )
+                    continue
+                now = _now()
+                contact = self.contacts.get(email)
+                is_new = contact is None
+                if is_new:
+                    contact = self.contacts[email] = {"id": str(next(self._ids)), "properties": {}, "createdAt": now}
+                contact["properties"].update({"email": email, **{k: str(v) for k, v in record["properties"].items()}})
+                contact["updatedAt"] = now
+                accepted.append(email)
+                results.append(
+                    {
+                        "id": contact["id"],
+                        "new": is_new,
+                        "objectWriteTraceId": trace,
+                        "properties": dict(contact["properties"]),
+                        "createdAt": contact["createdAt"],
+                        "updatedAt": now,
+                        "archived": False,
+                    }
+                )
+            self.upsert_batches.append(accepted)
+        payload = {"status": "COMPLETE", "results": results, "startedAt": _now(), "completedAt": _now()}
+        if errors:
+            payload.update(errors=errors, numErrors=len(errors))
+        return (207 if errors else 200), payload
+
+    def create_group(self, body: dict) -> tuple[int, dict]:
+        name = body.get("name")
+        if not isinstance(name, str) or not name or not isinstance(body.get("label"), str):
+            return 400, _error("VALIDATION_ERROR", "name and label are required")
+        with self._lock:
+            if name in self.groups:
+                return 409, _error("CONFLICT", f"A property group named '{name}' already exists.")
+            self.groups[name] = {"name": name, "label": body["label"], "displayOrder": body.get("displayOrder", -1)}
+            return 201, dict(self.groups[name])
+
+    def create_property(self, body: dict) -> tuple[int, dict]:
+        name, kind, field_type = body.get("name"), body.get("type"), body.get("fieldType")
+        if not all(isinstance(body.get(k), str) and body[k] for k in ("name", "label", "groupName")):
+            return 400, _error("VALIDATION_ERROR", "name, label and groupName are required")
+        if field_type not in PROPERTY_TYPES.get(kind, set()):
+            return 400, _error("VALIDATION_ERROR", f"fieldType {field_type!r} does not fit type {kind!r}")
+        with self._lock:
+            if body["groupName"] not in self.groups:
+                return 400, _error("VALIDATION_ERROR", f"group {body['groupName']!r} does not exist")
+            if name in self.properties:
+                return 409, _error("OBJECT_ALREADY_EXISTS", f"A property named '{name}' already exists.")
+            self.properties[name] = dict(body)
+            return 201, dict(body)
+
+
+def _error(category: str, message: str) -> dict:
+    return {"status": "error", "category": category, "message": message, "correlationId": "fake"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeHubSpot
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def _reply(self, status: int, body: dict | None, headers: dict | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.fake.calls.append((self.command, urlsplit(self.path).path, status))
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass  # the client gave up (a hang fault): nothing to answer
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if not self._authorized():
+            return
+        with self.fake._lock:
+            if path.startswith(GROUPS_PATH + "/"):
+                found = self.fake.groups.get(path.rsplit("/", 1)[1])
+            elif path.startswith(PROPERTIES_PATH + "/"):
+                found = self.fake.properties.get(path.rsplit("/", 1)[1])
+            else:
+                found = None
+        self._reply(200 if found else 404, found or _error("OBJECT_NOT_FOUND", "not found"))
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not self._authorized():
+            return
+        fault = self.fake._take_fault(path)
+        if fault:
+            if fault.hang_seconds:
+                time.sleep(fault.hang_seconds)
+            self._reply(fault.status, fault.body, fault.headers)
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._reply(400, _error("VALIDATION_ERROR", "Invalid input JSON"))
+            return
+        routes = {UPSERT_PATH: self.fake.upsert, GROUPS_PATH: self.fake.create_group}
+        routes[PROPERTIES_PATH] = self.fake.create_property
+        route = routes.get(path)
+        if route is None or not isinstance(body, dict):
+            self._reply(404, _error("NOT_FOUND", "unknown endpoint"))
+            return
+        self._reply(*route(body))
+
+    def _authorized(self) -> bool:
+        if self.headers.get("authorization") == f"Bearer {self.fake.token}":
+            return True
+        self._reply(401, _error("INVALID_AUTHENTICATION", "Authentication credentials not found."))
+        return False
