@@ -108,3 +108,35 @@ def http_routes(template: dict | None = None) -> list[Route]:
                 )
             )
     return routes
+
+
+def cors_configuration(template: dict | None = None) -> dict:
+    """The HttpApi's CorsConfiguration (AllowOrigins is an intrinsic; the local stack supplies its own)."""
+    template = template or load_template()
+    (api,) = resources("AWS::Serverless::HttpApi", template).values()
+    return {k: v for k, v in api["Properties"]["CorsConfiguration"].items() if k != "AllowOrigins"}
+
+
+def _literal(properties: dict) -> dict:
+    """Properties whose values are plain data; intrinsics (!If, !Sub, !Ref) are the local stack's to supply."""
+
+    def is_literal(value) -> bool:
+        if isinstance(value, dict):
+            return not any(k.startswith("Fn::") or k == "Ref" for k in value) and all(map(is_literal, value.values()))
+        if isinstance(value, list):
+            return all(map(is_literal, value))
+        return True
+
+    return {k: v for k, v in properties.items() if is_literal(v)}
+
+
+def user_pool_args(template: dict | None = None) -> dict:
+    """CreateUserPool arguments from the template's UserPool (CloudFormation and the API share names)."""
+    template = template or load_template()
+    return _literal(template["Resources"]["UserPool"]["Properties"])
+
+
+def user_pool_client_args(template: dict | None = None) -> dict:
+    """CreateUserPoolClient arguments from the template's UserPoolClient, minus names, pool and URLs."""
+    template = template or load_template()
+    return _literal(template["Resources"]["UserPoolClient"]["Properties"])

@@ -1,0 +1,256 @@
+"""A small stand-in for API Gateway's HTTP API (dev only): routes each request to the handler the
+template declares for it, with a real payload-2.0 event, and turns the payload-2.0 response into HTTP.
+
+Routes come from template.yaml's HttpApi events (local.template.http_routes), so nothing is listed
+twice. Handlers run in this process, each function's app.py imported lazily under its own module
+name (every function has an app.py) with the shared layer on sys.path, as in Lambda.
+CORS follows the template's CorsConfiguration with the local allowed origins.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import importlib.util
+import json
+import sys
+import threading
+import traceback
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from local.lambda_context import LambdaContext
+from local.template import ROOT, Route, cors_configuration, http_routes
+
+LAYER_DIR = ROOT / "layers" / "shared"
+SITE_DIR = Path(__file__).resolve().parent / "site"
+ACCOUNT_ID = "123456789012"
+API_ID = "local"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
+NOT_FOUND = (404, {"content-type": "application/json"}, [], b'{"message":"Not Found"}')
+INTERNAL_ERROR = (500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}')
+
+Response = tuple[int, dict[str, str], list[str], bytes]  # status, headers, set-cookies, body
+
+
+def match_route(routes: Iterable[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a request and its URL-decoded path parameters; exact paths win over templated ones."""
+    candidates = sorted((r for r in routes if r.method == method), key=lambda r: "{" in r.path)
+    for route in candidates:
+        found = route.pattern.match(path)
+        if found:
+            return route, {k: urllib.parse.unquote(v) for k, v in found.groupdict().items()}
+    return None
+
+
+def _is_text(content_type: str) -> bool:
+    content_type = content_type.split(";")[0].strip().lower()
+    return not content_type or any(t in content_type for t in TEXT_TYPES)
+
+
+def build_event(
+    route: Route,
+    path_parameters: dict[str, str],
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    source_ip: str = "127.0.0.1",
+) -> dict:
+    """An API Gateway HTTP API payload-2.0 event, shaped as API Gateway builds it."""
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        name = name.lower()
+        if name == "cookie":  # payload 2.0 moves cookies out of the headers into the `cookies` array
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+        else:  # repeated headers are joined with commas
+            merged[name] = f"{merged[name]},{value}" if name in merged else value
+    query: dict[str, str] = {}
+    for name, value in urllib.parse.parse_qsl(raw_query, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    now = datetime.datetime.now(datetime.UTC)
+    event: dict = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": merged,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": API_ID,
+            "domainName": merged.get("host", "127.0.0.1"),
+            "domainPrefix": merged.get("host", "127.0.0.1").split(".")[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    # Like API Gateway, optional members are absent (not empty) when the request has none.
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if body:
+        if _is_text(merged.get("content-type", "")):
+            try:
+                event["body"] = body.decode("utf-8")
+            except UnicodeDecodeError:
+                event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode("ascii"), True
+        else:
+            event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode("ascii"), True
+    return event
+
+
+def to_http(result) -> Response:
+    """A payload-2.0 Lambda result as HTTP; like API Gateway, a result without statusCode is a 200 JSON body."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return 200, {"content-type": "application/json"}, [], json.dumps(result).encode("utf-8")
+    headers = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
+    return int(result["statusCode"]), headers, list(result.get("cookies") or []), data
+
+
+class Router:
+    """Template routes -> lazily imported handlers, plus CORS as the template configures it."""
+
+    def __init__(self, allowed_origins: Iterable[str]):
+        self.routes = http_routes()
+        self.cors = cors_configuration()
+        self.allowed_origins = {o.rstrip("/") for o in allowed_origins}
+        self._handlers: dict[str, Callable] = {}
+        self._lock = threading.Lock()
+
+    def handler_for(self, route: Route) -> Callable:
+        with self._lock:
+            if route.function not in self._handlers:
+                self._handlers[route.function] = _import_handler(route)
+            return self._handlers[route.function]
+
+    def invoke(self, route: Route, event: dict) -> Response:
+        context = LambdaContext(
+            function_name=f"hedgehog-learn-local-{route.code_uri.name}",
+            invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:hedgehog-learn-local-{route.code_uri.name}",
+            log_group_name=f"/aws/lambda/hedgehog-learn-local-{route.code_uri.name}",
+        )
+        try:
+            return to_http(self.handler_for(route)(event, context))
+        except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a bare 500
+            traceback.print_exc()
+            return INTERNAL_ERROR
+
+    def cors_headers(self, origin: str | None) -> dict[str, str]:
+        if not origin or origin.rstrip("/") not in self.allowed_origins:
+            return {}
+        headers = {"access-control-allow-origin": origin}
+        if self.cors.get("AllowCredentials"):
+            headers["access-control-allow-credentials"] = "true"
+        return headers
+
+    def preflight(self, origin: str | None, request_method: str | None) -> Response:
+        """API Gateway answers preflights itself: 204, with CORS headers only for an allowed origin and method."""
+        headers = self.cors_headers(origin)
+        if headers and (request_method or "").upper() in self.cors.get("AllowMethods", []):
+            headers["access-control-allow-methods"] = ",".join(self.cors["AllowMethods"])
+            headers["access-control-allow-headers"] = ",".join(self.cors.get("AllowHeaders", []))
+            headers["access-control-max-age"] = str(self.cors.get("MaxAge", 0))
+        else:
+            headers = {}
+        return 204, headers, [], b""
+
+
+def _import_handler(route: Route) -> Callable:
+    """Import <CodeUri>/app.py as its own module (Lambda gives each function a process; here they share one)."""
+    if str(LAYER_DIR) not in sys.path:
+        sys.path.insert(0, str(LAYER_DIR))
+    module_file, _, attr = route.handler.rpartition(".")
+    path = route.code_uri / f"{module_file}.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"{route.function}: {path.relative_to(ROOT)} does not exist yet")
+    name = f"hhl_function_{route.code_uri.name}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return getattr(module, attr)
+
+
+def _site_page(path: str) -> Response | None:
+    """Dev-only stand-in for the HubSpot CMS learning page (/learn and below)."""
+    if path == "/learn" or path.startswith("/learn/"):
+        return 200, {"content-type": "text/html; charset=utf-8"}, [], (SITE_DIR / "learn.html").read_bytes()
+    return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "hedgehog-learn-local-api"
+    protocol_version = "HTTP/1.1"
+    router: Router
+
+    def log_request(self, code="-", size="-"):
+        # The default logs the request line, whose query string may hold an authorization code.
+        print(f"[api] {self.command} {urllib.parse.urlsplit(self.path).path} {code}", flush=True)
+
+    def _respond(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._write((413, {"content-type": "application/json"}, [], b'{"message":"Request Entity Too Large"}'))
+            return
+        body = self.rfile.read(length) if length else b""
+        origin = self.headers.get("origin")
+        if self.command == "OPTIONS" and self.headers.get("access-control-request-method"):
+            self._write(self.router.preflight(origin, self.headers.get("access-control-request-method")))
+            return
+        found = match_route(self.router.routes, self.command, url.path)
+        if found is None:
+            self._write((self.command == "GET" and _site_page(url.path)) or NOT_FOUND)
+            return
+        route, path_parameters = found
+        request = (self.command, url.path, url.query, self.headers.items(), body, self.client_address[0])
+        event = build_event(route, path_parameters, *request)
+        status, headers, cookies, data = self.router.invoke(route, event)
+        headers.update(self.router.cors_headers(origin))
+        self._write((status, headers, cookies, data))
+
+    def _write(self, response: Response) -> None:
+        status, headers, cookies, data = response
+        self.send_response(status)
+        for name, value in headers.items():
+            if name not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        for cookie in cookies:
+            self.send_header("set-cookie", cookie)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _respond
+
+
+def serve(router: Router, host: str, port: int) -> ThreadingHTTPServer:
+    """Bind the API (not yet serving: the caller runs serve_forever in a thread)."""
+    handler = type("ApiGatewayHandler", (_Handler,), {"router": router})
+    return ThreadingHTTPServer((host, port), handler)

@@ -1,0 +1,266 @@
+"""`make dev`: the docker-free local stack.
+
+moto (server mode, subprocess) emulates DynamoDB and Cognito; the tables, user pool and app client
+are provisioned from template.yaml; the hosted UI and the API run here on loopback; the handlers run
+in-process with the environment they would get in Lambda. Ctrl-C or SIGTERM stops everything.
+
+Ports: HHL_API_PORT (3000), HHL_AWS_PORT (5000), HHL_COGNITO_PORT (9229); state dir: HHL_STATE_DIR (.local).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from local.template import ROOT, table_specs, user_pool_args, user_pool_client_args
+
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+STAGE = "local"
+EMULATOR_START_TIMEOUT_SECONDS = 30
+DEMO_USER = {
+    "email": "demo@example.com",
+    "password": "HedgehogDemo2026",  # meets the template's password policy; local only
+    "given_name": "Demo",
+    "family_name": "Learner",
+}
+# moto puts only the attributes a client may read into ID tokens and defaults to none; Cognito defaults to all.
+READ_ATTRIBUTES = ["email", "email_verified", "given_name", "family_name"]
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Ports:
+    api: int
+    aws: int
+    cognito: int
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        return cls(
+            api=int(os.environ.get("HHL_API_PORT", "3000")),
+            aws=int(os.environ.get("HHL_AWS_PORT", "5000")),
+            cognito=int(os.environ.get("HHL_COGNITO_PORT", "9229")),
+        )
+
+
+# ==================================================================== the AWS emulator
+def start_emulator(port: int, log_path: Path) -> subprocess.Popen:
+    with socket.socket() as probe:
+        if probe.connect_ex((HOST, port)) == 0:
+            raise StackError(f"port {port} is in use (HHL_AWS_PORT); stop whatever listens there or pick another port")
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter running moto
+            [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    deadline = time.monotonic() + EMULATOR_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StackError(f"the AWS emulator exited with code {process.returncode}; see {log_path}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"http://{HOST}:{port}/moto-api/", timeout=1):
+            return process
+        time.sleep(0.1)
+    stop_process(process)
+    raise StackError(f"the AWS emulator did not answer on port {port} within {EMULATOR_START_TIMEOUT_SECONDS}s")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def provision(api_base: str) -> dict:
+    """Tables, user pool, app client and demo user, from template.yaml. Returns the ids."""
+    import boto3  # after the emulator's endpoint is in os.environ
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for spec in table_specs(STAGE):
+        dynamodb.create_table(**spec.create_table_args)
+    cognito = boto3.client("cognito-idp", region_name=REGION)
+    pool_id = cognito.create_user_pool(PoolName=f"hedgehog-learn-{STAGE}", **user_pool_args())["UserPool"]["Id"]
+    client_args = user_pool_client_args()
+    client_id = cognito.create_user_pool_client(
+        **{
+            **client_args,
+            "UserPoolId": pool_id,
+            "ClientName": f"hedgehog-learn-{STAGE}-web",
+            "CallbackURLs": [f"{api_base}/auth/callback"],
+            "LogoutURLs": [f"{api_base}/learn"],
+            # The local hosted UI checks passwords through the admin API; Cognito's own UI needs no flow for that.
+            "ExplicitAuthFlows": [*client_args["ExplicitAuthFlows"], "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+            "ReadAttributes": READ_ATTRIBUTES,
+        }
+    )["UserPoolClient"]["ClientId"]
+    create_user(cognito, pool_id, **DEMO_USER)
+    return {"user_pool_id": pool_id, "client_id": client_id}
+
+
+def create_user(cognito, pool_id: str, email: str, password: str, given_name: str, family_name: str) -> str:
+    """A confirmed user with a permanent password (tests reuse this for multi-user scenarios)."""
+    user = cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=email,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "given_name", "Value": given_name},
+            {"Name": "family_name", "Value": family_name},
+        ],
+    )["User"]
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
+    return next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+
+
+# ==================================================================== the handlers' environment
+def aws_environment(ports: Ports) -> dict[str, str]:
+    return {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{ports.aws}",
+    }
+
+
+def handler_environment(ports: Ports, ids: dict) -> dict[str, str]:
+    """What template.yaml's Globals give each function in AWS, with local values (secrets in plain env: local only)."""
+    api_base = f"http://{HOST}:{ports.api}"
+    env = {
+        **aws_environment(ports),
+        "APP_STAGE": STAGE,
+        "SITE_BASE_URL": api_base,
+        "ALLOWED_ORIGINS": f"{api_base},http://localhost:{ports.api}",
+        "COGNITO_USER_POOL_ID": ids["user_pool_id"],
+        "COGNITO_CLIENT_ID": ids["client_id"],
+        "COGNITO_DOMAIN": f"{HOST}:{ports.cognito}",
+        "COGNITO_REDIRECT_URI": f"{api_base}/auth/callback",
+        # moto signs with the AWS-form issuer but serves the JWKS from its own endpoint.
+        "COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{ids['user_pool_id']}",
+        "COGNITO_JWKS_URL": f"http://{HOST}:{ports.aws}/{ids['user_pool_id']}/.well-known/jwks.json",
+        **{spec.env_var: spec.name for spec in table_specs(STAGE)},
+        "ENABLE_CRM_PROGRESS": os.environ.get("ENABLE_CRM_PROGRESS", "false"),
+        "JWT_SECRET": os.environ.get("JWT_SECRET") or secrets.token_urlsafe(48),
+        "POWERTOOLS_SERVICE_NAME": "hedgehog-learn",
+        "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",
+    }
+    for name in ("HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return env
+
+
+def write_state(path: Path, state: dict) -> None:
+    """Atomically, readable by the owner only: it holds the demo password and the run's local JWT secret."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(state, out, indent=2)
+    tmp.replace(path)
+
+
+# ==================================================================== run
+def run() -> None:
+    ports = Ports.from_env()
+    state_dir = Path(os.environ.get("HHL_STATE_DIR", ROOT / ".local")).resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    state_file = state_dir / "stack.json"
+    state_file.unlink(missing_ok=True)
+    api_base = f"http://{HOST}:{ports.api}"
+    cognito_base = f"http://{HOST}:{ports.cognito}"
+
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    os.environ.update(aws_environment(ports))
+    emulator = start_emulator(ports.aws, state_dir / "emulator.log")
+    servers = []
+    try:
+        ids = provision(api_base)
+        env = handler_environment(ports, ids)
+        os.environ.update(env)  # before any handler is imported: settings are read once, at import
+
+        import boto3
+
+        from local import api_gateway, hosted_ui
+
+        ui = hosted_ui.HostedUI(boto3.client("cognito-idp", region_name=REGION), ids["user_pool_id"])
+        servers = [
+            hosted_ui.serve(ui, HOST, ports.cognito),
+            api_gateway.serve(api_gateway.Router(env["ALLOWED_ORIGINS"].split(",")), HOST, ports.api),
+        ]
+        for server in servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+
+        write_state(
+            state_file,
+            {
+                "api_url": api_base,
+                "aws_endpoint_url": env["AWS_ENDPOINT_URL"],
+                "region": REGION,
+                "user_pool_id": ids["user_pool_id"],
+                "client_id": ids["client_id"],
+                "cognito_base_url": cognito_base,
+                "demo_user": {
+                    "username": DEMO_USER["email"],
+                    "password": DEMO_USER["password"],
+                    "email": DEMO_USER["email"],
+                },
+                "handler_env": env,  # dev-only values; the JWT secret is this run's random local one
+            },
+        )
+        print(
+            f"\nHedgehog Learn local stack is up\n"
+            f"  API            {api_base}   (try {api_base}/learn)\n"
+            f"  hosted UI      {cognito_base}\n"
+            f"  AWS emulator   {env['AWS_ENDPOINT_URL']}\n"
+            f"  demo login     {DEMO_USER['email']} / {DEMO_USER['password']}\n"
+            f"  state          {state_file}\n"
+            f"Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        stopping.wait()
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+        stop_process(emulator)
+        state_file.unlink(missing_ok=True)
+        print("local stack stopped", flush=True)
+
+
+def main() -> int:
+    try:
+        run()
+    except (StackError, OSError) as exc:  # OSError: typically a port already in use
+        print(f"local stack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
