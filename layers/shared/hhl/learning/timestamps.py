@@ -1,0 +1,16 @@
+"""The one timestamp format stored and returned by the learning API: UTC, milliseconds, Z suffix.
+
+Fixed width and one zone, so timestamps compare correctly as strings (in DynamoDB and in clients).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def utc_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,81 @@
+"""What the learning tables' storage modules share: error mapping and the per-learner Query.
+
+Each storage call is wrapped in `dynamodb_call`: a conditional-check failure is an expected answer
+that callers handle themselves (it is re-raised untouched); anything else becomes the API's
+DependencyError (502, or 503 with Retry-After when retrying shortly should help), never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from hhl.http import DependencyError
+from hhl.observability import logger
+from hhl.storage.dynamodb import client
+
+CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
+# Worth retrying shortly: DynamoDB is throttling us or briefly unavailable.
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+def is_conditional_check_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == CONDITIONAL_CHECK_FAILED
+
+
+@contextmanager
+def dynamodb_call(operation: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        if is_conditional_check_failure(exc):
+            raise
+        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        logger.warning("dynamodb call failed", extra={"operation": operation, "code": code})
+        if code in RETRYABLE_CODES:
+            raise DependencyError(
+                "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
+            ) from None
+        raise DependencyError("Storage request failed") from None
+    except BotoCoreError as exc:
+        # Timeouts and connection errors: the botocore retries are already spent.
+        logger.warning("dynamodb unreachable", extra={"operation": operation, "error": type(exc).__name__})
+        raise DependencyError(
+            "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
+        ) from None
+
+
+def query_learner_items(table: str, user_id: str, sort_key_prefix: tuple[str, str] | None = None) -> Iterator[dict]:
+    """One learner's items, optionally only those whose sort key (name, prefix) begins with prefix.
+
+    One strongly consistent Query per 1 MB page (the learner sees their own write at once, and
+    concurrent writers always see each other's: see docs/data-model.md).
+    """
+    condition = "userId = :u"
+    values = {":u": {"S": user_id}}
+    names = {}
+    if sort_key_prefix:
+        condition += " AND begins_with(#sk, :prefix)"
+        names["#sk"] = sort_key_prefix[0]
+        values[":prefix"] = {"S": sort_key_prefix[1]}
+    request = {
+        "TableName": table,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ConsistentRead": True,
+    }
+    if names:
+        request["ExpressionAttributeNames"] = names
+    with dynamodb_call(f"Query {table}"):
+        for page in client().get_paginator("query").paginate(**request):
+            yield from page["Items"]

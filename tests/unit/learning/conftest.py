@@ -1,0 +1,145 @@
+"""Learning API fixtures: the enroll and progress handlers, run in-process through the local API
+Gateway router (payload-2.0 events as API Gateway builds them) against moto's tables, called with
+real RS256 access tokens that the auth suite's loopback JWKS server publishes the key for."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hhl.learning import catalog as catalog_module
+from hhl.storage import dynamodb as dynamodb_module
+
+from local.api_gateway import Router, build_event, match_route
+from tests.ddb_calls import DynamoDBCallCounter
+from tests.unit.auth import conftest as auth_fixtures
+
+# The auth suite's loopback JWKS server and token minter, reused rather than duplicated.
+signing_key = auth_fixtures.signing_key
+_jwks_server_session = auth_fixtures._jwks_server_session
+jwks_server = auth_fixtures.jwks_server
+auth_env = auth_fixtures.auth_env
+tokens = auth_fixtures.tokens
+
+ALLOWED_ORIGIN = "http://127.0.0.1:3000"
+USER_A = "11111111-aaaa-4aaa-8aaa-111111111111"
+USER_B = "22222222-bbbb-4bbb-8bbb-222222222222"
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: Any  # parsed JSON, or None for an empty body
+    raw: bytes
+
+
+class ApiClient:
+    """Calls the API as one signed-in learner (Bearer token), or with exactly the headers given."""
+
+    def __init__(self, router: Router, token: str | None):
+        self.router = router
+        self.token = token
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json_body: Any = None,
+        *,
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        cookies: list[str] | None = None,
+    ) -> Response:
+        found = match_route(self.router.routes, method, path)
+        assert found is not None, f"no route for {method} {path}"
+        route, params = found
+        all_headers = {"content-type": "application/json"} if json_body is not None else {}
+        if self.token:
+            all_headers["authorization"] = f"Bearer {self.token}"
+        all_headers.update(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        header_list = list(all_headers.items()) + [("cookie", c) for c in cookies or []]
+        event = build_event(route, params, method, path, "", header_list, body or b"")
+        status, response_headers, _, data = self.router.invoke(route, event)
+        return Response(status, response_headers, json.loads(data) if data else None, data)
+
+    def get(self, path: str, **kwargs) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json_body: Any = None, **kwargs) -> Response:
+        return self.request("POST", path, json_body, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def learning_env(auth_env, dynamodb):
+    """moto tables + loopback JWKS; the container's cached DynamoDB client and catalog start fresh."""
+    dynamodb_module.client.cache_clear()
+    catalog_module.catalog.cache_clear()
+    yield dynamodb
+    dynamodb_module.client.cache_clear()
+    catalog_module.catalog.cache_clear()
+
+
+@pytest.fixture
+def router(learning_env) -> Router:
+    return Router(allowed_origins=[ALLOWED_ORIGIN])
+
+
+@pytest.fixture
+def api_as(router, tokens):
+    """api_as(user_id) -> an ApiClient signed in as that Cognito sub."""
+    return lambda user_id: ApiClient(router, tokens.access(sub=user_id))
+
+
+@pytest.fixture
+def api(api_as) -> ApiClient:
+    return api_as(USER_A)
+
+
+@pytest.fixture
+def anonymous(router) -> ApiClient:
+    return ApiClient(router, None)
+
+
+@pytest.fixture
+def ddb_calls(learning_env) -> DynamoDBCallCounter:
+    """Counts the DynamoDB calls the handlers make through the container's client."""
+    with DynamoDBCallCounter(dynamodb_module.client()) as counter:
+        yield counter
+
+
+def write_catalog(path, data: dict, monkeypatch) -> None:
+    """Point the container's catalog at `data` (a test catalog), reloaded on next use."""
+    path.write_text(json.dumps(data))
+    monkeypatch.setattr(catalog_module, "CATALOG_PATH", path)
+    catalog_module.catalog.cache_clear()
+
+
+def synthetic_catalog(courses: int, modules_per_course: int, slug_padding: str = "") -> dict:
+    """A catalog with many courses (the real one has five) for cost-per-request tests."""
+    return {
+        "courses": [
+            {
+                "slug": f"course-{c:03d}{slug_padding}",
+                "title": f"Course {c}",
+                "modules": [f"module-{m:03d}{slug_padding}" for m in range(modules_per_course)],
+            }
+            for c in range(courses)
+        ],
+        "pathways": [],
+    }
+
+
+@pytest.fixture
+def use_catalog(tmp_path, monkeypatch, learning_env):
+    """use_catalog(data): serve a test catalog instead of the shipped one for this test."""
+    return lambda data: write_catalog(tmp_path / "catalog.json", data, monkeypatch)
