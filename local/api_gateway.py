@@ -132,8 +132,8 @@ def to_http(result) -> Response:
 class Router:
     """Template routes -> lazily imported handlers, plus CORS as the template configures it."""
 
-    def __init__(self, allowed_origins: Iterable[str]):
-        self.routes = http_routes()
+    def __init__(self, allowed_origins: Iterable[str], routes: list[Route] | None = None):
+        self.routes = http_routes() if routes is None else routes
         self.cors = cors_configuration()
         self.allowed_origins = {o.rstrip("/") for o in allowed_origins}
         self._handlers: dict[str, Callable] = {}

@@ -1,0 +1,521 @@
+"""The local stack as a developer (and the backend) meets it: the deployment guide's two smoke checks,
+the hosted UI's OAuth behaviour, tokens verified over HTTP against the emulator's JWKS, and the
+API router's payload-2.0 events and responses."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import textwrap
+import threading
+import urllib.parse
+from pathlib import Path
+
+import jwt
+import pytest
+import requests
+
+from local import api_gateway
+from local.hosted_ui import pkce_challenge
+from local.template import Route
+
+pytestmark = pytest.mark.integration
+
+
+# ==================================================================== helpers
+def authorize_params(stack, verifier: str, **overrides) -> dict[str, str]:
+    params = {
+        "response_type": "code",
+        "client_id": stack.client_id,
+        "redirect_uri": f"{stack.api_url}/auth/callback",
+        "scope": "openid email profile",
+        "state": secrets.token_urlsafe(16),
+        "nonce": secrets.token_urlsafe(16),
+        "code_challenge": pkce_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    params.update(overrides)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def submit_login(stack, params: dict[str, str], username: str, password: str) -> requests.Response:
+    """What the browser does with the hosted UI's form: POST it to /login?<the authorize query>."""
+    return requests.post(
+        f"{stack.cognito_base_url}/login?{urllib.parse.urlencode(params)}",
+        data={"username": username, "password": password},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+
+def sign_in(stack, username: str | None = None, password: str | None = None, **overrides):
+    """Run the hosted UI as a browser would; returns (authorize params, verifier, code)."""
+    verifier = secrets.token_urlsafe(48)
+    params = authorize_params(stack, verifier, **overrides)
+    response = submit_login(stack, params, username or stack.demo_user.username, password or stack.demo_user.password)
+    assert response.status_code == 302, response.text
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(response.headers["location"]).query)
+    return params, verifier, query["code"][0]
+
+
+def token_request(stack, **form) -> requests.Response:
+    return requests.post(f"{stack.cognito_base_url}/oauth2/token", data=form, timeout=10)
+
+
+def exchange(stack, params, verifier, code) -> requests.Response:
+    return token_request(
+        stack,
+        grant_type="authorization_code",
+        client_id=stack.client_id,
+        code=code,
+        redirect_uri=params["redirect_uri"],
+        code_verifier=verifier,
+    )
+
+
+def verify(stack, token: str, **options) -> dict:
+    """Verify a token as the backend does in AWS: RS256, key from the issuer's JWKS fetched over HTTP."""
+    jwks = jwt.PyJWKClient(stack.handler_env.COGNITO_JWKS_URL)
+    return jwt.decode(
+        token,
+        jwks.get_signing_key_from_jwt(token).key,
+        algorithms=["RS256"],
+        issuer=stack.handler_env.COGNITO_ISSUER,
+        options={"require": ["exp", "iat", "iss", "sub", "token_use"]},
+        **options,
+    )
+
+
+@pytest.fixture(scope="module")
+def tokens(local_stack):
+    params, verifier, code = sign_in(local_stack)
+    response = exchange(local_stack, params, verifier, code)
+    assert response.status_code == 200, response.text
+    return params, response.json()
+
+
+# ==================================================================== the deployment guide's smoke checks
+def test_me_without_a_token_is_401_with_the_guides_body(local_stack):
+    response = requests.get(f"{local_stack.api_url}/auth/me", timeout=10)
+    assert response.status_code == 401
+    assert response.json() == {"error": "Unauthorized: Missing access token"}
+
+
+def test_login_redirects_to_the_local_hosted_ui(local_stack):
+    response = requests.get(f"{local_stack.api_url}/auth/login", allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    assert response.headers["location"].startswith(f"{local_stack.cognito_base_url}/oauth2/authorize?")
+
+
+def test_stack_json_describes_the_running_stack(local_stack):
+    assert local_stack.user_pool_id == local_stack.handler_env.COGNITO_USER_POOL_ID
+    assert local_stack.client_id == local_stack.handler_env.COGNITO_CLIENT_ID
+    assert local_stack.handler_env.APP_STAGE == "local"
+    assert len(local_stack.handler_env.JWT_SECRET) >= 32
+    tables = local_stack.dynamodb().list_tables()["TableNames"]
+    assert sorted(tables) == sorted(
+        f"hedgehog-learn-local-{name}" for name in ("users", "enrollments", "progress", "badges")
+    )
+    client = local_stack.cognito().describe_user_pool_client(
+        UserPoolId=local_stack.user_pool_id, ClientId=local_stack.client_id
+    )["UserPoolClient"]
+    assert client["CallbackURLs"] == [f"{local_stack.api_url}/auth/callback"]
+    assert client["LogoutURLs"] == [f"{local_stack.api_url}/learn"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+
+
+# ==================================================================== hosted UI: /oauth2/authorize and /login
+def test_authorize_renders_a_login_form_posting_back_with_the_same_query(local_stack):
+    params = authorize_params(local_stack, "v" * 50)
+    response = requests.get(f"{local_stack.cognito_base_url}/oauth2/authorize", params=params, timeout=10)
+    assert response.status_code == 200
+    page = response.text
+    assert 'name="username"' in page
+    assert 'name="password"' in page
+    assert 'type="submit"' in page
+    action = page.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    path, _, query = action.partition("?")
+    assert path == "/login"
+    assert dict(urllib.parse.parse_qsl(query)) == params
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"redirect_uri": "https://evil.example/auth/callback"},
+        {"redirect_uri": None},
+        {"client_id": "not-a-client"},
+    ],
+    ids=["foreign-redirect-uri", "missing-redirect-uri", "unknown-client"],
+)
+def test_authorize_refuses_unregistered_clients_and_redirect_uris_without_redirecting(local_stack, override):
+    params = authorize_params(local_stack, "v" * 50, **override)
+    response = requests.get(
+        f"{local_stack.cognito_base_url}/oauth2/authorize", params=params, allow_redirects=False, timeout=10
+    )
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert 'name="password"' not in response.text
+
+
+@pytest.mark.parametrize(
+    ("override", "error"),
+    [
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+        ({"code_challenge": None}, "invalid_request"),
+        ({"scope": "openid aws.cognito.signin.user.admin"}, "invalid_scope"),
+    ],
+    ids=["implicit-flow", "plain-pkce", "no-pkce", "scope-not-allowed"],
+)
+def test_authorize_sends_other_errors_back_to_the_client_with_its_state(local_stack, override, error):
+    params = authorize_params(local_stack, "v" * 50, **override)
+    response = requests.get(
+        f"{local_stack.cognito_base_url}/oauth2/authorize", params=params, allow_redirects=False, timeout=10
+    )
+    assert response.status_code == 302
+    location = urllib.parse.urlsplit(response.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == params["redirect_uri"]
+    assert dict(urllib.parse.parse_qsl(location.query)) == {"error": error, "state": params["state"]}
+
+
+def test_wrong_password_shows_the_form_again_with_an_error_and_no_code(local_stack):
+    params = authorize_params(local_stack, "v" * 50)
+    response = submit_login(local_stack, params, local_stack.demo_user.username, "Wrong-password-123")
+    assert response.status_code == 200
+    assert "location" not in response.headers
+    assert "Incorrect username or password." in response.text
+    assert 'name="password"' in response.text
+
+
+def test_unknown_user_gets_the_same_answer_as_a_wrong_password(local_stack):
+    params = authorize_params(local_stack, "v" * 50)
+    response = submit_login(local_stack, params, "nobody@example.com", "Whatever-password-1")
+    assert response.status_code == 200
+    assert "Incorrect username or password." in response.text
+
+
+def test_login_redirects_to_the_callback_with_a_code_and_the_state(local_stack):
+    verifier = secrets.token_urlsafe(48)
+    params = authorize_params(local_stack, verifier)
+    response = submit_login(local_stack, params, local_stack.demo_user.username, local_stack.demo_user.password)
+    assert response.status_code == 302
+    location = urllib.parse.urlsplit(response.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == params["redirect_uri"]
+    query = dict(urllib.parse.parse_qsl(location.query))
+    assert query["state"] == params["state"]
+    assert len(query["code"]) >= 32
+
+
+# ==================================================================== hosted UI: /oauth2/token
+def test_id_token_verifies_over_jwks_and_carries_cognitos_claims(local_stack, tokens):
+    params, body = tokens
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] > 0
+    claims = verify(local_stack, body["id_token"], audience=local_stack.client_id)
+    assert claims["token_use"] == "id"
+    assert claims["aud"] == local_stack.client_id
+    assert claims["nonce"] == params["nonce"]
+    assert claims["email"] == local_stack.demo_user.email
+    assert claims["email_verified"] is True
+    assert claims["given_name"] == "Demo"
+    assert claims["family_name"] == "Learner"
+    assert claims["cognito:username"] == claims["sub"]  # email-as-username pools put the sub there
+    assert claims["auth_time"] <= claims["iat"] < claims["exp"]
+    assert jwt.get_unverified_header(body["id_token"])["kid"]
+
+
+def test_access_token_verifies_over_jwks_and_carries_cognitos_claims(local_stack, tokens):
+    _, body = tokens
+    claims = verify(local_stack, body["access_token"])
+    assert claims["token_use"] == "access"
+    assert claims["client_id"] == local_stack.client_id
+    assert claims["scope"] == "openid email profile"
+    assert claims["username"] == claims["sub"]
+    assert claims["jti"]
+    assert "aud" not in claims  # Cognito access tokens have client_id, not aud
+
+
+def test_tokens_belong_to_the_user_who_signed_in(local_stack, create_user):
+    email = f"learner-{secrets.token_hex(4)}@example.com"
+    sub = create_user(local_stack, email, "Second-learner-2026", "Second", "Learner")
+    params, verifier, code = sign_in(local_stack, email, "Second-learner-2026")
+    body = exchange(local_stack, params, verifier, code).json()
+    claims = verify(local_stack, body["id_token"], audience=local_stack.client_id)
+    assert (claims["sub"], claims["email"], claims["given_name"]) == (sub, email, "Second")
+
+
+def test_a_code_works_only_once(local_stack):
+    params, verifier, code = sign_in(local_stack)
+    assert exchange(local_stack, params, verifier, code).status_code == 200
+    replay = exchange(local_stack, params, verifier, code)
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+
+
+def test_a_wrong_pkce_verifier_is_refused_and_spends_the_code(local_stack):
+    params, verifier, code = sign_in(local_stack)
+    wrong = exchange(local_stack, params, secrets.token_urlsafe(48), code)
+    assert wrong.status_code == 400
+    assert wrong.json()["error"] == "invalid_grant"
+    assert exchange(local_stack, params, verifier, code).status_code == 400
+
+
+def test_a_missing_pkce_verifier_is_refused(local_stack):
+    params, _, code = sign_in(local_stack)
+    response = exchange(local_stack, params, "", code)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_the_redirect_uri_must_match_the_authorize_request(local_stack):
+    params, verifier, code = sign_in(local_stack)
+    response = exchange(local_stack, {**params, "redirect_uri": f"{local_stack.api_url}/other"}, verifier, code)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_token_endpoint_errors_are_oauth_json(local_stack):
+    unknown_grant = token_request(local_stack, grant_type="password", client_id=local_stack.client_id)
+    assert (unknown_grant.status_code, unknown_grant.json()["error"]) == (400, "unsupported_grant_type")
+    unknown_client = token_request(local_stack, grant_type="authorization_code", client_id="nope", code="x")
+    assert (unknown_client.status_code, unknown_client.json()["error"]) == (400, "invalid_client")
+    made_up_code = token_request(
+        local_stack,
+        grant_type="authorization_code",
+        client_id=local_stack.client_id,
+        code="made-up",
+        redirect_uri=f"{local_stack.api_url}/auth/callback",
+        code_verifier="v" * 50,
+    )
+    assert (made_up_code.status_code, made_up_code.json()["error"]) == (400, "invalid_grant")
+
+
+def test_refresh_gives_new_verifiable_tokens_with_the_original_sign_in_time(local_stack):
+    params, verifier, code = sign_in(local_stack)
+    first = exchange(local_stack, params, verifier, code).json()
+    response = token_request(
+        local_stack, grant_type="refresh_token", client_id=local_stack.client_id, refresh_token=first["refresh_token"]
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert "refresh_token" not in body  # Cognito does not rotate refresh tokens by default
+    id_claims = verify(local_stack, body["id_token"], audience=local_stack.client_id)
+    access_claims = verify(local_stack, body["access_token"])
+    original = verify(local_stack, first["id_token"], audience=local_stack.client_id)
+    assert id_claims["sub"] == access_claims["sub"] == original["sub"]
+    assert id_claims["auth_time"] == original["auth_time"]
+    assert access_claims["token_use"] == "access"
+    assert "nonce" not in id_claims
+
+
+def test_refresh_with_an_unknown_token_is_invalid_grant(local_stack):
+    response = token_request(
+        local_stack, grant_type="refresh_token", client_id=local_stack.client_id, refresh_token="made-up"
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
+
+
+# ==================================================================== hosted UI: /oauth2/revoke and /logout
+def test_a_revoked_refresh_token_no_longer_refreshes(local_stack):
+    params, verifier, code = sign_in(local_stack)
+    refresh_token = exchange(local_stack, params, verifier, code).json()["refresh_token"]
+    revoke = requests.post(
+        f"{local_stack.cognito_base_url}/oauth2/revoke",
+        data={"token": refresh_token, "client_id": local_stack.client_id},
+        timeout=10,
+    )
+    assert revoke.status_code == 200
+    response = token_request(
+        local_stack, grant_type="refresh_token", client_id=local_stack.client_id, refresh_token=refresh_token
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
+
+
+def test_revoke_needs_a_known_client(local_stack):
+    response = requests.post(
+        f"{local_stack.cognito_base_url}/oauth2/revoke", data={"token": "x", "client_id": "nope"}, timeout=10
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_client")
+
+
+def test_logout_redirects_only_to_a_registered_sign_out_url(local_stack):
+    allowed = requests.get(
+        f"{local_stack.cognito_base_url}/logout",
+        params={"client_id": local_stack.client_id, "logout_uri": f"{local_stack.api_url}/learn"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert allowed.status_code == 302
+    assert allowed.headers["location"] == f"{local_stack.api_url}/learn"
+    for logout_uri in ("https://evil.example/learn", f"{local_stack.api_url}/learn/../admin", ""):
+        refused = requests.get(
+            f"{local_stack.cognito_base_url}/logout",
+            params={"client_id": local_stack.client_id, "logout_uri": logout_uri},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert refused.status_code == 400, logout_uri
+        assert "location" not in refused.headers
+
+
+def test_the_stack_log_never_contains_passwords_codes_or_tokens(local_stack, create_user):
+    email, password = f"quiet-{secrets.token_hex(4)}@example.com", f"Quiet-{secrets.token_hex(8)}"
+    create_user(local_stack, email, password, "Quiet", "Learner")
+    submit_login(local_stack, authorize_params(local_stack, "v" * 50), email, f"{password}-wrong")
+    params, verifier, code = sign_in(local_stack, email, password)
+    body = exchange(local_stack, params, verifier, code).json()
+    log = Path(local_stack.log_file).read_text()
+    for secret in (password, code, verifier, body["refresh_token"], body["access_token"], body["id_token"]):
+        assert secret not in log
+
+
+# ==================================================================== API router (real stack)
+def test_unknown_routes_are_api_gateways_404(local_stack):
+    for method, path in (("GET", "/nope"), ("POST", "/auth/me"), ("GET", "/enrollments/a/b")):
+        response = requests.request(method, f"{local_stack.api_url}{path}", timeout=10)
+        assert response.status_code == 404, (method, path)
+        assert response.json() == {"message": "Not Found"}
+
+
+def test_preflight_follows_the_templates_cors_configuration(local_stack):
+    origin = local_stack.api_url
+    allowed = requests.options(
+        f"{local_stack.api_url}/enrollments",
+        headers={"origin": origin, "access-control-request-method": "POST"},
+        timeout=10,
+    )
+    assert allowed.status_code == 204
+    assert allowed.headers["access-control-allow-origin"] == origin
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    assert "POST" in allowed.headers["access-control-allow-methods"]
+    assert "content-type" in allowed.headers["access-control-allow-headers"]
+    foreign = requests.options(
+        f"{local_stack.api_url}/enrollments",
+        headers={"origin": "https://evil.example", "access-control-request-method": "POST"},
+        timeout=10,
+    )
+    assert foreign.status_code == 204
+    assert "access-control-allow-origin" not in foreign.headers
+
+
+def test_the_site_page_has_the_ids_the_browser_test_uses(local_stack):
+    page = requests.get(f"{local_stack.api_url}/learn/some/course", timeout=10).text
+    for needle in ('id="profile-email"', 'id="profile-name"', 'id="login" href="/auth/login?return_to=/learn"'):
+        assert needle in page
+    assert '<form id="logout" method="post" action="/auth/logout">' in page
+
+
+# ==================================================================== API router (echo handler on loopback)
+ECHO_APP = """
+    import json
+
+    def handler(event, context):
+        return {
+            "statusCode": 201,
+            "headers": {"content-type": "application/json", "x-function": context.function_name},
+            "cookies": ["a=1; Path=/; HttpOnly", "b=2; Path=/auth; Secure"],
+            "body": json.dumps(event),
+        }
+"""
+
+BOOM_APP = """
+    def handler(event, context):
+        raise RuntimeError("secret detail that must not reach the client")
+"""
+
+
+@pytest.fixture(scope="module")
+def echo_api(tmp_path_factory):
+    """The router in front of two throwaway functions, served on a free loopback port."""
+    root = tmp_path_factory.mktemp("functions")
+    routes = []
+    for name, source, method, path in (
+        ("echo", ECHO_APP, "POST", "/things/{thingId}"),
+        ("echo", ECHO_APP, "GET", "/things"),
+        ("boom", BOOM_APP, "GET", "/boom"),
+    ):
+        (root / name).mkdir(exist_ok=True)
+        (root / name / "app.py").write_text(textwrap.dedent(source))
+        routes.append(Route(method=method, path=path, function=name, code_uri=root / name, handler="app.handler"))
+    router = api_gateway.Router(["http://127.0.0.1:1"], routes=routes)
+    server = api_gateway.serve(router, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_router_builds_a_payload_2_event(echo_api):
+    response = requests.post(
+        f"{echo_api}/things/a%20b?x=1&x=2&y=",
+        headers={"X-Custom": "Yes", "Cookie": "c1=v1; c2=v2", "Content-Type": "application/json", "User-Agent": "t"},
+        data=b'{"k": "v"}',
+        timeout=10,
+    )
+    assert response.status_code == 201
+    event = response.json()
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "POST /things/{thingId}"
+    assert event["rawPath"] == "/things/a%20b"
+    assert event["rawQueryString"] == "x=1&x=2&y="
+    assert event["queryStringParameters"] == {"x": "1,2", "y": ""}
+    assert event["pathParameters"] == {"thingId": "a b"}
+    assert event["cookies"] == ["c1=v1", "c2=v2"]
+    assert event["headers"]["x-custom"] == "Yes"
+    assert all(name == name.lower() for name in event["headers"])
+    assert "cookie" not in event["headers"]
+    assert event["body"] == '{"k": "v"}'
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["http"] == {
+        "method": "POST",
+        "path": "/things/a%20b",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "t",
+    }
+    assert context["routeKey"] == event["routeKey"]
+    assert context["stage"] == "$default"
+    assert context["requestId"]
+    assert isinstance(context["timeEpoch"], int)
+    for key in ("accountId", "apiId", "domainName", "time"):
+        assert context[key]
+
+
+def test_router_leaves_out_what_the_request_does_not_have(echo_api):
+    event = requests.get(f"{echo_api}/things", timeout=10).json()
+    for absent in ("cookies", "queryStringParameters", "pathParameters", "body"):
+        assert absent not in event
+    assert event["rawQueryString"] == ""
+
+
+def test_router_base64_encodes_binary_bodies(echo_api):
+    event = requests.post(
+        f"{echo_api}/things/x", data=b"\xff\x00", headers={"content-type": "application/octet-stream"}, timeout=10
+    ).json()
+    assert event["isBase64Encoded"] is True
+    assert event["body"] == "/wA="
+
+
+def test_router_sends_one_set_cookie_per_cookie_and_the_handlers_headers(echo_api):
+    response = requests.get(f"{echo_api}/things", timeout=10)
+    assert response.raw.headers.getlist("set-cookie") == ["a=1; Path=/; HttpOnly", "b=2; Path=/auth; Secure"]
+    assert response.headers["x-function"] == "hedgehog-learn-local-echo"
+
+
+def test_router_turns_a_crash_into_api_gateways_500_without_details(echo_api):
+    response = requests.get(f"{echo_api}/boom", timeout=10)
+    assert response.status_code == 500
+    assert response.json() == {"message": "Internal Server Error"}
+    assert "secret detail" not in response.text
+
+
+def test_router_result_without_status_code_is_a_json_200():
+    assert api_gateway.to_http({"hello": "world"}) == (
+        200,
+        {"content-type": "application/json"},
+        [],
+        json.dumps({"hello": "world"}).encode(),
+    )
