@@ -16,12 +16,11 @@ from local.api_gateway import Router, build_event, match_route
 from tests.ddb_calls import DynamoDBCallCounter
 from tests.unit.auth import conftest as auth_fixtures
 
-# The auth suite's loopback JWKS server and token minter, reused rather than duplicated.
-signing_key = auth_fixtures.signing_key
-_jwks_server_session = auth_fixtures._jwks_server_session
-jwks_server = auth_fixtures.jwks_server
-auth_env = auth_fixtures.auth_env
-tokens = auth_fixtures.tokens
+# The auth suite's fixtures (loopback JWKS/Cognito server, token minter, auth_env) reused rather than
+# duplicated: every fixture its conftest defines is made visible here under the same name.
+globals().update(
+    {name: value for name, value in vars(auth_fixtures).items() if isinstance(value, type(auth_fixtures.tokens))}
+)
 
 ALLOWED_ORIGIN = "http://127.0.0.1:3000"
 USER_A = "11111111-aaaa-4aaa-8aaa-111111111111"
@@ -143,3 +142,20 @@ def synthetic_catalog(courses: int, modules_per_course: int, slug_padding: str =
 def use_catalog(tmp_path, monkeypatch, learning_env):
     """use_catalog(data): serve a test catalog instead of the shipped one for this test."""
     return lambda data: write_catalog(tmp_path / "catalog.json", data, monkeypatch)
+
+
+def table_items(dynamodb, table: str) -> list[dict]:
+    """Every item of a moto table, as stored."""
+    return dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+
+
+@pytest.fixture
+def stored(learning_env, service_env):
+    """stored("enrollments"|"progress"|"badges") -> that table's items."""
+    names = {
+        "enrollments": service_env["DYNAMODB_ENROLLMENTS_TABLE"],
+        "progress": service_env["DYNAMODB_PROGRESS_TABLE"],
+        "badges": service_env["DYNAMODB_BADGES_TABLE"],
+        "users": service_env["DYNAMODB_USERS_TABLE"],
+    }
+    return lambda table: table_items(learning_env, names[table])

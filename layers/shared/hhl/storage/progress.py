@@ -58,8 +58,10 @@ def record_module_event(
 ) -> bool:
     """Record that the module was started (or completed); True when this completed it for the first time.
 
-    One UpdateItem: UPDATED_OLD returns completedAt only if it was already set, and DynamoDB
-    serialises writes to one item, so exactly one of many racing completions sees it absent.
+    One UpdateItem returning the item as it was before (ALL_OLD: a few hundred bytes; UPDATED_OLD
+    would be smaller but whether an unchanged if_not_exists counts as "updated" is not specified).
+    DynamoDB serialises writes to one item, so exactly one of many racing completions sees no
+    completedAt in the old item.
     """
     with dynamodb_call("UpdateItem progress"):
         response = client().update_item(
@@ -67,7 +69,7 @@ def record_module_event(
             Key={"userId": {"S": user_id}, "moduleKey": {"S": module_key(course_slug, module_slug)}},
             UpdateExpression=_COMPLETE if completed else _START,
             ExpressionAttributeValues={":at": {"S": occurred_at}, ":now": {"S": now}},
-            ReturnValues="UPDATED_OLD",
+            ReturnValues="ALL_OLD",
         )
     return completed and "completedAt" not in response.get("Attributes", {})
 
