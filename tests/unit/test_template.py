@@ -1,0 +1,304 @@
+"""template.yaml against the platform's rules: least privilege derived from the code, safe tables,
+the naming scheme, the deployment guide's variable names and outputs.
+
+"Which tables does a function use" is derived from its code, not from a list kept beside the template:
+the modules a function's app.py imports (transitively, through the shared layer, including lazy imports
+inside functions) are scanned for `settings().tables.<name>`, the one way the code names a table.
+Over-approximating (a module imported but a table never touched on that path) can only make the
+"uses" set bigger, so "the policy names no table outside it" stays a sound least-privilege check.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hhl.config import load_settings
+
+from local.template import ROOT, load_template, resources
+
+TEMPLATE = load_template()
+FUNCTIONS = resources("AWS::Serverless::Function", TEMPLATE)
+TABLES = resources("AWS::DynamoDB::Table", TEMPLATE)
+LAYER_ROOT = ROOT / "layers" / "shared"
+GLOBAL_ENV = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+STAGES = ("dev", "prod")
+TABLE_SUFFIXES = {"users", "enrollments", "progress", "badges"}
+# Secrets the code reads -> the template parameter naming the SSM SecureString that holds it.
+SECRET_PARAMETERS = {"JWT_SECRET": "JwtSecretParameterName", "HUBSPOT_PRIVATE_APP_TOKEN": "HubSpotTokenParameterName"}
+# The deployment guide's environment variables (seeds/000_...: "Production Environment Variables").
+GUIDE_VARIABLES = [
+    "APP_STAGE",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_CLIENT_ID",
+    "COGNITO_DOMAIN",
+    "COGNITO_REDIRECT_URI",
+    "COGNITO_ISSUER",
+    "DYNAMODB_USERS_TABLE",
+    "DYNAMODB_ENROLLMENTS_TABLE",
+    "DYNAMODB_PROGRESS_TABLE",
+    "DYNAMODB_BADGES_TABLE",
+    "ENABLE_CRM_PROGRESS",
+]
+
+
+# ==================================================================== helpers
+def resolve(value, stage: str):
+    """Evaluate the intrinsics these checks depend on (Fn::If on the IsProd condition, !Sub of ${Stage})."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        assert condition == "IsProd", f"unexpected condition {condition}"
+        return resolve(when_true if stage == "prod" else when_false, stage)
+    if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        return value["Fn::Sub"].replace("${Stage}", stage)
+    return value
+
+
+def table_field(logical_id: str) -> str:
+    """UsersTable -> users, through the DYNAMODB_<NAME>_TABLE variable that carries its name."""
+    (var,) = [k for k, v in GLOBAL_ENV.items() if v == {"Ref": logical_id}]
+    return re.fullmatch(r"DYNAMODB_(\w+)_TABLE", var).group(1).lower()
+
+
+def _module_file(module: str) -> Path | None:
+    base = LAYER_ROOT.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path, module: str) -> set[str]:
+    """Every hhl module `path` imports, anywhere in the file, with the packages that importing them runs."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            # `from hhl.learning import enrollments` may name a submodule as well as an attribute.
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] != "hhl":
+                continue
+            parts = name.split(".")
+            found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return {name for name in found if _module_file(name)}
+
+
+@functools.cache
+def code_closure(code_uri: str) -> tuple[Path, ...]:
+    """The function's app.py and every shared-layer module it can import."""
+    app = ROOT / code_uri / "app.py"
+    files, seen, todo = [app], set(), list(_imports(app, "app"))
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        path = _module_file(module)
+        files.append(path)
+        todo.extend(_imports(path, module) - seen)
+    return tuple(files)
+
+
+def tables_used(code_uri: str) -> set[str]:
+    return {field for path in code_closure(code_uri) for field in re.findall(r"\.tables\.(\w+)", path.read_text())}
+
+
+def secrets_used(code_uri: str) -> set[str]:
+    """Secrets read by calls, get_secret("NAME") or jwt_secret(), outside secret_store (which defines them)."""
+    used = set()
+    for path in code_closure(code_uri):
+        if path == LAYER_ROOT / "hhl" / "secret_store.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name == "jwt_secret":
+                used.add("JWT_SECRET")
+            elif name == "get_secret" and node.args and isinstance(node.args[0], ast.Constant):
+                used.add(node.args[0].value)
+    return used
+
+
+def policy_tables(props: dict) -> set[str]:
+    """Tables any policy statement or policy template of the function refers to."""
+    policies = json.dumps(props.get("Policies", []))
+    return {table_field(t) for t in TABLES if re.search(rf"\b{t}\b", policies)}
+
+
+# ==================================================================== least privilege
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_function_policies_name_exactly_the_tables_its_code_uses(function):
+    props = FUNCTIONS[function]["Properties"]
+    used = tables_used(props["CodeUri"])
+    assert used <= {table_field(t) for t in TABLES}, f"{function} code names unknown tables {used}"
+    assert policy_tables(props) == used, f"{function}: policy tables {policy_tables(props)} != used by code {used}"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_function_reads_exactly_the_secrets_its_code_uses(function):
+    props = FUNCTIONS[function]["Properties"]
+    used = secrets_used(props["CodeUri"])
+    policies = json.dumps(props.get("Policies", []))
+    granted = {secret for secret, parameter in SECRET_PARAMETERS.items() if parameter in policies}
+    assert granted == used, f"{function}: SSM access to {granted}, code reads {used}"
+    layers = json.dumps(props.get("Layers", []))
+    assert ("ParametersSecretsExtensionLayerArn" in layers) == bool(used), f"{function}: extension layer iff secrets"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_has_its_handler_module(function):
+    props = FUNCTIONS[function]["Properties"]
+    module, _, attr = props["Handler"].rpartition(".")
+    source = (ROOT / props["CodeUri"] / f"{module}.py").read_text()
+    assert re.search(rf"^(def {attr}\(|{attr} = )", source, re.M), f"{function}: no `{attr}` in {module}.py"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_no_wildcard_dynamodb_actions_or_resources(function):
+    for policy in FUNCTIONS[function]["Properties"].get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert not any(a.endswith("*") for a in actions), f"{function}: wildcard action {actions}"
+            assert "*" not in resources_, f"{function}: wildcard resource"
+
+
+# ==================================================================== tables
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_tables_are_on_demand_encrypted_and_recoverable(table):
+    props = TABLES[table]["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_prod_tables_are_protected_and_retained(table, stage):
+    res = TABLES[table]
+    expected = stage == "prod"
+    assert resolve(res["Properties"]["DeletionProtectionEnabled"], stage) is expected
+    assert (resolve(res["DeletionPolicy"], stage) == "Retain") is expected
+    assert (resolve(res["UpdateReplacePolicy"], stage) == "Retain") is expected
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_table_names_follow_the_scheme(stage):
+    names = {resolve(res["Properties"]["TableName"], stage) for res in TABLES.values()}
+    assert names == {f"hedgehog-learn-{stage}-{suffix}" for suffix in TABLE_SUFFIXES}
+
+
+# ==================================================================== functions
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_function_names_and_log_groups_follow_the_scheme(function, stage):
+    props = FUNCTIONS[function]["Properties"]
+    endpoint = Path(props["CodeUri"]).name.replace("_", "-")
+    name = resolve(props["FunctionName"], stage)
+    assert name == f"hedgehog-learn-{stage}-{endpoint}"
+    log_group = TEMPLATE["Resources"][props["LoggingConfig"]["LogGroup"]["Ref"]]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert resolve(log_group["Properties"]["LogGroupName"], stage) == f"/aws/lambda/{name}"
+    assert log_group["Properties"]["RetentionInDays"]
+
+
+def test_functions_run_python_3_13_on_arm64_with_the_shared_layer():
+    function_globals = TEMPLATE["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert {"Ref": "SharedLayer"} in function_globals["Layers"]
+    for name, res in FUNCTIONS.items():
+        assert "Runtime" not in res["Properties"], name
+        assert res["Properties"]["Handler"] == "app.handler", name
+    layer = TEMPLATE["Resources"]["SharedLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+
+
+def test_the_deployment_guides_variables_are_given_to_every_function():
+    assert set(GUIDE_VARIABLES) <= set(GLOBAL_ENV)
+    for name, res in FUNCTIONS.items():
+        overrides = res["Properties"].get("Environment", {}).get("Variables", {})
+        assert not set(overrides) & set(GUIDE_VARIABLES), f"{name} overrides a global variable"
+
+
+def test_secrets_are_never_values_only_parameter_names():
+    every_env = [GLOBAL_ENV] + [r["Properties"].get("Environment", {}).get("Variables", {}) for r in FUNCTIONS.values()]
+    for env in every_env:
+        assert not set(SECRET_PARAMETERS) & set(env), "a secret must not be an environment variable in AWS"
+    for secret, parameter in SECRET_PARAMETERS.items():
+        assert GLOBAL_ENV[f"{secret}_PARAMETER"]
+        assert TEMPLATE["Parameters"][parameter]["Type"] == "String"
+    for name in TEMPLATE["Parameters"]:
+        if re.search(r"secret|token|password", name, re.I) and not name.endswith("LayerArn"):
+            assert name.endswith("ParameterName"), f"parameter {name} looks like a plaintext secret"
+
+
+def test_the_template_environment_satisfies_the_settings_loader():
+    """Every variable config.load_settings requires is one the template gives (values stand in for intrinsics)."""
+    env = {name: "https://example.test" if "URL" in name or "ISSUER" in name else "x" for name in GLOBAL_ENV}
+    env.update(APP_STAGE="prod", ENABLE_CRM_PROGRESS="false", ALLOWED_ORIGINS="https://hedgehog.cloud")
+    env.update(SITE_BASE_URL="https://hedgehog.cloud", COGNITO_ISSUER="https://cognito-idp.example.test/pool")
+    settings = load_settings(env)
+    assert settings.stage == "prod"
+
+
+# ==================================================================== API, Cognito, outputs
+def test_every_http_route_belongs_to_the_one_http_api():
+    for name, res in FUNCTIONS.items():
+        for event in (res["Properties"].get("Events") or {}).values():
+            if event["Type"] == "HttpApi":
+                assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}, name
+
+
+def test_http_api_cors_is_an_allow_list_with_credentials_and_logs_have_retention():
+    (api,) = resources("AWS::Serverless::HttpApi", TEMPLATE).values()
+    cors = api["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == {"Ref": "AllowedOrigins"}
+    assert cors["AllowCredentials"] is True
+    assert api["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+    log_arn = api["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"]
+    assert TEMPLATE["Resources"][log_arn[0]]["Properties"]["RetentionInDays"]
+
+
+def test_user_pool_client_is_code_flow_only_with_the_guides_callback_default():
+    client = TEMPLATE["Resources"]["UserPoolClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+    assert client["CallbackURLs"] == [
+        {"Fn::If": ["DefaultCallbackUrl", {"Fn::Sub": "${SiteBaseUrl}/auth/callback"}, {"Ref": "CallbackUrl"}]}
+    ]
+    assert GLOBAL_ENV["COGNITO_REDIRECT_URI"] == client["CallbackURLs"][0]
+    for logical_id in ("UserPool", "UserPoolClient", "UserPoolDomain"):
+        assert TEMPLATE["Resources"][logical_id]["Condition"] == "CreateUserPool"
+
+
+def test_outputs_the_deployment_guide_and_scripts_read():
+    outputs = TEMPLATE["Outputs"]
+    for key in (
+        "HttpApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "CognitoDomain",
+        "UsersTableName",
+        "EnrollmentsTableName",
+        "ProgressTableName",
+        "BadgesTableName",
+    ):
+        assert key in outputs, key
+    assert "${HttpApi}.execute-api" in outputs["HttpApiUrl"]["Value"]["Fn::Sub"]
+    for table in TABLES:
+        assert outputs[f"{table.removesuffix('Table')}TableName"]["Value"] == {"Ref": table}
