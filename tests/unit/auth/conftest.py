@@ -3,9 +3,12 @@ and a token minter that signs Cognito-shaped ID and access tokens with them."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,67 +41,6 @@ def new_signing_key(kid: str | None = None) -> SigningKey:
 @pytest.fixture(scope="session")
 def signing_key() -> SigningKey:
     return new_signing_key("unit-kid-1")
-
-
-@dataclass
-class JwksServer:
-    """A loopback JWKS endpoint; `fetches` counts GETs, `fail` makes it answer 500."""
-
-    keys: list[dict]
-    url: str = ""
-    fetches: int = 0
-    fail: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@pytest.fixture(scope="session")
-def _jwks_server_session(signing_key):
-    state = JwksServer(keys=[signing_key.jwk])
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            with state._lock:
-                state.fetches += 1
-            if state.fail:
-                self.send_response(500)
-                self.end_headers()
-                return
-            body = json.dumps({"keys": state.keys}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/us-east-1_unitpool/.well-known/jwks.json"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def jwks_server(_jwks_server_session, signing_key):
-    """The session's JWKS server, reset: only `signing_key` published, fetch count 0, answering."""
-    state = _jwks_server_session
-    state.keys, state.fetches, state.fail = [signing_key.jwk], 0, False
-    return state
-
-
-@pytest.fixture
-def auth_env(service_env, jwks_server, monkeypatch):
-    """Local-stage settings whose JWKS URL is the loopback server; container caches start empty."""
-    monkeypatch.setenv("COGNITO_JWKS_URL", jwks_server.url)
-    settings.cache_clear()
-    verifier.cognito_verifier.cache_clear()
-    yield service_env
-    settings.cache_clear()
-    verifier.cognito_verifier.cache_clear()
 
 
 class TokenMinter:
@@ -163,6 +105,161 @@ def _apply(claims: dict, overrides: dict) -> dict:
         else:
             claims[name] = value
     return claims
+
+
+@dataclass
+class IssuedCode:
+    code_challenge: str
+    nonce: str
+    redirect_uri: str
+    claims: dict
+
+
+@dataclass
+class FakeCognito:
+    """Cognito on loopback: the JWKS (GET .../jwks.json) and the OAuth endpoints (/oauth2/token, /oauth2/revoke).
+
+    `fetches` counts JWKS GETs; `fail` makes the JWKS answer 500; `token_status` forces the token
+    endpoint's status; codes are issued by `issue_code` and redeemed once, only with the PKCE verifier.
+    """
+
+    keys: list[dict]
+    minter: TokenMinter
+    base: str = ""
+    url: str = ""
+    fetches: int = 0
+    fail: bool = False
+    token_status: int | None = None
+    codes: dict[str, IssuedCode] = field(default_factory=dict)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> sub
+    revoked: list[str] = field(default_factory=list)
+    token_requests: list[dict] = field(default_factory=list)
+    authorization_headers: list[str | None] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def issue_code(self, code_challenge: str, nonce: str, redirect_uri: str, **claims) -> str:
+        code = uuid.uuid4().hex
+        self.codes[code] = IssuedCode(code_challenge, nonce, redirect_uri, claims)
+        return code
+
+    def reset(self, keys: list[dict]) -> None:
+        self.keys, self.fetches, self.fail, self.token_status = keys, 0, False, None
+        self.codes.clear()
+        self.refresh_tokens.clear()
+        self.revoked.clear()
+        self.token_requests.clear()
+        self.authorization_headers.clear()
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict]:
+        self.token_requests.append(form)
+        if self.token_status is not None:
+            return self.token_status, {"error": "server_error" if self.token_status >= 500 else "invalid_grant"}
+        if form.get("client_id") != CLIENT_ID:
+            return 400, {"error": "invalid_client"}
+        if form.get("grant_type") == "authorization_code":
+            issued = self.codes.pop(form.get("code", ""), None)
+            verifier = form.get("code_verifier", "")
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if issued is None or challenge != issued.code_challenge or form.get("redirect_uri") != issued.redirect_uri:
+                return 400, {"error": "invalid_grant"}
+            sub = issued.claims.get("sub", "user-sub-1")
+            refresh_token = f"refresh-{uuid.uuid4().hex}"
+            self.refresh_tokens[refresh_token] = sub
+            id_claims = {"sub": sub, **issued.claims}
+            return 200, {
+                "id_token": self.minter.id(issued.nonce, **id_claims),
+                "access_token": self.minter.access(sub=sub),
+                "refresh_token": refresh_token,
+                "expires_in": 3600,
+                "token_type": "Bearer",
+            }
+        if form.get("grant_type") == "refresh_token":
+            sub = self.refresh_tokens.get(form.get("refresh_token", ""))
+            if sub is None:
+                return 400, {"error": "invalid_grant"}
+            return 200, {
+                "id_token": self.minter.id("", sub=sub, nonce=None),
+                "access_token": self.minter.access(sub=sub),
+                "expires_in": 3600,
+                "token_type": "Bearer",
+            }
+        return 400, {"error": "unsupported_grant_type"}
+
+    def revoke(self, form: dict[str, str]) -> int:
+        token = form.get("token", "")
+        self.revoked.append(token)
+        self.refresh_tokens.pop(token, None)
+        return 200
+
+
+@pytest.fixture(scope="session")
+def _jwks_server_session(signing_key):
+    state = FakeCognito(keys=[signing_key.jwk], minter=TokenMinter(signing_key))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            with state._lock:
+                state.fetches += 1
+            if state.fail:
+                self._send(500, {})
+            else:
+                self._send(200, {"keys": state.keys})
+
+        def do_POST(self):
+            length = int(self.headers.get("content-length") or 0)
+            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+            with state._lock:
+                state.authorization_headers.append(self.headers.get("authorization"))
+                if self.path == "/oauth2/token":
+                    self._send(*state.token(form))
+                elif self.path == "/oauth2/revoke":
+                    self._send(state.revoke(form), {})
+                else:
+                    self._send(404, {})
+
+        def _send(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.base = f"127.0.0.1:{server.server_address[1]}"
+    state.url = f"http://{state.base}/us-east-1_unitpool/.well-known/jwks.json"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def jwks_server(_jwks_server_session, signing_key) -> FakeCognito:
+    """The session's fake Cognito, reset: only `signing_key` published, no codes, counters at 0."""
+    _jwks_server_session.reset([signing_key.jwk])
+    return _jwks_server_session
+
+
+@pytest.fixture
+def fake_cognito(jwks_server) -> FakeCognito:
+    return jwks_server
+
+
+@pytest.fixture
+def auth_env(service_env, jwks_server, monkeypatch):
+    """Local-stage settings whose JWKS URL is the loopback server; container caches start empty."""
+    monkeypatch.setenv("COGNITO_JWKS_URL", jwks_server.url)
+    monkeypatch.setenv("COGNITO_DOMAIN", jwks_server.base)
+    settings.cache_clear()
+    verifier.cognito_verifier.cache_clear()
+    yield service_env
+    settings.cache_clear()
+    verifier.cognito_verifier.cache_clear()
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def authenticate(event: Mapping) -> Identity:
     """The verified identity behind `event`, or an HttpError: 401 (no/bad token), 403 (Origin), 415 (body type)."""
     token, via_cookie = _access_token(event)
     if via_cookie:
-        _check_cross_site_request(event)
+        check_cross_site_request(event)
     try:
         claims = cognito_verifier().verify_access_token(token)
     except JwksUnavailable:
@@ -94,7 +94,7 @@ def _access_token(event: Mapping) -> tuple[str, bool]:
     raise MissingAccessToken()
 
 
-def _check_cross_site_request(event: Mapping) -> None:
+def check_cross_site_request(event: Mapping) -> None:
     method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "").upper()
     if method not in STATE_CHANGING_METHODS:
         return

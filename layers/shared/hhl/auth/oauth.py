@@ -1,0 +1,145 @@
+"""Cognito's OAuth endpoints (/oauth2/token, /oauth2/revoke) over urllib with short timeouts.
+
+urllib rather than an HTTP library: three form POSTs do not justify a dependency in every auth
+function's cold start. The client secret is sent only when one is configured (COGNITO_CLIENT_SECRET,
+from the secret store); the template's app client is public and relies on PKCE instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from hhl.config import settings
+from hhl.http import DependencyError
+from hhl.secret_store import get_secret
+
+TOKEN_TIMEOUT_SECONDS = 3.0
+REVOKE_TIMEOUT_SECONDS = 2.0
+MAX_RESPONSE_BYTES = 64 * 1024
+CLIENT_SECRET_NAME = "COGNITO_CLIENT_SECRET"
+
+
+class TokenEndpointError(DependencyError):
+    """Cognito's token endpoint failed or refused: the sign-in cannot complete (502)."""
+
+    def __init__(self, message: str, rejected: bool):
+        super().__init__(message)
+        # True when Cognito answered and refused the grant (4xx), False when it could not be reached or broke.
+        self.rejected = rejected
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    id_token: str | None
+    refresh_token: str | None
+    expires_in: int
+
+
+def exchange_code(code: str, code_verifier: str) -> TokenSet:
+    return _token_request(
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": settings().redirect_uri,
+            "code_verifier": code_verifier,
+        }
+    )
+
+
+def refresh_tokens(refresh_token: str) -> TokenSet:
+    return _token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+
+def revoke(refresh_token: str) -> bool:
+    """Revoke the refresh token (and the access tokens issued from it). Best effort: False on any failure."""
+    try:
+        with _post("/oauth2/revoke", {"token": refresh_token}, REVOKE_TIMEOUT_SECONDS):
+            return True
+    except (OSError, ValueError):  # URLError/HTTPError/timeouts are OSErrors
+        return False
+
+
+def _token_request(form: dict[str, str]) -> TokenSet:
+    try:
+        with _post("/oauth2/token", form, TOKEN_TIMEOUT_SECONDS) as response:
+            document = json.loads(response.read(MAX_RESPONSE_BYTES))
+    except urllib.error.HTTPError as exc:
+        # Only Cognito's error code is kept: the body could echo what we sent.
+        rejected = 400 <= exc.code < 500
+        raise TokenEndpointError(f"Token endpoint refused the request ({_oauth_error(exc)})", rejected) from None
+    except (OSError, ValueError):
+        raise TokenEndpointError("Token endpoint unavailable", rejected=False) from None
+    access_token = document.get("access_token") if isinstance(document, dict) else None
+    if not isinstance(access_token, str) or not access_token:
+        raise TokenEndpointError("Token endpoint returned no access token", rejected=False)
+    expires_in = document.get("expires_in")
+    return TokenSet(
+        access_token=access_token,
+        id_token=document.get("id_token"),
+        refresh_token=document.get("refresh_token"),
+        expires_in=expires_in if isinstance(expires_in, int) and expires_in > 0 else 3600,
+    )
+
+
+def _post(path: str, form: dict[str, str], timeout: float):
+    config = settings()
+    headers = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"}
+    form = {**form, "client_id": config.client_id}
+    secret = _client_secret()
+    if secret:
+        credentials = f"{urllib.parse.quote(config.client_id)}:{urllib.parse.quote(secret)}"
+        headers["authorization"] = "Basic " + base64.b64encode(credentials.encode()).decode()
+    request = urllib.request.Request(
+        f"{config.cognito_base_url}{path}",
+        data=urllib.parse.urlencode(form).encode(),
+        headers=headers,
+        method="POST",
+    )
+    return urllib.request.urlopen(request, timeout=timeout)
+
+
+@functools.cache
+def _client_secret() -> str | None:
+    configured = os.environ.get(CLIENT_SECRET_NAME) or os.environ.get(f"{CLIENT_SECRET_NAME}_PARAMETER")
+    return get_secret(CLIENT_SECRET_NAME) if configured else None
+
+
+def _oauth_error(exc: urllib.error.HTTPError) -> str:
+    try:
+        code = json.loads(exc.read(MAX_RESPONSE_BYTES)).get("error")
+    except (OSError, ValueError, AttributeError):
+        code = None
+    return code if isinstance(code, str) and code.isidentifier() else f"HTTP {exc.code}"
+
+
+def authorize_url(state: str, nonce: str, code_challenge: str) -> str:
+    """The hosted UI's /oauth2/authorize URL for one login transaction (the verifier never appears in it)."""
+    config = settings()
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": config.client_id,
+            "redirect_uri": config.redirect_uri,
+            "scope": "openid email profile",
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    return f"{config.cognito_base_url}/oauth2/authorize?{query}"
+
+
+def logout_url() -> str:
+    """Cognito's /logout, which ends the hosted UI session and comes back to the site's /learn."""
+    config = settings()
+    query = urllib.parse.urlencode({"client_id": config.client_id, "logout_uri": f"{config.site_base_url}/learn"})
+    return f"{config.cognito_base_url}/logout?{query}"

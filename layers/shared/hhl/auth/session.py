@@ -1,0 +1,109 @@
+"""The sign-in session steps behind /auth/callback, /auth/refresh and /auth/logout.
+
+Each returns what the handler needs to answer (cookies, a redirect target) and raises HttpErrors
+with client-safe messages: 400 when the callback cannot be tied to this browser's login, 401 when
+a refresh token is refused, 502/503 when Cognito, its JWKS or DynamoDB fail.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+from hhl.auth import cookies, oauth
+from hhl.auth.request_auth import Unauthorized
+from hhl.auth.transaction import redeem
+from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, cognito_verifier
+from hhl.config import settings
+from hhl.http import BadRequest, DependencyError
+from hhl.observability import logger
+
+# Every auth response is personal: never cached, and the URL (which may hold a code) never leaks as a Referer.
+AUTH_RESPONSE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+_OAUTH_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
+
+
+class SignInNotVerified(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("Sign-in could not be verified: start the sign-in again")
+
+
+class RefreshRefused(Unauthorized):
+    def __init__(self, message: str) -> None:
+        super().__init__(f"Unauthorized: {message}")
+
+
+@dataclass(frozen=True)
+class CompletedLogin:
+    user_id: str
+    claims: dict
+    return_to: str
+    cookies: list[str]
+
+
+def auth_error_redirect(cognito_error: str) -> str:
+    """Where a hosted-UI error lands: the site's /learn page, told which OAuth error code happened."""
+    code = cognito_error if _OAUTH_ERROR_CODE.fullmatch(cognito_error) else "unknown_error"
+    return f"{settings().site_base_url}/learn?{urllib.parse.urlencode({'auth_error': code})}"
+
+
+def complete_login(sealed_transaction: str | None, code: str | None, state: str | None, secret: str) -> CompletedLogin:
+    """Redeem this browser's login transaction, exchange the code, verify both tokens, build the cookies."""
+    transaction = redeem(sealed_transaction, state, secret)
+    if not code:
+        raise BadRequest("Missing authorization code")
+    tokens = oauth.exchange_code(code, transaction.code_verifier)
+    if not tokens.id_token:
+        raise DependencyError("Token endpoint returned no ID token")
+    id_claims = _verified(lambda v: v.verify_id_token(tokens.id_token, transaction.nonce))
+    access_claims = _verified(lambda v: v.verify_access_token(tokens.access_token))
+    if access_claims["sub"] != id_claims["sub"]:
+        logger.warning("sign-in rejected", extra={"check": "access and ID token subjects differ"})
+        raise SignInNotVerified()
+    session_cookies = [cookies.access_cookie(tokens.access_token, _lifetime(access_claims))]
+    if tokens.refresh_token:
+        session_cookies.append(cookies.refresh_cookie(tokens.refresh_token))
+    return CompletedLogin(id_claims["sub"], id_claims, transaction.return_to, session_cookies)
+
+
+def refresh_access_cookie(refresh_token: str | None) -> tuple[str, int]:
+    """A new access cookie from the refresh token, and its lifetime. RefreshRefused (401) if Cognito says no."""
+    if not refresh_token:
+        raise RefreshRefused("Missing refresh token")
+    try:
+        tokens = oauth.refresh_tokens(refresh_token)
+    except oauth.TokenEndpointError as exc:
+        if exc.rejected:
+            raise RefreshRefused("Refresh token invalid or expired") from None
+        raise
+    try:
+        claims = cognito_verifier().verify_access_token(tokens.access_token)
+    except JwksUnavailable:
+        raise DependencyError("Sign-in service unavailable, try again shortly", status=503) from None
+    except JwtVerificationError as exc:
+        logger.warning("refreshed access token rejected", extra={"check": type(exc).__name__})
+        raise DependencyError("Token endpoint returned an invalid token") from None
+    lifetime = _lifetime(claims)
+    return cookies.access_cookie(tokens.access_token, lifetime), lifetime
+
+
+def end_session(refresh_token: str | None) -> None:
+    """Revoke the refresh token at Cognito, best effort: the cookies are cleared whatever happens."""
+    if refresh_token and not oauth.revoke(refresh_token):
+        logger.warning("refresh token revocation failed; cookies cleared anyway")
+
+
+def _verified(check):
+    try:
+        return check(cognito_verifier())
+    except JwksUnavailable:
+        raise DependencyError("Sign-in service unavailable, try again shortly", status=503) from None
+    except JwtVerificationError as exc:
+        logger.warning("sign-in rejected", extra={"check": type(exc).__name__})
+        raise SignInNotVerified() from None
+
+
+def _lifetime(claims: dict) -> int:
+    return max(0, int(claims["exp"] - time.time()))
