@@ -1,0 +1,270 @@
+"""The deployment guide's post-deployment checklist as one command.
+
+    make verify ENV=prod
+    python -m tools.verify --stack hedgehog-learn-prod --region us-west-2 [--api-url URL] [--cognito-base-url URL]
+    python -m tools.verify --stack hedgehog-learn-dev --local   # the emulator stack next to `make dev`
+
+Prints one PASS/FAIL line per check with what it saw and exits 1 if any check failed. Expectations
+(tables, alarms, function settings, log groups) come from template.yaml, so they follow the template.
+boto3 honours AWS_ENDPOINT_URL, which is how the same checks run against the AWS emulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from local.template import ROOT, load_template, resources, table_specs
+
+STACK_PREFIX = "hedgehog-learn-"
+HEALTHY_STACK_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+ME_UNAUTHORIZED_BODY = '{"error":"Unauthorized: Missing access token"}'
+HTTP_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    seen: str
+
+    def line(self) -> str:
+        return f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.seen}"
+
+
+def local_stack_state() -> dict:
+    """The running local stack's .local/stack.json (HHL_STATE_DIR overrides the directory)."""
+    state_dir = Path(os.environ.get("HHL_STATE_DIR") or ROOT / ".local")
+    return json.loads((state_dir / "stack.json").read_text())
+
+
+def _stage_name(value, stage: str) -> str:
+    """`!Sub hedgehog-learn-${Stage}-x` -> hedgehog-learn-<stage>-x, for the names the template fixes."""
+    return value["Fn::Sub"].replace("${Stage}", stage) if isinstance(value, dict) else value
+
+
+def _listed(label: str, items: list[str]) -> str:
+    return f"; {label}: {', '.join(items)}" if items else ""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def http_get(url: str) -> tuple[int, dict[str, str], str]:
+    """GET without following redirects; (status, lower-cased headers, body)."""
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(url, timeout=HTTP_TIMEOUT_SECONDS) as response:
+            status, headers, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:  # 3xx/4xx/5xx arrive here
+        status, headers, body = error.code, error.headers, error.read()
+    return status, {k.lower(): v for k, v in headers.items()}, body.decode("utf-8", "replace")
+
+
+class Verifier:
+    def __init__(self, stack: str, region: str, api_url: str | None, cognito_base_url: str | None):
+        self.stack = stack
+        self.stage = stack.removeprefix(STACK_PREFIX)
+        self.region = region
+        self.api_url_override = api_url
+        self.cognito_base_url_override = cognito_base_url
+        self.template = load_template()
+        self.session = boto3.Session(region_name=region)
+        self.outputs: dict[str, str] = {}
+
+    def client(self, name: str):
+        return self.session.client(name)
+
+    # ------------------------------------------------------------------ the checklist, in the guide's order
+    def checks(self) -> Iterator[Check]:
+        yield self.guarded("stack status", self.check_stack)
+        yield self.guarded("HttpApiUrl output", self.check_api_url_output)
+        yield self.guarded("GET /auth/me", self.check_me)
+        yield self.guarded("GET /auth/login", self.check_login)
+        yield self.guarded("DynamoDB tables", self.check_tables)
+        yield self.guarded("alarms exist", self.check_alarms_exist)
+        yield self.guarded("alarms OK", self.check_alarms_ok)
+        for function in resources("AWS::Serverless::Function", self.template).values():
+            name = _stage_name(function["Properties"]["FunctionName"], self.stage)
+            yield self.guarded(f"function {name}", lambda f=function, n=name: self.check_function(n, f))
+        yield self.guarded("log groups", self.check_log_groups)
+        yield self.guarded("alarm notifications", self.check_subscriptions)
+        yield self.guarded("dashboard", self.check_dashboard)
+
+    @staticmethod
+    def guarded(name: str, check: Callable[[], tuple[bool, str]]) -> Check:
+        """A failing AWS or HTTP call fails its own line; the rest of the checklist still runs."""
+        try:
+            ok, seen = check()
+        except (ClientError, BotoCoreError, OSError, KeyError, ValueError) as error:
+            ok, seen = False, f"{type(error).__name__}: {error}"
+        return Check(name, ok, seen)
+
+    def check_stack(self) -> tuple[bool, str]:
+        stack = self.client("cloudformation").describe_stacks(StackName=self.stack)["Stacks"][0]
+        self.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return stack["StackStatus"] in HEALTHY_STACK_STATUSES, f"{self.stack} is {stack['StackStatus']}"
+
+    def check_api_url_output(self) -> tuple[bool, str]:
+        url = self.outputs.get("HttpApiUrl")
+        if not url:
+            return False, "no HttpApiUrl output"
+        return url.startswith(("https://", "http://")), url
+
+    @property
+    def api_url(self) -> str:
+        url = self.api_url_override or self.outputs.get("HttpApiUrl")
+        if not url:
+            raise ValueError("no API URL (no HttpApiUrl output and no --api-url)")
+        return url.rstrip("/")
+
+    def check_me(self) -> tuple[bool, str]:
+        status, _, body = http_get(f"{self.api_url}/auth/me")
+        return status == 401 and body == ME_UNAUTHORIZED_BODY, f"{status} {body[:200]}"
+
+    def check_login(self) -> tuple[bool, str]:
+        if self.cognito_base_url_override:
+            base = self.cognito_base_url_override.rstrip("/")
+        else:
+            base = f"https://{self.outputs['CognitoDomain']}"
+        authorize = f"{base}/oauth2/authorize?"
+        status, headers, _ = http_get(f"{self.api_url}/auth/login")
+        location = headers.get("location", "")
+        ok = status == 302 and location.startswith(authorize) and "response_type=code" in location
+        return ok, f"{status} location={location.split('?')[0] or '(none)'} (expected {authorize[:-1]})"
+
+    def check_tables(self) -> tuple[bool, str]:
+        dynamodb = self.client("dynamodb")
+        seen, missing = [], []
+        for spec in table_specs(self.stage, self.template):
+            try:
+                status = dynamodb.describe_table(TableName=spec.name)["Table"]["TableStatus"]
+            except dynamodb.exceptions.ResourceNotFoundException:
+                missing.append(spec.name)
+                continue
+            if status == "ACTIVE":
+                seen.append(spec.name)
+            else:
+                missing.append(f"{spec.name} {status}")
+        return not missing, f"{len(seen)} active" + _listed("missing or not active", missing)
+
+    def _alarms(self) -> dict[str, str]:
+        paginator = self.client("cloudwatch").get_paginator("describe_alarms")
+        states = {}
+        for page in paginator.paginate(
+            AlarmNamePrefix=f"{STACK_PREFIX}{self.stage}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+        ):
+            for alarm in page["MetricAlarms"] + page["CompositeAlarms"]:
+                states[alarm["AlarmName"]] = alarm["StateValue"]
+        return states
+
+    def expected_alarms(self) -> set[str]:
+        return {
+            _stage_name(alarm["Properties"]["AlarmName"], self.stage)
+            for alarm_type in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+            for alarm in resources(alarm_type, self.template).values()
+        }
+
+    def check_alarms_exist(self) -> tuple[bool, str]:
+        expected, found = self.expected_alarms(), set(self._alarms())
+        missing = sorted(expected - found)
+        seen = f"{len(expected & found)}/{len(expected)} of the template's alarms"
+        return not missing and bool(expected), seen + _listed("missing", missing)
+
+    def check_alarms_ok(self) -> tuple[bool, str]:
+        states = self._alarms()
+        if not states:
+            return False, f"no alarms named {STACK_PREFIX}{self.stage}-*"
+        not_ok = sorted(f"{name}={state}" for name, state in states.items() if state != "OK")
+        return not not_ok, f"{len(states) - len(not_ok)}/{len(states)} OK" + _listed("not OK", not_ok)
+
+    def check_function(self, name: str, function: dict) -> tuple[bool, str]:
+        defaults = self.template.get("Globals", {}).get("Function", {})
+        properties = function["Properties"]
+        expected = {
+            key: properties.get(key, defaults.get(key)) for key in ("Runtime", "Handler", "Timeout", "MemorySize")
+        }
+        config = self.client("lambda").get_function_configuration(FunctionName=name)
+        actual = {key: config.get(key) for key in expected}
+        wrong = [f"{key} {actual[key]} (template: {expected[key]})" for key in expected if actual[key] != expected[key]]
+        summary = f"{actual['Runtime']} {actual['Handler']} {actual['Timeout']}s {actual['MemorySize']}MB"
+        return not wrong, summary if not wrong else "; ".join(wrong)
+
+    def check_log_groups(self) -> tuple[bool, str]:
+        expected = {
+            _stage_name(group["Properties"]["LogGroupName"], self.stage)
+            for group in resources("AWS::Logs::LogGroup", self.template).values()
+        }
+        paginator = self.client("logs").get_paginator("describe_log_groups")
+        found = set()
+        for prefix in ("/aws/lambda/", "/aws/http-api/"):
+            for page in paginator.paginate(logGroupNamePrefix=f"{prefix}{STACK_PREFIX}{self.stage}"):
+                found |= {group["logGroupName"] for group in page["logGroups"]}
+        missing = sorted(expected - found)
+        return not missing, f"{len(expected & found)}/{len(expected)}" + _listed("missing", missing)
+
+    def check_subscriptions(self) -> tuple[bool, str]:
+        topic = self.outputs.get("AlarmTopicArn")
+        if not topic:
+            return False, "no AlarmTopicArn output"
+        paginator = self.client("sns").get_paginator("list_subscriptions_by_topic")
+        subscriptions = [s for page in paginator.paginate(TopicArn=topic) for s in page["Subscriptions"]]
+        confirmed = [s for s in subscriptions if s["SubscriptionArn"].startswith("arn:")]
+        pending = len(subscriptions) - len(confirmed)
+        seen = ", ".join(f"{s['Protocol']}:{s['Endpoint']}" for s in confirmed) or "no confirmed subscription"
+        return bool(confirmed), seen + (f" ({pending} pending confirmation)" if pending else "")
+
+    def check_dashboard(self) -> tuple[bool, str]:
+        name = f"{STACK_PREFIX}{self.stage}"
+        body = json.loads(self.client("cloudwatch").get_dashboard(DashboardName=name)["DashboardBody"])
+        widgets = len(body.get("widgets", []))
+        return widgets > 0, f"{name} with {widgets} widgets"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True, help="hedgehog-learn-<stage>")
+    parser.add_argument("--region", default="us-west-2")
+    parser.add_argument("--api-url", help="API base URL instead of the HttpApiUrl output")
+    parser.add_argument("--cognito-base-url", help="hosted UI base URL instead of https://<CognitoDomain output>")
+    parser.add_argument("--local", action="store_true", help="emulator, API and hosted UI of the running local stack")
+    args = parser.parse_args(argv)
+    if not args.stack.startswith(STACK_PREFIX):
+        parser.error(f"--stack must be {STACK_PREFIX}<stage>")
+    if args.local:
+        state = local_stack_state()
+        os.environ["AWS_ENDPOINT_URL"] = state["aws_endpoint_url"]
+        # The emulator accepts any credentials; boto3 only needs some.
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        args.region = state["region"]
+        args.api_url = args.api_url or state["api_url"]
+        args.cognito_base_url = args.cognito_base_url or state["cognito_base_url"]
+
+    verifier = Verifier(args.stack, args.region, args.api_url, args.cognito_base_url)
+    print(
+        f"Verifying {args.stack} in {args.region}"
+        + (f" at {os.environ['AWS_ENDPOINT_URL']}" if os.environ.get("AWS_ENDPOINT_URL") else "")
+    )
+    failures = 0
+    for check in verifier.checks():
+        print(check.line(), flush=True)
+        failures += not check.ok
+    print(f"{failures} check(s) failed" if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
