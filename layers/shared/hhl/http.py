@@ -133,7 +133,8 @@ def json_body(event: Mapping) -> dict:
         raise HttpError(f"Request body exceeds {MAX_BODY_BYTES} bytes", status=413)
     try:
         parsed = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    # RecursionError: a few thousand nested brackets fit in 16 KB and exhaust json's recursion limit.
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("Request body is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise BadRequest("Request body must be a JSON object")
