@@ -199,6 +199,7 @@ def run() -> None:
     os.environ.update(aws_environment(ports))
     emulator = start_emulator(ports.aws, state_dir / "emulator.log")
     servers = []
+    poller = None
     try:
         ids = provision(api_base)
         env = handler_environment(ports, ids)
@@ -215,6 +216,10 @@ def run() -> None:
         ]
         for server in servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
+        if env["ENABLE_CRM_PROGRESS"] == "true":  # Lambda's stream event source mapping, for crm_sync
+            from local import stream_poller
+
+            poller = stream_poller.start(STAGE, REGION)
 
         write_state(
             state_file,
@@ -245,6 +250,8 @@ def run() -> None:
         )
         stopping.wait()
     finally:
+        if poller:
+            poller.stop()
         for server in servers:
             server.shutdown()
             server.server_close()

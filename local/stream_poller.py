@@ -1,0 +1,185 @@
+"""A stand-in for Lambda's DynamoDB Streams event source mapping (dev only).
+
+Reads the emulator's `dynamodbstreams` API for every table the crm_sync function subscribes to in
+template.yaml, and invokes the handler with Lambda-shaped stream events, the way Lambda does:
+batches of up to BatchSize records per shard after a batching window, ReportBatchItemFailures
+honoured (the batch is retried from the lowest failed sequence number), and at most
+MaximumRetryAttempts retries before the records are given up, as Lambda would hand them to the
+on-failure destination (logged here). Not reproduced: BisectBatchOnFunctionError (a raising
+handler retries the whole batch), parallelization factor, shard splits. The batching window is
+capped at LOCAL_MAX_BATCHING_WINDOW so local runs and tests see changes within about a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from local.lambda_context import LambdaContext
+from local.template import ROOT, Route, load_template, resources, table_specs
+
+SYNC_FUNCTION = "CrmSyncFunction"
+LOCAL_MAX_BATCHING_WINDOW = 1.0
+POLL_INTERVAL_SECONDS = 0.2
+RETRY_DELAY_SECONDS = 0.5
+
+log = logging.getLogger("hhl.local.streams")
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    table_name: str
+    batch_size: int
+    batching_window: float
+    max_retries: int
+
+
+def stream_sources(stage: str, function: str = SYNC_FUNCTION, template: dict | None = None) -> list[StreamSource]:
+    """The function's DynamoDB events in template.yaml, with their tables' names for `stage`."""
+    template = template or load_template()
+    names = {spec.logical_id: spec.name for spec in table_specs(stage, template)}
+    sources = []
+    for event in resources("AWS::Serverless::Function", template)[function]["Properties"]["Events"].values():
+        if event["Type"] != "DynamoDB":
+            continue
+        props = event["Properties"]
+        table_logical_id = props["Stream"]["Fn::GetAtt"][0]
+        sources.append(
+            StreamSource(
+                table_name=names[table_logical_id],
+                batch_size=int(props.get("BatchSize", 100)),
+                batching_window=min(float(props.get("MaximumBatchingWindowInSeconds", 0)), LOCAL_MAX_BATCHING_WINDOW),
+                max_retries=int(props.get("MaximumRetryAttempts", -1)),
+            )
+        )
+    return sources
+
+
+def sync_handler(function: str = SYNC_FUNCTION, template: dict | None = None) -> Callable:
+    """The function's handler, imported the way the local API imports the HTTP functions."""
+    from local.api_gateway import _import_handler
+
+    props = resources("AWS::Serverless::Function", template or load_template())[function]["Properties"]
+    return _import_handler(Route("", "", function, ROOT / props["CodeUri"], props["Handler"]))
+
+
+@dataclass
+class _Shard:
+    source: StreamSource
+    stream_arn: str
+    iterator: str | None
+    buffer: list[dict] = field(default_factory=list)
+    first_buffered_at: float = 0.0
+    retries: int = 0
+    next_attempt_at: float = 0.0
+
+
+def _lambda_record(record: dict, stream_arn: str) -> dict:
+    """A stream record as Lambda delivers it: eventSourceARN added, the creation time in epoch seconds."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if hasattr(created, "timestamp"):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "eventVersion": "1.1", "dynamodb": dynamodb, "eventSourceARN": stream_arn}
+
+
+class StreamPoller:
+    def __init__(self, handler: Callable, sources: list[StreamSource], dynamodb, streams):
+        self.handler = handler
+        self.sources = sources
+        self.dynamodb = dynamodb
+        self.streams = streams
+        self.invocations = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _open_shards(self) -> list[_Shard]:
+        """Every shard of every source, read from its oldest record (the tables were created moments ago)."""
+        shards = []
+        for source in self.sources:
+            arn = self.dynamodb.describe_table(TableName=source.table_name)["Table"]["LatestStreamArn"]
+            for shard in self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                iterator = self.streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+                shards.append(_Shard(source, arn, iterator))
+        return shards
+
+    def _fetch(self, shard: _Shard) -> None:
+        room = shard.source.batch_size - len(shard.buffer)
+        if shard.iterator is None or room <= 0:
+            return
+        response = self.streams.get_records(ShardIterator=shard.iterator, Limit=room)
+        shard.iterator = response.get("NextShardIterator")
+        if response["Records"] and not shard.buffer:
+            shard.first_buffered_at = time.monotonic()
+        shard.buffer.extend(_lambda_record(r, shard.stream_arn) for r in response["Records"])
+
+    def _due(self, shard: _Shard, now: float) -> bool:
+        if not shard.buffer or now < shard.next_attempt_at:
+            return False
+        full = len(shard.buffer) >= shard.source.batch_size
+        return full or shard.retries > 0 or now - shard.first_buffered_at >= shard.source.batching_window
+
+    def _invoke(self, shard: _Shard) -> None:
+        batch = shard.buffer[: shard.source.batch_size]
+        self.invocations += 1
+        try:
+            response = self.handler({"Records": batch}, LambdaContext(function_name="hedgehog-learn-local-crm-sync"))
+            failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures") or []}
+        except Exception:
+            log.exception("crm_sync handler raised; the whole batch will be retried")
+            failed = {batch[0]["dynamodb"]["SequenceNumber"]}
+        first_failed = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed), None)
+        if first_failed is None:
+            del shard.buffer[: len(batch)]
+            shard.retries = 0
+            return
+        # Like Lambda: the records before the lowest failed one are checkpointed, the rest retried.
+        del shard.buffer[:first_failed]
+        shard.retries += 1
+        max_retries = shard.source.max_retries
+        if 0 <= max_retries < shard.retries:
+            given_up = len(batch) - first_failed
+            log.error("stream records given up after %d retries (on-failure destination): %d", max_retries, given_up)
+            del shard.buffer[:given_up]
+            shard.retries = 0
+            return
+        shard.next_attempt_at = time.monotonic() + RETRY_DELAY_SECONDS
+
+    def run(self) -> None:
+        shards = self._open_shards()
+        while not self._stop.is_set():
+            for shard in shards:
+                try:
+                    self._fetch(shard)
+                    if self._due(shard, time.monotonic()):
+                        self._invoke(shard)
+                except Exception:
+                    log.exception("stream poll failed for %s", shard.source.table_name)
+            self._stop.wait(POLL_INTERVAL_SECONDS)
+
+    def start(self) -> StreamPoller:
+        self._thread = threading.Thread(target=self.run, name="stream-poller", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+
+def start(stage: str, region: str) -> StreamPoller:
+    """Poll the crm_sync function's streams in a background thread (AWS_ENDPOINT_URL points at the emulator)."""
+    import boto3
+
+    return StreamPoller(
+        sync_handler(),
+        stream_sources(stage),
+        boto3.client("dynamodb", region_name=region),
+        boto3.client("dynamodbstreams", region_name=region),
+    ).start()
