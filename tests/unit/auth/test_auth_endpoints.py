@@ -1,0 +1,545 @@
+"""The five auth endpoints, run in-process through the local API Gateway router (payload-2.0 events)
+against moto's users table and a fake Cognito (token, revoke, JWKS) on loopback.
+
+Every Set-Cookie any response here carries is checked for its flags by `AuthApi.request`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+import pytest
+from hhl.auth import transaction as transaction_module
+from hhl.storage import dynamodb as dynamodb_module
+
+from local.api_gateway import Router, build_event, match_route
+from local.template import ROOT
+from tests.unit.auth.conftest import CLIENT_ID
+
+SITE = "http://127.0.0.1:3000"
+SECRET = "unit-test-secret-that-is-at-least-32-characters-long"
+
+# name -> (SameSite, Path, Max-Age when set)
+COOKIE_RULES = {
+    "hhl_access_token": ("Lax", "/", None),
+    "hhl_refresh_token": ("Strict", "/auth", 30 * 24 * 3600),
+    "__Host-hhl_login": ("Lax", "/", 600),
+}
+
+
+def check_set_cookie(header: str) -> tuple[str, str, dict[str, str]]:
+    """Assert a Set-Cookie has the flags its cookie must have; returns (name, value, attributes)."""
+    pair, *attributes = [part.strip() for part in header.split(";")]
+    name, _, value = pair.partition("=")
+    attrs = {}
+    for attribute in attributes:
+        key, _, attr_value = attribute.partition("=")
+        attrs[key.lower()] = attr_value
+    assert name in COOKIE_RULES, f"unexpected cookie {name}"
+    same_site, path, max_age = COOKIE_RULES[name]
+    assert "httponly" in attrs and "secure" in attrs, header
+    assert attrs.get("samesite") == same_site, header
+    assert attrs.get("path") == path, header
+    assert "domain" not in attrs, header
+    assert "max-age" in attrs, header
+    if value:
+        assert max_age is None or int(attrs["max-age"]) == max_age, header
+        assert int(attrs["max-age"]) > 0, header
+    else:
+        assert attrs["max-age"] == "0", header
+    return name, value, attrs
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    set_cookies: dict[str, tuple[str, dict[str, str]]]  # name -> (value, attributes)
+    body: object
+
+    @property
+    def location(self) -> urllib.parse.SplitResult:
+        return urllib.parse.urlsplit(self.headers["location"])
+
+    @property
+    def query(self) -> dict[str, str]:
+        return dict(urllib.parse.parse_qsl(self.location.query))
+
+    def cleared(self, name: str) -> bool:
+        return name in self.set_cookies and self.set_cookies[name][0] == ""
+
+
+class AuthApi:
+    def __init__(self, router: Router):
+        self.router = router
+
+    def request(self, method, path, query=None, cookies=None, headers=None) -> Reply:
+        route, params = match_route(self.router.routes, method, path)
+        header_list = list((headers or {}).items())
+        if cookies:
+            header_list.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
+        event = build_event(route, params, method, path, urllib.parse.urlencode(query or {}), header_list, b"")
+        status, response_headers, set_cookies, data = self.router.invoke(route, event)
+        assert status != 500, data
+        parsed = {}
+        for header in set_cookies:
+            name, value, attrs = check_set_cookie(header)
+            parsed[name] = (value, attrs)
+        return Reply(status, response_headers, parsed, json.loads(data) if data else None)
+
+    def login(self, return_to: str | None = None) -> Reply:
+        return self.request("GET", "/auth/login", query={"return_to": return_to} if return_to else None)
+
+    def callback(self, query: dict, login_cookie: str | None) -> Reply:
+        cookies = {"__Host-hhl_login": login_cookie} if login_cookie else None
+        return self.request("GET", "/auth/callback", query=query, cookies=cookies)
+
+
+@pytest.fixture
+def api(auth_env, dynamodb) -> AuthApi:
+    dynamodb_module.client.cache_clear()
+    yield AuthApi(Router(allowed_origins=[SITE]))
+    dynamodb_module.client.cache_clear()
+
+
+@dataclass
+class StartedLogin:
+    reply: Reply
+    cookie: str
+    state: str
+    nonce: str
+    code_challenge: str
+
+
+@pytest.fixture
+def start_login(api):
+    def start(return_to=None) -> StartedLogin:
+        reply = api.login(return_to)
+        query = reply.query
+        return StartedLogin(
+            reply, reply.set_cookies["__Host-hhl_login"][0], query["state"], query["nonce"], query["code_challenge"]
+        )
+
+    return start
+
+
+@pytest.fixture
+def signed_in(api, start_login, fake_cognito):
+    """Run a whole login; returns the callback reply."""
+
+    def sign_in(return_to=None, **claims) -> Reply:
+        login = start_login(return_to)
+        code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback", **claims)
+        return api.callback({"code": code, "state": login.state}, login.cookie)
+
+    return sign_in
+
+
+def user_row(dynamodb, sub="user-sub-1"):
+    return dynamodb.get_item(TableName="hedgehog-learn-local-users", Key={"userId": {"S": sub}}).get("Item")
+
+
+def emitted_metrics(captured: str) -> dict[str, float]:
+    found = {}
+    for line in captured.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            document = json.loads(line)
+            for definition in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+                found[definition["Name"]] = document[definition["Name"]]
+    return found
+
+
+# ---------------------------------------------------------------- /auth/login
+
+
+def test_login_redirects_to_the_hosted_ui_with_pkce_state_and_nonce(start_login, fake_cognito):
+    login = start_login("/learn/courses/x")
+    reply = login.reply
+    assert reply.status == 302
+    assert f"{reply.location.scheme}://{reply.location.netloc}{reply.location.path}" == (
+        f"http://{fake_cognito.base}/oauth2/authorize"
+    )
+    query = reply.query
+    assert query["response_type"] == "code"
+    assert query["client_id"] == CLIENT_ID
+    assert query["redirect_uri"] == f"{SITE}/auth/callback"
+    assert query["scope"] == "openid email profile"
+    assert query["code_challenge_method"] == "S256"
+    assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32 and len(query["code_challenge"]) == 43
+    assert set(query) == {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+    }
+    assert reply.headers["cache-control"] == "no-store"
+    assert reply.headers["referrer-policy"] == "no-referrer"
+    sealed = transaction_module.unseal(login.cookie, SECRET)
+    assert sealed.code_verifier not in reply.headers["location"]
+    assert sealed.state == login.state and sealed.nonce == login.nonce
+    assert sealed.return_to == "/learn/courses/x"
+
+
+def test_every_login_is_a_fresh_transaction(start_login):
+    first, second = start_login(), start_login()
+    assert first.state != second.state
+    assert first.nonce != second.nonce
+    assert first.code_challenge != second.code_challenge
+
+
+def test_login_with_an_open_redirect_return_to_stores_learn(start_login):
+    login = start_login("//evil.example/phish")
+    assert transaction_module.unseal(login.cookie, SECRET).return_to == "/learn"
+
+
+@pytest.mark.parametrize("function", ["login", "logout"])
+def test_login_and_logout_never_import_boto3(service_env, function):
+    code = (
+        "import runpy, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(ROOT / 'layers' / 'shared')!r}]\n"
+        f"runpy.run_path({str(ROOT / 'functions' / function / 'app.py')!r})\n"
+        "assert 'boto3' not in sys.modules, sorted(sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+# ---------------------------------------------------------------- /auth/callback
+
+
+def test_callback_signs_in_and_redirects_to_return_to(signed_in, dynamodb):
+    reply = signed_in("/learn/courses/x?tab=1")
+    assert reply.status == 302
+    assert reply.headers["location"] == f"{SITE}/learn/courses/x?tab=1"
+    assert reply.headers["cache-control"] == "no-store"
+    assert reply.headers["referrer-policy"] == "no-referrer"
+    access_value, access_attrs = reply.set_cookies["hhl_access_token"]
+    assert access_value.count(".") == 2
+    assert 3500 <= int(access_attrs["max-age"]) <= 3600
+    assert reply.set_cookies["hhl_refresh_token"][0].startswith("refresh-")
+    assert reply.cleared("__Host-hhl_login")
+    row = user_row(dynamodb)
+    assert row["email"]["S"] == "learner@example.com"
+    assert row["givenName"]["S"] == "Ada" and row["familyName"]["S"] == "Lovelace"
+    assert row["displayName"]["S"] == "Ada Lovelace"
+
+
+def test_callback_emits_the_logins_metric(signed_in, capsys):
+    capsys.readouterr()
+    signed_in()
+    metrics = emitted_metrics(capsys.readouterr().out)
+    assert metrics.get("Logins") == [1.0]
+    assert "LoginFailures" not in metrics
+
+
+def test_second_sign_in_keeps_created_at_and_updates_the_profile(signed_in, dynamodb):
+    signed_in()
+    first = user_row(dynamodb)
+    time.sleep(0.002)
+    signed_in(email="ada@example.org", given_name="Augusta", family_name=None, name="Augusta Ada King")
+    second = user_row(dynamodb)
+    assert second["createdAt"] == first["createdAt"]
+    assert second["updatedAt"]["S"] > first["updatedAt"]["S"]
+    assert second["email"]["S"] == "ada@example.org"
+    assert second["givenName"]["S"] == "Augusta"
+    assert "familyName" not in second
+    assert second["displayName"]["S"] == "Augusta Ada King"
+
+
+def test_hosted_ui_error_redirects_to_learn_with_the_code(api, start_login, capsys):
+    login = start_login()
+    capsys.readouterr()
+    reply = api.callback({"error": "access_denied", "state": login.state}, login.cookie)
+    assert reply.status == 302
+    assert reply.headers["location"] == f"{SITE}/learn?auth_error=access_denied"
+    assert reply.cleared("__Host-hhl_login")
+    assert "hhl_access_token" not in reply.set_cookies
+    assert emitted_metrics(capsys.readouterr().out).get("LoginFailures") == [1.0]
+
+
+def test_hosted_ui_error_with_odd_characters_is_not_reflected(api):
+    reply = api.callback({"error": "<script>x</script>"}, None)
+    assert reply.headers["location"] == f"{SITE}/learn?auth_error=unknown_error"
+
+
+def _assert_rejected(reply: Reply, status: int, dynamodb) -> None:
+    assert reply.status == status
+    assert set(reply.body) == {"error"}
+    assert "hhl_access_token" not in reply.set_cookies and "hhl_refresh_token" not in reply.set_cookies
+    assert reply.headers["cache-control"] == "no-store"
+    assert user_row(dynamodb) is None
+
+
+def test_callback_without_the_transaction_cookie_is_400(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    _assert_rejected(api.callback({"code": code, "state": login.state}, None), 400, dynamodb)
+    assert fake_cognito.token_requests == []
+
+
+def test_callback_with_a_tampered_transaction_cookie_is_400(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    tampered = login.cookie[:-2] + ("AA" if not login.cookie.endswith("AA") else "BB")
+    _assert_rejected(api.callback({"code": code, "state": login.state}, tampered), 400, dynamodb)
+    assert fake_cognito.token_requests == []
+
+
+def test_callback_with_an_expired_transaction_is_400(api, fake_cognito, dynamodb):
+    old = transaction_module.LoginTransaction.begin("/learn")
+    old = transaction_module.LoginTransaction(old.state, old.nonce, old.code_verifier, "/learn", int(time.time()) - 601)
+    code = fake_cognito.issue_code(old.code_challenge, old.nonce, f"{SITE}/auth/callback")
+    reply = api.callback({"code": code, "state": old.state}, transaction_module.seal(old, SECRET))
+    _assert_rejected(reply, 400, dynamodb)
+    assert "expired" in reply.body["error"]
+
+
+def test_callback_with_a_state_mismatch_is_400(api, start_login, fake_cognito, dynamodb):
+    # Login CSRF: the attacker's own code and state, delivered to a victim who started a login of their own.
+    victim, attacker = start_login(), start_login()
+    code = fake_cognito.issue_code(attacker.code_challenge, attacker.nonce, f"{SITE}/auth/callback", sub="attacker")
+    reply = api.callback({"code": code, "state": attacker.state}, victim.cookie)
+    _assert_rejected(reply, 400, dynamodb)
+    assert reply.cleared("__Host-hhl_login")
+    assert fake_cognito.token_requests == []
+
+
+def test_callback_without_state_is_400(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    _assert_rejected(api.callback({"code": code}, login.cookie), 400, dynamodb)
+
+
+def test_callback_without_code_is_400(api, start_login, dynamodb):
+    login = start_login()
+    _assert_rejected(api.callback({"state": login.state}, login.cookie), 400, dynamodb)
+
+
+def test_replayed_state_is_400(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    assert api.callback({"code": code, "state": login.state}, login.cookie).status == 302
+    second_code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    replay = api.callback({"code": second_code, "state": login.state}, login.cookie)
+    assert replay.status == 400
+    assert "already used" in replay.body["error"]
+    assert "hhl_access_token" not in replay.set_cookies
+    assert len(fake_cognito.token_requests) == 1
+
+
+def test_nonce_mismatch_on_callback_is_400(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, "nonce-of-another-login", f"{SITE}/auth/callback")
+    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 400, dynamodb)
+
+
+def test_id_token_for_another_client_is_400(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback", aud="other-client")
+    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 400, dynamodb)
+
+
+def test_code_sent_with_the_pkce_verifier_of_the_transaction(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    api.callback({"code": code, "state": login.state}, login.cookie)
+    (form,) = fake_cognito.token_requests
+    assert form["grant_type"] == "authorization_code"
+    assert form["code_verifier"] == transaction_module.unseal(login.cookie, SECRET).code_verifier
+    assert form["redirect_uri"] == f"{SITE}/auth/callback"
+    assert fake_cognito.authorization_headers == [None]  # public client: no secret configured, none sent
+
+
+def test_client_secret_is_sent_only_when_configured(api, signed_in, fake_cognito, monkeypatch):
+    from hhl.auth import oauth
+
+    monkeypatch.setenv("COGNITO_CLIENT_SECRET", "s3cret")
+    oauth._client_secret.cache_clear()
+    try:
+        assert signed_in().status == 302
+    finally:
+        oauth._client_secret.cache_clear()
+    assert fake_cognito.authorization_headers[-1].startswith("Basic ")
+
+
+def test_token_endpoint_refusal_is_502(api, start_login, fake_cognito, dynamodb, capsys):
+    login = start_login()
+    code = fake_cognito.issue_code("a-different-challenge", login.nonce, f"{SITE}/auth/callback")
+    capsys.readouterr()
+    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+    assert emitted_metrics(capsys.readouterr().out).get("LoginFailures") == [1.0]
+
+
+def test_token_endpoint_failure_is_502(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    fake_cognito.token_status = 500
+    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+
+
+def test_unreachable_token_endpoint_is_502(api, start_login, fake_cognito, dynamodb, monkeypatch):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    monkeypatch.setenv("COGNITO_DOMAIN", "127.0.0.1:9")  # discard port: connection refused
+    from hhl.config import settings
+
+    settings.cache_clear()
+    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+
+
+def test_callback_never_logs_codes_tokens_or_verifiers(api, start_login, fake_cognito, capsys):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, "wrong-nonce", f"{SITE}/auth/callback")
+    capsys.readouterr()
+    api.callback({"code": code, "state": login.state}, login.cookie)
+    ok = start_login()
+    ok_code = fake_cognito.issue_code(ok.code_challenge, ok.nonce, f"{SITE}/auth/callback")
+    reply = api.callback({"code": ok_code, "state": ok.state}, ok.cookie)
+    output = capsys.readouterr()
+    logged = output.out + output.err
+    verifier = transaction_module.unseal(ok.cookie, SECRET).code_verifier
+    for secret in (code, ok_code, login.cookie, ok.cookie, login.state, verifier, SECRET):
+        assert secret not in logged
+    assert reply.set_cookies["hhl_access_token"][0] not in logged
+    assert reply.set_cookies["hhl_refresh_token"][0] not in logged
+
+
+# ---------------------------------------------------------------- /auth/me
+
+
+def test_me_returns_the_profile_after_sign_in(api, signed_in):
+    session = signed_in()
+    reply = api.request("GET", "/auth/me", cookies={"hhl_access_token": session.set_cookies["hhl_access_token"][0]})
+    assert reply.status == 200
+    assert reply.headers["cache-control"] == "no-store, private"
+    body = reply.body
+    assert set(body) == {
+        "userId",
+        "email",
+        "displayName",
+        "givenName",
+        "familyName",
+        "createdAt",
+        "updatedAt",
+        "hubspotContactId",
+    }
+    assert body["userId"] == "user-sub-1"
+    assert body["email"] == "learner@example.com"
+    assert body["displayName"] == "Ada Lovelace"
+    assert body["hubspotContactId"] is None
+    assert body["createdAt"].endswith("Z")
+
+
+def test_me_with_a_bearer_token_works_too(api, signed_in, tokens):
+    signed_in()
+    reply = api.request("GET", "/auth/me", headers={"authorization": f"Bearer {tokens.access()}"})
+    assert reply.status == 200
+
+
+def test_me_without_a_user_row_is_404(api, tokens):
+    reply = api.request("GET", "/auth/me", headers={"authorization": f"Bearer {tokens.access(sub='nobody')}"})
+    assert (reply.status, reply.body) == (404, {"error": "User not found"})
+
+
+def test_me_without_a_token_is_401(api):
+    reply = api.request("GET", "/auth/me")
+    assert (reply.status, reply.body) == (401, {"error": "Unauthorized: Missing access token"})
+    assert reply.headers["www-authenticate"] == 'Bearer realm="Hedgehog Learn"'
+
+
+def test_me_with_an_expired_token_is_401(api, signed_in, tokens):
+    signed_in()
+    past = int(time.time()) - 7200
+    reply = api.request("GET", "/auth/me", cookies={"hhl_access_token": tokens.access(iat=past, exp=past + 3600)})
+    assert (reply.status, reply.body) == (401, {"error": "Unauthorized: Invalid or expired token"})
+
+
+# ---------------------------------------------------------------- /auth/refresh
+
+
+def refresh(api, refresh_token=None, origin=SITE) -> Reply:
+    cookies = {"hhl_refresh_token": refresh_token} if refresh_token else None
+    return api.request("POST", "/auth/refresh", cookies=cookies, headers={"origin": origin} if origin else None)
+
+
+def test_refresh_sets_a_fresh_access_cookie(api, signed_in):
+    session = signed_in()
+    reply = refresh(api, session.set_cookies["hhl_refresh_token"][0])
+    assert reply.status == 200
+    new_access = reply.set_cookies["hhl_access_token"][0]
+    assert new_access and new_access != session.set_cookies["hhl_access_token"][0]
+    assert "hhl_refresh_token" not in reply.set_cookies
+    assert reply.headers["cache-control"] == "no-store"
+    assert api.request("GET", "/auth/me", cookies={"hhl_access_token": new_access}).status == 200
+
+
+def test_refresh_without_the_cookie_is_401_and_clears_both(api):
+    reply = refresh(api)
+    assert reply.status == 401
+    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+
+
+def test_refused_refresh_token_is_401_and_clears_both(api, signed_in):
+    reply = refresh(api, "refresh-not-issued-by-cognito")
+    assert reply.status == 401
+    assert reply.body == {"error": "Unauthorized: Refresh token invalid or expired"}
+    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+
+
+def test_refresh_during_a_cognito_outage_is_502_and_keeps_the_session(api, signed_in, fake_cognito):
+    session = signed_in()
+    fake_cognito.token_status = 503
+    reply = refresh(api, session.set_cookies["hhl_refresh_token"][0])
+    assert reply.status == 502
+    assert reply.set_cookies == {}
+
+
+def test_refresh_from_a_foreign_origin_is_403(api, signed_in, fake_cognito):
+    session = signed_in()
+    reply = refresh(api, session.set_cookies["hhl_refresh_token"][0], origin="https://evil.example")
+    assert reply.status == 403
+    assert len(fake_cognito.token_requests) == 1  # only the sign-in's
+
+
+# ---------------------------------------------------------------- /auth/logout
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_logout_revokes_clears_and_ends_the_hosted_ui_session(api, signed_in, fake_cognito, method):
+    session = signed_in()
+    refresh_token = session.set_cookies["hhl_refresh_token"][0]
+    cookies = {"hhl_refresh_token": refresh_token, "hhl_access_token": session.set_cookies["hhl_access_token"][0]}
+    reply = api.request(method, "/auth/logout", cookies=cookies)
+    assert reply.status == 302
+    assert f"{reply.location.scheme}://{reply.location.netloc}{reply.location.path}" == (
+        f"http://{fake_cognito.base}/logout"
+    )
+    assert reply.query == {"client_id": CLIENT_ID, "logout_uri": f"{SITE}/learn"}
+    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+    assert fake_cognito.revoked == [refresh_token]
+    assert refresh(api, refresh_token).status == 401
+
+
+def test_logout_still_logs_out_when_revocation_fails(api, monkeypatch):
+    monkeypatch.setenv("COGNITO_DOMAIN", "127.0.0.1:9")
+    from hhl.config import settings
+
+    settings.cache_clear()
+    reply = api.request("GET", "/auth/logout", cookies={"hhl_refresh_token": "refresh-x"})
+    assert reply.status == 302
+    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+
+
+def test_logout_without_cookies_still_redirects(api, fake_cognito):
+    reply = api.request("GET", "/auth/logout")
+    assert reply.status == 302
+    assert fake_cognito.revoked == []
