@@ -20,6 +20,7 @@ import os
 import random
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ UPSERT_CONTACTS_PATH = "/crm/v3/objects/contacts/batch/upsert"
 MAX_BATCH_INPUTS = 100  # HubSpot's limit for batch endpoints
 DAILY_POLICY = "DAILY"
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class HubSpotError(Exception):
@@ -280,6 +282,17 @@ def client() -> HubSpotClient:
 
     return HubSpotClient(
         token=get_secret("HUBSPOT_PRIVATE_APP_TOKEN"),
-        base_url=os.environ.get("HUBSPOT_API_BASE_URL") or DEFAULT_BASE_URL,
+        base_url=base_url_from_env(),
         policy=RetryPolicy.from_env(),
     )
+
+
+def base_url_from_env() -> str:
+    """HUBSPOT_API_BASE_URL: https, or plain http to a loopback fake only - the token travels with every call."""
+    from hhl.config import ConfigError
+
+    url = (os.environ.get("HUBSPOT_API_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+    parts = urllib.parse.urlsplit(url)
+    if not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)):
+        raise ConfigError("Environment variable HUBSPOT_API_BASE_URL must be an https URL (or http on loopback)")
+    return url

@@ -1,0 +1,127 @@
+"""`make crm-properties` and `make crm-resync` against the fake HubSpot (real HTTP) and moto's tables."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from hhl.crm import properties
+from hhl.crm.summary import contact_properties
+from hhl.learning.summary import learner_summary
+
+from tools import crm_properties, crm_resync
+
+
+def test_crm_properties_creates_the_group_and_properties_once(fake_hubspot, capsys):
+    assert crm_properties.main([]) == 0
+    assert crm_properties.main([]) == 0
+
+    first, second = capsys.readouterr().out.split("hedgehog_learn:")[1:]
+    assert first.count("created") == 6 and "exists" not in first
+    assert second.count("exists") == 6 and "created" not in second
+    assert set(fake_hubspot.groups) == {"hedgehog_learn"}
+    assert set(fake_hubspot.properties) == set(properties.NAMES)
+    assert {p["groupName"] for p in fake_hubspot.properties.values()} == {"hedgehog_learn"}
+    assert fake_hubspot.properties["hhl_last_activity"]["type"] == "datetime"
+    assert fake_hubspot.properties["hhl_total_progress"]["type"] == "number"
+
+
+def test_crm_properties_reports_a_rejected_token(fake_hubspot, monkeypatch, capsys):
+    monkeypatch.setenv("HUBSPOT_PRIVATE_APP_TOKEN", "not-the-token")
+
+    assert crm_properties.main([]) == 1
+
+    assert "401" in capsys.readouterr().err
+    assert fake_hubspot.groups == {}
+
+
+def test_crm_properties_refuses_plain_http_to_a_remote_host(fake_hubspot, monkeypatch, capsys):
+    monkeypatch.setenv("HUBSPOT_API_BASE_URL", "http://api.hubapi.com")
+
+    with pytest.raises(Exception, match="HUBSPOT_API_BASE_URL must be an https URL"):
+        crm_properties.main([])
+
+    assert fake_hubspot.calls == []
+
+
+@pytest.fixture
+def local_stack_state(crm_env, tmp_path, monkeypatch):
+    """A stack.json whose handler environment is this test's (moto in-process, the fake HubSpot)."""
+    names = [*crm_env_names(), "ENABLE_CRM_PROGRESS", "HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL"]
+    (tmp_path / "stack.json").write_text(json.dumps({"handler_env": {n: os.environ[n] for n in names}}))
+    monkeypatch.setenv("HHL_STATE_DIR", str(tmp_path))
+    return tmp_path / "stack.json"
+
+
+def crm_env_names() -> list[str]:
+    from tests.conftest import UNIT_ENV
+
+    return list(UNIT_ENV)
+
+
+def test_crm_resync_pushes_the_named_learners(local_stack_state, fake_hubspot, learner):
+    ada, alan = learner("user-ada", "ada@example.com"), learner("user-alan", "alan@example.com")
+    ada.complete("hedgehog-lab-foundations")
+    alan.enroll("hedgehog-lab-foundations")
+
+    assert crm_resync.main(["--user", "user-ada"]) == 0
+
+    assert fake_hubspot.contact_properties() == {
+        "ada@example.com": {"email": "ada@example.com", **contact_properties(learner_summary("user-ada"))}
+    }
+    assert ada.contact_id == fake_hubspot.contact("ada@example.com")["id"]
+
+
+def test_crm_resync_all_pushes_every_learner_in_batches_of_100(local_stack_state, fake_hubspot, learner, capsys):
+    for i in range(130):
+        learner(f"user-{i:03d}", f"learner{i}@example.com").enroll("hedgehog-lab-foundations")
+    learner("user-ghost", None).enroll("hedgehog-lab-foundations")  # progress but no user row
+
+    assert crm_resync.main(["--all"]) == 0
+    assert crm_resync.main(["--all"]) == 0  # a repeat changes nothing
+
+    assert len(fake_hubspot.contacts) == 130
+    assert {c["hhl_enrolled_courses"] for c in fake_hubspot.contact_properties().values()} == {
+        "hedgehog-lab-foundations"
+    }
+    assert sorted(len(batch) for batch in fake_hubspot.upsert_batches) == [30, 30, 100, 100]
+    assert "130 synced, 0 failed, 0 skipped" in capsys.readouterr().out
+
+
+def test_crm_resync_reports_failures_with_a_nonzero_exit(local_stack_state, fake_hubspot, learner, capsys):
+    learner("user-ada", "ada@example.com").enroll("hedgehog-lab-foundations")
+    fake_hubspot.fail_next(50, status=500)
+
+    assert crm_resync.main(["--user", "user-ada"]) == 1
+
+    assert "failed user ids: user-ada" in capsys.readouterr().err
+
+
+def test_crm_resync_refuses_when_crm_sync_is_off(local_stack_state, fake_hubspot, learner, capsys):
+    learner("user-ada", "ada@example.com").enroll("hedgehog-lab-foundations")
+    state = json.loads(local_stack_state.read_text())
+    state["handler_env"]["ENABLE_CRM_PROGRESS"] = "false"
+    local_stack_state.write_text(json.dumps(state))
+
+    assert crm_resync.main(["--all"]) == 1
+
+    assert "ENABLE_CRM_PROGRESS" in capsys.readouterr().err
+    assert fake_hubspot.calls == []
+
+
+def test_crm_resync_without_a_running_stack_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HHL_STATE_DIR", str(tmp_path))
+
+    assert crm_resync.main(["--all"]) == 1
+
+    assert "start the local stack first" in capsys.readouterr().err
+
+
+def test_the_sync_writes_only_properties_crm_properties_defines(crm_sync, streams, fake_hubspot, learner):
+    """Once the properties exist, the fake (like HubSpot) rejects any other property name."""
+    assert crm_properties.main([]) == 0
+    learner("user-ada", "ada@example.com").complete("hedgehog-lab-foundations")
+
+    assert crm_sync(streams.event()) == {"batchItemFailures": []}
+    assert set(fake_hubspot.contact("ada@example.com")["properties"]) == {"email", *properties.NAMES}

@@ -1,0 +1,42 @@
+"""What the CRM tools share: where the HubSpot token comes from, and the client built with it.
+
+Locally the token is HUBSPOT_PRIVATE_APP_TOKEN in the environment (or the local stack's handler
+environment). For a deployed stage it is read from its SSM SecureString with the operator's AWS
+credentials: the Lambda extension the functions use does not exist on a laptop or CI runner.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hhl.crm.hubspot import HubSpotClient, RetryPolicy, base_url_from_env
+
+DEFAULT_TOKEN_PARAMETER = "/hedgehog-learn/{stage}/hubspot-token"
+
+
+class ToolError(RuntimeError):
+    """A problem the operator can fix; printed without a traceback."""
+
+
+def hubspot_token(stage: str, region: str | None, parameter: str | None = None) -> str:
+    if stage == "local":
+        token = os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN", "")
+        if not token:
+            raise ToolError("set HUBSPOT_PRIVATE_APP_TOKEN (or start the local stack with it)")
+        return token
+    import boto3
+
+    name = (
+        parameter
+        or os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER")
+        or DEFAULT_TOKEN_PARAMETER.format(stage=stage)
+    )
+    ssm = boto3.client("ssm", region_name=region)
+    try:
+        return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        raise ToolError(f"SSM parameter {name} does not exist") from None
+
+
+def hubspot_client(stage: str, region: str | None, parameter: str | None = None) -> HubSpotClient:
+    return HubSpotClient(hubspot_token(stage, region, parameter), base_url_from_env(), RetryPolicy.from_env())

@@ -1,0 +1,59 @@
+"""`make crm-properties [ARGS='--stage prod']`: create the Hedgehog Learn contact property group and
+the five properties the CRM sync writes. Idempotent: what already exists (409) is left as it is.
+
+Locally the token is HUBSPOT_PRIVATE_APP_TOKEN; for dev/prod it is read from the stage's SSM parameter.
+HUBSPOT_API_BASE_URL points it elsewhere (a fake HubSpot on loopback, in tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hhl.crm import properties
+from hhl.crm.hubspot import HubSpotClient, HubSpotError
+
+from tools.crm_common import ToolError, hubspot_client
+
+GROUPS_PATH = "/crm/v3/properties/contacts/groups"
+PROPERTIES_PATH = "/crm/v3/properties/contacts"
+
+
+def _create(hubspot: HubSpotClient, path: str, body: dict) -> str:
+    response = hubspot.request("POST", path, body)
+    if response.status in (200, 201):
+        return "created"
+    if response.status == 409:
+        return "exists"
+    message = response.body.get("message") if isinstance(response.body, dict) else None
+    raise ToolError(f"creating {body['name']} failed: HubSpot answered {response.status} {message or ''}".strip())
+
+
+def ensure_properties(hubspot: HubSpotClient) -> dict[str, str]:
+    """{name: "created" | "exists"} for the group and each property, group first."""
+    results = {properties.GROUP["name"]: _create(hubspot, GROUPS_PATH, properties.GROUP)}
+    for definition in properties.definitions():
+        results[definition["name"]] = _create(hubspot, PROPERTIES_PATH, definition)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make crm-properties", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", choices=["local", "dev", "prod"], default="local")
+    parser.add_argument("--region", default="us-west-2", help="for the SSM token parameter (dev/prod)")
+    parser.add_argument(
+        "--token-parameter", help="SSM parameter holding the token (default /hedgehog-learn/<stage>/hubspot-token)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        results = ensure_properties(hubspot_client(args.stage, args.region, args.token_parameter))
+    except (ToolError, HubSpotError) as exc:
+        print(f"crm-properties: {exc}", file=sys.stderr)
+        return 1
+    for name, outcome in results.items():
+        print(f"{name}: {outcome}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""`make crm-resync ARGS='--user <userId>'` or `ARGS='--all'`: push learners' current state to HubSpot again.
+
+The same operation the stream handler performs (hhl.crm.sync), for learners named here or for every
+row of the users table: after a HubSpot outage, after the on-failure queue (DLQ) received batches,
+after the daily API limit, or to backfill when the sync is first switched on. Safe to repeat.
+
+--stage local (default) uses the running local stack (its .local/stack.json); --stage dev|prod
+uses the deployed crm-sync function's configuration (table names, flag, token parameter) and the
+operator's AWS credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from tools.crm_common import ToolError, hubspot_client
+
+ROOT = Path(__file__).resolve().parent.parent
+LEARNERS_PER_SYNC = 100  # one HubSpot batch
+
+
+def configure_environment(stage: str, region: str) -> None:
+    """The crm-sync function's environment, so hhl's settings and storage point at the right tables."""
+    from hhl.config import settings
+
+    if stage == "local":
+        state_file = Path(os.environ.get("HHL_STATE_DIR", ROOT / ".local")) / "stack.json"
+        if not state_file.is_file():
+            raise ToolError(f"{state_file} not found: start the local stack first (make dev)")
+        os.environ.update(json.loads(state_file.read_text())["handler_env"])
+    else:
+        import boto3
+
+        function = f"hedgehog-learn-{stage}-crm-sync"
+        configuration = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=function)
+        os.environ.update(configuration["Environment"]["Variables"])
+        os.environ.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
+    settings.cache_clear()  # read again from the environment just set
+
+
+def all_user_ids() -> Iterator[str]:
+    from hhl.config import settings
+    from hhl.storage.dynamodb import client
+
+    pages = client().get_paginator("scan").paginate(TableName=settings().tables.users, ProjectionExpression="userId")
+    for page in pages:
+        for item in page["Items"]:
+            yield item["userId"]["S"]
+
+
+def _batches(user_ids: Iterator[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for user_id in user_ids:
+        batch.append(user_id)
+        if len(batch) == LEARNERS_PER_SYNC:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make crm-resync", description=__doc__.split("\n\n")[0])
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", action="append", metavar="USER_ID", help="a learner's userId (repeatable)")
+    who.add_argument("--all", action="store_true", help="every learner in the users table")
+    parser.add_argument("--stage", choices=["local", "dev", "prod"], default="local")
+    parser.add_argument("--region", default="us-west-2", help="AWS region of a deployed stage")
+    args = parser.parse_args(argv)
+    try:
+        configure_environment(args.stage, args.region)
+        from hhl.config import settings
+        from hhl.crm.sync import sync_learners
+
+        if not settings().enable_crm_progress:
+            raise ToolError("ENABLE_CRM_PROGRESS is not true for this stage: nothing is sent to HubSpot")
+        hubspot = hubspot_client(args.stage, args.region, os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER"))
+        synced = skipped = 0
+        failed: list[str] = []
+        for batch in _batches(all_user_ids() if args.all else iter(args.user)):
+            report = sync_learners(batch, hubspot=hubspot)
+            synced, skipped = synced + len(report.synced), skipped + len(report.skipped)
+            failed += sorted(report.failed)
+            print(f"  {synced} synced, {len(failed)} failed, {skipped} skipped so far", flush=True)
+            if report.daily_limit_reached:
+                raise ToolError("HubSpot's daily API limit is reached; run again after it resets")
+    except ToolError as exc:
+        print(f"crm-resync: {exc}", file=sys.stderr)
+        return 1
+    print(f"crm-resync: {synced} synced, {len(failed)} failed, {skipped} skipped (no user row or email)")
+    if failed:
+        print("failed user ids: " + " ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
