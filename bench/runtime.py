@@ -1,0 +1,116 @@
+"""The stand-in for the Lambda python3.13 runtime that cold starts are measured in.
+
+Lambda gives a handler sys.path = [/var/task (the function), /opt/python (the layer), /var/runtime
+(the runtime's boto3)] + the standard library. A child interpreter started with `-I -S` has only
+the standard library, so the bench adds exactly those three, nothing from any virtualenv:
+
+  function  .aws-sam/build/<Function>/           as `sam build` left it
+  layer     .local/bench-runtime/layer/          `sam build`'s layer, mirrored for this machine
+  runtime   .local/bench-runtime/runtime/        boto3/botocore at the versions requirements-dev.lock.txt pins
+
+Why a mirror of the layer: `sam build` targets arm64 (Graviton), so its cryptography and cffi are
+aarch64 binaries this x86_64 machine cannot load. The mirror holds the same pinned distributions
+installed for this machine plus the built layer's own `hhl` package; `check_layer_mirror` proves
+the distributions and versions match the built layer's, so only the CPU architecture differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = ROOT / ".aws-sam" / "build"
+BUILT_LAYER = BUILD_DIR / "SharedLayer" / "python"
+RUNTIME_ROOT = ROOT / ".local" / "bench-runtime"
+LOCK_FILE = ROOT / "requirements-dev.lock.txt"
+RUNTIME_PACKAGES = ("boto3", "botocore")
+# The reference (bench/reference) is what a FastAPI + Mangum function would ship.
+REFERENCE_PACKAGES = ("fastapi", "mangum")
+
+
+class RuntimeUnavailable(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Runtime:
+    python: str
+    runtime_dir: Path
+    layer_dir: Path
+    reference_dir: Path
+
+    def version(self) -> str:
+        return subprocess.run([self.python, "-V"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def find_python313() -> str:
+    """Lambda's interpreter version: python3.13 on PATH, else pyenv's 3.13."""
+    candidates = [shutil.which("python3.13")]
+    if shutil.which("pyenv"):
+        found = subprocess.run(
+            ["pyenv", "which", "python3.13"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYENV_VERSION": os.environ.get("PYENV_VERSION", "3.13.0")},
+        )
+        candidates.append(found.stdout.strip() if found.returncode == 0 else None)
+    for candidate in candidates:
+        if candidate and subprocess.run([candidate, "-V"], capture_output=True).returncode == 0:
+            return candidate
+    raise RuntimeUnavailable("the bench needs python3.13 (Lambda's runtime): install it, e.g. `pyenv install 3.13`")
+
+
+def _pip_install(python: str, target: Path, requirements: list[str]) -> None:
+    """Install pinned requirements into `target` once; a stamp remembers what is there."""
+    stamp_text = "\n".join([*requirements, hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()])
+    stamp = target / ".bench-stamp"
+    if stamp.exists() and stamp.read_text() == stamp_text:
+        return
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    subprocess.run(
+        [
+            *(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"),
+            *("--root-user-action=ignore", "--target", str(target), "-c", str(LOCK_FILE), *requirements),
+        ],
+        check=True,
+    )
+    stamp.write_text(stamp_text)
+
+
+def _distributions(directory: Path) -> set[str]:
+    return {p.name.lower().replace("-", "_") for p in directory.glob("*.dist-info")}
+
+
+def check_layer_mirror(mirror: Path) -> None:
+    built, mirrored = _distributions(BUILT_LAYER), _distributions(mirror)
+    if built != mirrored:
+        raise RuntimeUnavailable(f"layer mirror differs from the built layer: {sorted(built ^ mirrored)}")
+
+
+def prepare() -> Runtime:
+    """Build (once) and refresh the bench's runtime directories; `sam build` must have run."""
+    if not (BUILT_LAYER / "hhl").is_dir():
+        raise RuntimeUnavailable("no built layer in .aws-sam/build: run `make build` (or `make bench`)")
+    python = find_python313()
+    runtime_dir = RUNTIME_ROOT / "runtime"
+    deps_dir = RUNTIME_ROOT / "layer"
+    reference_dir = RUNTIME_ROOT / "reference"
+    _pip_install(python, runtime_dir, [f"{name}" for name in RUNTIME_PACKAGES])
+    layer_requirements = [
+        line.strip()
+        for line in (BUILT_LAYER / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    _pip_install(python, deps_dir, layer_requirements)
+    # The service's own code always comes fresh from the build.
+    shutil.rmtree(deps_dir / "hhl", ignore_errors=True)
+    shutil.copytree(BUILT_LAYER / "hhl", deps_dir / "hhl", ignore=shutil.ignore_patterns("__pycache__"))
+    check_layer_mirror(deps_dir)
+    _pip_install(python, reference_dir, list(REFERENCE_PACKAGES))
+    return Runtime(python=python, runtime_dir=runtime_dir, layer_dir=deps_dir, reference_dir=reference_dir)

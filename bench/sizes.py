@@ -1,0 +1,41 @@
+"""Deployment artifact sizes, from what `sam build` left in .aws-sam/build."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from bench.runtime import BUILT_LAYER
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def zipped_bytes(directory: Path) -> int:
+    """The size of the zip `sam deploy` would upload for this directory (deflate, like `sam package`)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in _files(directory):
+            archive.write(path, path.relative_to(directory))
+    return buffer.tell()
+
+
+def unzipped_bytes(directory: Path) -> int:
+    return sum(p.stat().st_size for p in _files(directory))
+
+
+def layer_unzipped_bytes() -> int:
+    """The arm64 layer as built (its python/ folder is what lands in /opt/python)."""
+    return unzipped_bytes(BUILT_LAYER)
+
+
+def layer_largest(count: int = 3) -> dict[str, int]:
+    """The layer's biggest top-level entries: where its size comes from."""
+    sizes = {
+        entry.name: unzipped_bytes(entry) if entry.is_dir() else entry.stat().st_size
+        for entry in BUILT_LAYER.iterdir()
+        if not entry.name.endswith(".dist-info")
+    }
+    return dict(sorted(sizes.items(), key=lambda item: -item[1])[:count])

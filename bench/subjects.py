@@ -1,0 +1,69 @@
+"""What `make bench` measures: the template's functions and the two reference points beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.runtime import BUILD_DIR, Runtime
+from local.template import resources
+
+BENCH_DIR = Path(__file__).resolve().parent
+FLOOR = "floor (a)"
+REFERENCE = "reference (b)"
+# They need secrets (from the Parameters and Secrets extension over HTTP), never a table: no SDK at all.
+NO_SDK_FUNCTIONS = frozenset({"login", "logout"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    code_dir: Path
+    sys_path: tuple[Path, ...]
+    uses_dynamodb: bool = False
+    is_function: bool = True
+
+    @property
+    def built(self) -> bool:
+        return (self.code_dir / "app.py").is_file()
+
+
+def _uses_dynamodb(properties: dict) -> bool:
+    for policy in properties.get("Policies") or []:
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            actions = statement.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            if any(str(action).startswith("dynamodb:") for action in actions):
+                return True
+    return False
+
+
+def functions(runtime: Runtime) -> list[Subject]:
+    """Every AWS::Serverless::Function, as `sam build` left it, named after its CodeUri folder."""
+    subjects = []
+    for logical_id, resource in resources("AWS::Serverless::Function").items():
+        properties = resource["Properties"]
+        code_dir = BUILD_DIR / logical_id
+        subjects.append(
+            Subject(
+                name=Path(properties["CodeUri"]).name,
+                code_dir=code_dir,
+                sys_path=(code_dir, runtime.layer_dir, runtime.runtime_dir),
+                uses_dynamodb=_uses_dynamodb(properties),
+            )
+        )
+    return subjects
+
+
+def cold_start_subjects(runtime: Runtime) -> list[Subject]:
+    """Floor (a), reference (b), then every function: the order each round of cold starts runs in."""
+    floor = Subject(FLOOR, BENCH_DIR / "floor", (BENCH_DIR / "floor", runtime.runtime_dir), True, False)
+    reference_dir = BENCH_DIR / "reference"
+    reference = Subject(
+        REFERENCE,
+        reference_dir,
+        (reference_dir, runtime.reference_dir, runtime.layer_dir, runtime.runtime_dir),
+        True,
+        False,
+    )
+    return [floor, reference, *functions(runtime)]
