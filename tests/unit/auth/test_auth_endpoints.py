@@ -19,40 +19,11 @@ from hhl.storage import dynamodb as dynamodb_module
 
 from local.api_gateway import Router, build_event, match_route
 from local.template import ROOT
+from tests.integration.auth_helpers import check_set_cookie
 from tests.unit.auth.conftest import CLIENT_ID
 
 SITE = "http://127.0.0.1:3000"
 SECRET = "unit-test-secret-that-is-at-least-32-characters-long"
-
-# name -> (SameSite, Path, Max-Age when set)
-COOKIE_RULES = {
-    "hhl_access_token": ("Lax", "/", None),
-    "hhl_refresh_token": ("Strict", "/auth", 30 * 24 * 3600),
-    "__Host-hhl_login": ("Lax", "/", 600),
-}
-
-
-def check_set_cookie(header: str) -> tuple[str, str, dict[str, str]]:
-    """Assert a Set-Cookie has the flags its cookie must have; returns (name, value, attributes)."""
-    pair, *attributes = [part.strip() for part in header.split(";")]
-    name, _, value = pair.partition("=")
-    attrs = {}
-    for attribute in attributes:
-        key, _, attr_value = attribute.partition("=")
-        attrs[key.lower()] = attr_value
-    assert name in COOKIE_RULES, f"unexpected cookie {name}"
-    same_site, path, max_age = COOKIE_RULES[name]
-    assert "httponly" in attrs and "secure" in attrs, header
-    assert attrs.get("samesite") == same_site, header
-    assert attrs.get("path") == path, header
-    assert "domain" not in attrs, header
-    assert "max-age" in attrs, header
-    if value:
-        assert max_age is None or int(attrs["max-age"]) == max_age, header
-        assert int(attrs["max-age"]) > 0, header
-    else:
-        assert attrs["max-age"] == "0", header
-    return name, value, attrs
 
 
 @dataclass
