@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from local.template import load_template, resources
+from local.template import ROOT, load_template, resources
 
 TEMPLATE = load_template()
 FUNCTIONS = resources("AWS::Serverless::Function", TEMPLATE)
@@ -304,3 +304,22 @@ def test_dashboard_shows_the_api_and_the_crm_dead_letter_queue():
 @pytest.mark.parametrize("metric", BUSINESS_METRICS)
 def test_dashboard_shows_business_metrics_as_powertools_emits_them(metric):
     assert dashboard_lines(metric, "service", "hedgehog-learn"), metric
+
+
+# ==================================================================== every alarm is documented
+def heading_anchors(doc: str) -> set[str]:
+    """GitHub's anchors for a markdown file's headings."""
+    headings = re.findall(r"^#+ (.+)$", (ROOT / "docs" / doc).read_text(), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("alarm", sorted(ALL_ALARMS))
+def test_every_alarm_links_to_its_section_of_docs_alarms(alarm):
+    (anchor,) = re.findall(r"docs/alarms\.md#([\w-]+)", text(ALL_ALARMS[alarm]["Properties"]["AlarmDescription"]))
+    assert anchor in heading_anchors("alarms.md")
+
+
+def test_links_between_alarms_and_runbook_resolve():
+    for doc, other in (("alarms.md", "runbook.md"), ("runbook.md", "alarms.md")):
+        for anchor in re.findall(rf"\({re.escape(other)}#([\w-]+)\)", (ROOT / "docs" / doc).read_text()):
+            assert anchor in heading_anchors(other), f"{doc} -> {other}#{anchor}"
