@@ -59,6 +59,26 @@ def _required(env: dict[str, str], name: str) -> str:
     return value
 
 
+def _checked_url(name: str, value: str, stage: str) -> str:
+    """https in every stage but local, whose stand-ins listen on plain http on loopback."""
+    value = value.strip().rstrip("/")
+    allowed = ("https://", "http://") if stage == LOCAL_STAGE else ("https://",)
+    if not value.startswith(allowed):
+        raise ConfigError(f"Environment variable {name} must be an {' or '.join(a[:-3] for a in allowed)} URL")
+    return value
+
+
+def _url(env: dict[str, str], name: str, stage: str) -> str:
+    return _checked_url(name, _required(env, name), stage)
+
+
+def _host(env: dict[str, str], name: str) -> str:
+    value = _required(env, name).rstrip("/")
+    if "://" in value or "/" in value:
+        raise ConfigError(f"Environment variable {name} must be a host name (no scheme or path), got {value!r}")
+    return value
+
+
 def _bool(env: dict[str, str], name: str) -> bool:
     value = env.get(name, "false").strip().lower()
     if value not in ("true", "false"):
@@ -71,20 +91,26 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     stage = _required(env, "APP_STAGE")
     if stage not in STAGES:
         raise ConfigError(f"Environment variable APP_STAGE must be one of {', '.join(STAGES)}, got {stage!r}")
-    issuer = _required(env, "COGNITO_ISSUER").rstrip("/")
-    origins = tuple(o.strip().rstrip("/") for o in _required(env, "ALLOWED_ORIGINS").split(",") if o.strip())
+    issuer = _url(env, "COGNITO_ISSUER", stage)
+    origins = tuple(
+        _checked_url("ALLOWED_ORIGINS", origin, stage)
+        for origin in _required(env, "ALLOWED_ORIGINS").split(",")
+        if origin.strip()
+    )
+    jwks_url = _url(env, "COGNITO_JWKS_URL", stage) if env.get("COGNITO_JWKS_URL", "").strip() else None
     return Settings(
         stage=stage,
-        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-west-2",
-        site_base_url=_required(env, "SITE_BASE_URL").rstrip("/"),
+        # Lambda always sets AWS_REGION; AWS_DEFAULT_REGION is what the AWS CLI and SDK tooling use locally.
+        region=env.get("AWS_REGION") or _required(env, "AWS_DEFAULT_REGION"),
+        site_base_url=_url(env, "SITE_BASE_URL", stage),
         allowed_origins=origins,
         user_pool_id=_required(env, "COGNITO_USER_POOL_ID"),
         client_id=_required(env, "COGNITO_CLIENT_ID"),
-        cognito_domain=_required(env, "COGNITO_DOMAIN").rstrip("/"),
-        redirect_uri=_required(env, "COGNITO_REDIRECT_URI"),
+        cognito_domain=_host(env, "COGNITO_DOMAIN"),
+        redirect_uri=_url(env, "COGNITO_REDIRECT_URI", stage),
         issuer=issuer,
         # Separate from the issuer: the local emulator serves its JWKS somewhere other than <iss>/.well-known.
-        jwks_url=env.get("COGNITO_JWKS_URL", "").strip() or f"{issuer}/.well-known/jwks.json",
+        jwks_url=jwks_url or f"{issuer}/.well-known/jwks.json",
         tables=Tables(
             users=_required(env, "DYNAMODB_USERS_TABLE"),
             enrollments=_required(env, "DYNAMODB_ENROLLMENTS_TABLE"),

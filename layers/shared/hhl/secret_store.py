@@ -31,9 +31,25 @@ def _from_extension(parameter_name: str) -> str:
         return json.load(response)["Parameter"]["Value"]
 
 
+def _logged(error: ConfigError) -> ConfigError:
+    """One log line naming the variable, at init; imported lazily so the happy path loads no logger here."""
+    from hhl.observability import logger
+
+    logger.error(str(error))
+    return error
+
+
 @functools.cache
 def get_secret(name: str) -> str:
-    """The secret called `name` (e.g. JWT_SECRET). Raises ConfigError naming the variable."""
+    """The secret called `name` (e.g. JWT_SECRET), read once per container (failures are not cached).
+    Raises ConfigError naming the variable, logged once."""
+    try:
+        return _read_secret(name)
+    except ConfigError as exc:
+        raise _logged(exc) from None
+
+
+def _read_secret(name: str) -> str:
     if os.environ.get("APP_STAGE") == LOCAL_STAGE:
         value = os.environ.get(name, "")
         if not value:
@@ -57,5 +73,5 @@ def get_secret(name: str) -> str:
 def jwt_secret() -> str:
     secret = get_secret("JWT_SECRET")
     if len(secret) < MIN_JWT_SECRET_LENGTH:
-        raise ConfigError(f"JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters")
+        raise _logged(ConfigError(f"JWT_SECRET must be at least {MIN_JWT_SECRET_LENGTH} characters"))
     return secret
