@@ -1,0 +1,155 @@
+"""CRM sync end to end: a signed-in learner's enrollment and progress, written through the local
+API, reach the fake HubSpot through the tables' streams (local/stream_poller.py drives crm_sync).
+
+The shared `local_stack` runs with CRM sync off, so this module starts its own stack instance,
+with the same launcher on other free ports, with ENABLE_CRM_PROGRESS=true and HubSpot pointed at
+the fake on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from local.template import ROOT
+from tests.fakes.hubspot import FakeHubSpot
+from tests.integration.auth_helpers import sign_in
+from tests.integration.conftest import _free_ports, _stop, _wait_until_up
+
+pytestmark = pytest.mark.integration
+
+LAB = "hedgehog-lab-foundations"  # 3 modules
+SYNC_TIMEOUT_SECONDS = 15
+
+
+@pytest.fixture(scope="module")
+def fake_hubspot():
+    with FakeHubSpot() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def crm_stack(fake_hubspot, tmp_path_factory):
+    state_dir = tmp_path_factory.mktemp("crm-stack")
+    api, aws, cognito = _free_ports(3)
+    env = {
+        **os.environ,
+        "HHL_API_PORT": str(api),
+        "HHL_AWS_PORT": str(aws),
+        "HHL_COGNITO_PORT": str(cognito),
+        "HHL_STATE_DIR": str(state_dir),
+        "PYTHONUNBUFFERED": "1",
+        "ENABLE_CRM_PROGRESS": "true",
+        "HUBSPOT_API_BASE_URL": fake_hubspot.base_url,
+        "HUBSPOT_PRIVATE_APP_TOKEN": fake_hubspot.token,
+        "HUBSPOT_MAX_ATTEMPTS": "3",
+        "HUBSPOT_BACKOFF_BASE_SECONDS": "0.05",
+        "HUBSPOT_BACKOFF_MAX_SECONDS": "0.2",
+        "HUBSPOT_TIMEOUT_SECONDS": "1",
+    }
+    log_file = state_dir / "stack.log"
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.stack"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        stack = _wait_until_up(process, state_dir / "stack.json", log_file)
+        stack["state_dir"] = str(state_dir)
+        yield stack
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def learner(crm_stack):
+    demo = crm_stack["demo_user"]
+    return sign_in(crm_stack, demo["username"], demo["password"])
+
+
+def api(stack, signed, method: str, path: str, body: dict | None = None) -> requests.Response:
+    return requests.request(method, f"{stack['api_url']}{path}", json=body, headers=signed.bearer, timeout=10)
+
+
+def wait_for_contact(fake: FakeHubSpot, email: str, **expected: str) -> dict:
+    deadline = time.monotonic() + SYNC_TIMEOUT_SECONDS
+    while True:
+        contact = fake.contact(email)
+        if contact and all(contact["properties"].get(k) == v for k, v in expected.items()):
+            return contact
+        if time.monotonic() > deadline:
+            pytest.fail(f"HubSpot never showed {expected}; it has {contact}")
+        time.sleep(0.2)
+
+
+def stored_contact_id(stack, user_id: str) -> str | None:
+    item = stack.dynamodb().get_item(
+        TableName="hedgehog-learn-local-users", Key={"userId": {"S": user_id}}, ConsistentRead=True
+    )["Item"]
+    return item.get("hubspotContactId", {}).get("S")
+
+
+def test_enrollment_and_progress_reach_hubspot(crm_stack, fake_hubspot, learner):
+    email = crm_stack["demo_user"]["email"]
+    assert api(crm_stack, learner, "POST", "/enrollments", {"courseSlug": LAB}).status_code in (200, 201)
+
+    wait_for_contact(fake_hubspot, email, hhl_enrolled_courses=LAB, hhl_total_progress="0")
+
+    module = "accessing-the-hedgehog-virtual-lab-with-google-cloud"
+    response = api(
+        crm_stack, learner, "POST", "/progress", {"courseSlug": LAB, "moduleSlug": module, "event": "completed"}
+    )
+    assert response.status_code == 200, response.text
+
+    contact = wait_for_contact(fake_hubspot, email, hhl_total_progress="33")
+    assert f"{LAB}: 1/3 modules (enrolled)" in contact["properties"]["hhl_progress_summary"]
+    assert stored_contact_id(crm_stack, learner.user_id) == contact["id"]
+    assert list(fake_hubspot.contacts) == [email]
+
+
+def test_a_hubspot_outage_delays_the_sync_but_loses_nothing(crm_stack, fake_hubspot, learner):
+    email = crm_stack["demo_user"]["email"]
+    fake_hubspot.fail_next(7, status=500)  # more than one invocation's retries: the poller redelivers
+
+    for module in (
+        "accessing-the-hedgehog-virtual-lab-with-amazon-web-services",
+        "accessing-the-hedgehog-virtual-lab-with-microsoft-azure",
+        "accessing-the-hedgehog-virtual-lab-with-google-cloud",
+    ):
+        body = {"courseSlug": LAB, "moduleSlug": module, "event": "completed"}
+        assert api(crm_stack, learner, "POST", "/progress", body).status_code == 200
+
+    contact = wait_for_contact(fake_hubspot, email, hhl_completed_courses=LAB, hhl_total_progress="100")
+    assert f"badges: course:{LAB}" in contact["properties"]["hhl_progress_summary"]
+    assert list(fake_hubspot.contacts) == [email]  # nothing doubled
+    assert any(status == 500 for _, _, status in fake_hubspot.calls)  # the outage really happened
+
+
+def test_crm_resync_against_the_running_stack_changes_nothing(crm_stack, fake_hubspot, learner):
+    email = crm_stack["demo_user"]["email"]
+    before = wait_for_contact(fake_hubspot, email, hhl_total_progress="100")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.crm_resync", "--all"],
+        cwd=ROOT,
+        env={**os.environ, "HHL_STATE_DIR": crm_stack["state_dir"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "1 synced, 0 failed" in result.stdout
+    after = fake_hubspot.contact(email)
+    assert after["id"] == before["id"] and after["properties"] == before["properties"]
+    assert list(fake_hubspot.contacts) == [email]
