@@ -1,0 +1,89 @@
+"""Single sign-on in a real browser: Debian's headless Chromium, driven by Playwright, signs the demo
+user in through the local hosted UI, lands on return_to (/learn), sees its profile from /auth/me and
+signs out. Cookie flags are read from the browser's own cookie store, as it decided to keep them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (tools/ensure-system-deps.sh) to run this test")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def cookies_by_name(page) -> dict[str, dict]:
+    return {cookie["name"]: cookie for cookie in page.context.cookies()}
+
+
+def test_demo_user_signs_in_sees_profile_and_signs_out(local_stack, page):
+    api = local_stack["api_url"]
+    demo = local_stack["demo_user"]
+
+    page.goto(f"{api}/learn")
+    page.locator("a#login").click()
+
+    # The local hosted UI's sign-in form.
+    page.wait_for_url(f"{local_stack['cognito_base_url'].rstrip('/')}/oauth2/authorize?**")
+    page.fill("input[name=username]", demo["username"])
+    page.fill("input[name=password]", demo["password"])
+    page.click("button[type=submit]")
+
+    # Back on return_to, signed in: the page's script fetched /auth/me with the HttpOnly cookie.
+    page.wait_for_url(f"{api}/learn")
+    page.locator("#profile-email").filter(has_text=demo["email"]).wait_for()
+    assert page.locator("#profile-email").inner_text() == demo["email"]
+    assert page.locator("#profile-name").inner_text() == "Demo Learner"
+    assert page.locator("a#login").is_hidden()
+
+    cookies = cookies_by_name(page)
+    access, refresh = cookies["hhl_access_token"], cookies["hhl_refresh_token"]
+    assert (access["httpOnly"], access["secure"], access["sameSite"], access["path"]) == (True, True, "Lax", "/")
+    assert (refresh["httpOnly"], refresh["secure"], refresh["sameSite"], refresh["path"]) == (
+        True,
+        True,
+        "Strict",
+        "/auth",
+    )
+    assert access["expires"] > 0 and refresh["expires"] > access["expires"]
+    assert "__Host-hhl_login" not in cookies  # the callback cleared the login transaction
+    assert page.evaluate("document.cookie") == ""  # no token is readable by scripts
+
+    # Sign out: /auth/logout -> hosted UI /logout -> back to /learn, signed out.
+    page.locator("form#logout button").click()
+    page.wait_for_url(f"{api}/learn")
+    page.locator("a#login").wait_for(state="visible")
+    assert page.locator("#profile-email").is_hidden()
+    assert not {"hhl_access_token", "hhl_refresh_token"} & set(cookies_by_name(page))
