@@ -44,6 +44,7 @@ test: $(STAMP) $(SAM_STAMP) system-deps lint cfn-lint sam-validate pytest build
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 cfn-lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
