@@ -142,7 +142,7 @@ class Router:
     def handler_for(self, route: Route) -> Callable:
         with self._lock:
             if route.function not in self._handlers:
-                self._handlers[route.function] = _import_handler(route)
+                self._handlers[route.function] = import_handler(route)
             return self._handlers[route.function]
 
     def invoke(self, route: Route, event: dict) -> Response:
@@ -177,7 +177,7 @@ class Router:
         return 204, headers, [], b""
 
 
-def _import_handler(route: Route) -> Callable:
+def import_handler(route: Route) -> Callable:
     """Import <CodeUri>/app.py as its own module (Lambda gives each function a process; here they share one)."""
     if str(LAYER_DIR) not in sys.path:
         sys.path.insert(0, str(LAYER_DIR))
