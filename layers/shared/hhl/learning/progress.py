@@ -38,15 +38,16 @@ def course_progress_view(course: Course, records: Iterable[ModuleProgressRecord]
 
 
 def record_progress(user_id: str, event: ProgressEvent, now: str) -> dict:
-    """Three DynamoDB calls on the common path: UpdateItem (progress), PutItem (enrollment), Query (course).
+    """Three DynamoDB calls on the common path: PutItem (enrollment), UpdateItem (progress), Query (course).
 
-    Each write is idempotent on its own, so a retry after a failure between them converges on the
-    same state; see docs/data-model.md.
+    The writes are ordered so that a failure between any two leaves a consistent state (enrolled
+    without this progress; progress whose badge a retry awards), and each is idempotent, so the
+    client's retry after a 502/503 converges on the state one successful request gives.
     """
     completed = event.event == COMPLETED
+    enroll_for_module_event(user_id, event.course, now)
     if store.record_module_event(user_id, event.course.slug, event.module_slug, completed, event.occurred_at, now):
         metrics.add_metric(name="ModulesCompleted", unit=MetricUnit.Count, value=1)
-    enroll_for_module_event(user_id, event.course, now)
     view = course_progress_view(event.course, store.list_course_progress(user_id, event.course.slug))
     awarded = award_for_completed_course(user_id, event.course, now) if completed and view["courseCompleted"] else []
     return {**view, "badgesAwarded": awarded}
