@@ -115,16 +115,35 @@ def test_the_crm_switch_must_be_true_or_false(aws_env, monkeypatch, value):
     ("name", "value"),
     [
         ("SITE_BASE_URL", "http://hedgehog.cloud"),
+        ("SITE_BASE_URL", "http://localhost:3000"),
+        ("SITE_BASE_URL", "hedgehog.cloud"),
         ("ALLOWED_ORIGINS", "https://hedgehog.cloud,http://evil.example"),
         ("COGNITO_ISSUER", "http://cognito-idp.us-west-2.amazonaws.com/pool"),
         ("COGNITO_JWKS_URL", "http://127.0.0.1:5000/pool/.well-known/jwks.json"),
         ("COGNITO_REDIRECT_URI", "http://hedgehog.cloud/auth/callback"),
     ],
 )
-def test_plain_http_urls_are_refused_outside_the_local_stage(aws_env, monkeypatch, name, value):
+def test_plain_http_urls_are_refused_in_prod(aws_env, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_settings()
+
+
+@pytest.mark.parametrize("stage", ["prod", "dev"])
+def test_http_off_loopback_is_refused_in_every_aws_stage(aws_env, monkeypatch, stage):
+    monkeypatch.setenv("APP_STAGE", stage)
+    monkeypatch.setenv("SITE_BASE_URL", "http://hedgehog.cloud")
+    with pytest.raises(ConfigError, match="SITE_BASE_URL"):
+        load_settings()
+
+
+def test_dev_accepts_http_on_localhost_for_sam_local_but_prod_does_not(aws_env, monkeypatch):
+    monkeypatch.setenv("SITE_BASE_URL", "http://localhost:3000")
+    monkeypatch.setenv("COGNITO_REDIRECT_URI", "http://localhost:3000/auth/callback")
+    with pytest.raises(ConfigError, match="SITE_BASE_URL"):
+        load_settings()
+    monkeypatch.setenv("APP_STAGE", "dev")
+    assert load_settings().site_base_url == "http://localhost:3000"
 
 
 def test_the_local_stage_accepts_its_loopback_http_urls(service_env, fresh_caches):

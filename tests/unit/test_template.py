@@ -14,6 +14,7 @@ import ast
 import functools
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,26 @@ def test_outputs_the_deployment_guide_and_scripts_read():
     assert "${HttpApi}.execute-api" in outputs["HttpApiUrl"]["Value"]["Fn::Sub"]
     for table in TABLES:
         assert outputs[f"{table.removesuffix('Table')}TableName"]["Value"] == {"Ref": table}
+
+
+# ==================================================================== samconfig.toml and local/env.json
+@pytest.mark.parametrize("env", STAGES)
+def test_samconfig_deploys_each_stage_without_prompts(env):
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    deploy = config[env]["deploy"]["parameters"]
+    assert deploy["stack_name"] == f"hedgehog-learn-{env}"
+    assert config[env]["global"]["parameters"]["region"] == "us-west-2"
+    assert deploy["capabilities"] == "CAPABILITY_IAM"
+    assert deploy["parameter_overrides"] == f"Stage={env}"
+    assert deploy["resolve_s3"] is True
+    assert deploy["confirm_changeset"] is False
+    assert "build" in config["default"], "`sam build` must work with no flags"
+
+
+def test_sam_local_env_file_sets_only_declared_variables_and_loads():
+    """`sam local --env-vars` ignores variables the template does not declare, so each must be declared;
+    together they must satisfy the settings loader (AWS_REGION comes from sam local itself)."""
+    env = json.loads((ROOT / "local" / "env.json").read_text())["Parameters"]
+    assert set(env) <= set(GLOBAL_ENV)
+    assert set(GUIDE_VARIABLES) <= set(env)
+    assert load_settings({**env, "AWS_REGION": "us-west-2"}).stage == "dev"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
+import urllib.parse
 from dataclasses import dataclass
 
 LOCAL_STAGE = "local"
 STAGES = ("local", "dev", "prod")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 class ConfigError(RuntimeError):
@@ -60,11 +62,13 @@ def _required(env: dict[str, str], name: str) -> str:
 
 
 def _checked_url(name: str, value: str, stage: str) -> str:
-    """https in every stage but local, whose stand-ins listen on plain http on loopback."""
+    """https, except plain http on loopback outside prod: the local stack's stand-ins, and
+    `sam local start-api` on http://localhost against a dev stack (README)."""
     value = value.strip().rstrip("/")
-    allowed = ("https://", "http://") if stage == LOCAL_STAGE else ("https://",)
-    if not value.startswith(allowed):
-        raise ConfigError(f"Environment variable {name} must be an {' or '.join(a[:-3] for a in allowed)} URL")
+    parts = urllib.parse.urlsplit(value)
+    loopback_http = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and stage != "prod"
+    if not parts.hostname or (parts.scheme != "https" and not loopback_http):
+        raise ConfigError(f"Environment variable {name} must be an https URL (http only on loopback outside prod)")
     return value
 
 
