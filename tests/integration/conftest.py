@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -88,9 +89,10 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory) -> StackInfo:
-    state_dir = tmp_path_factory.mktemp("local-stack")
+@contextlib.contextmanager
+def launch_stack(state_dir: Path, **extra_env: str) -> Iterator[StackInfo]:
+    """`python -m local.stack` on free ports with its own state dir (and e.g. ENABLE_CRM_PROGRESS="true"),
+    up and answering; stopped with everything it started when the block ends, however it ends."""
     api, aws, cognito = _free_ports(3)
     env = {
         **os.environ,
@@ -99,6 +101,7 @@ def local_stack(tmp_path_factory) -> StackInfo:
         "HHL_COGNITO_PORT": str(cognito),
         "HHL_STATE_DIR": str(state_dir),
         "PYTHONUNBUFFERED": "1",
+        **extra_env,
     }
     log_file = state_dir / "stack.log"
     with log_file.open("wb") as log:
@@ -115,9 +118,17 @@ def local_stack(tmp_path_factory) -> StackInfo:
     try:
         stack = _wait_until_up(process, state_dir / "stack.json", log_file)
         stack["log_file"] = str(log_file)
+        stack["state_dir"] = str(state_dir)
         yield stack
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory) -> Iterator[StackInfo]:
+    """The shared stack (CRM sync off): stack.json as a StackInfo, plus log_file and state_dir."""
+    with launch_stack(tmp_path_factory.mktemp("local-stack")) as stack:
+        yield stack
 
 
 def _create_user(stack: StackInfo, email: str, password: str, given_name: str, family_name: str) -> str:

@@ -1,0 +1,55 @@
+"""Smoke test of `sam build`'s output (.aws-sam/build): what Lambda will load is there.
+
+Run by tools/sam-build.sh after the build. Checks the built template's functions and layer rather
+than a hard-coded list, so a new function is covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cfnlint.decode import decode
+
+BUILD = Path(".aws-sam/build")
+# What every handler imports from the layer; boto3 must not be bundled (the runtime provides it).
+LAYER_MUST_HAVE = [
+    "hhl/__init__.py",
+    "hhl/learning/catalog.json",
+    "jwt/__init__.py",
+    "aws_lambda_powertools/__init__.py",
+]
+LAYER_MUST_NOT_HAVE = ["boto3", "botocore"]
+
+
+def problems() -> list[str]:
+    template, matches = decode(str(BUILD / "template.yaml"))
+    if matches:
+        return [f"built template unreadable: {matches[0]}"]
+    found = []
+    for name, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::Serverless::Function":
+            module = props["Handler"].rpartition(".")[0]
+            if not (BUILD / props["CodeUri"] / f"{module}.py").is_file():
+                found.append(f"{name}: {props['CodeUri']}/{module}.py missing")
+        elif res["Type"] == "AWS::Serverless::LayerVersion":
+            python = BUILD / props["ContentUri"] / "python"
+            found += [f"{name}: python/{p} missing" for p in LAYER_MUST_HAVE if not (python / p).exists()]
+            found += [f"{name}: python/{p} must not be bundled" for p in LAYER_MUST_NOT_HAVE if (python / p).exists()]
+            if not list(python.glob("cryptography/hazmat/bindings/_rust*.so")):
+                found.append(f"{name}: cryptography's compiled binding missing")
+    return found
+
+
+def main() -> int:
+    found = problems()
+    for problem in found:
+        print(f"sam build smoke test: {problem}", file=sys.stderr)
+    if not found:
+        print("sam build smoke test: every function has its handler; the layer has hhl, jwt, powertools")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
