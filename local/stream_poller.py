@@ -60,10 +60,10 @@ def stream_sources(stage: str, function: str = SYNC_FUNCTION, template: dict | N
 
 def sync_handler(function: str = SYNC_FUNCTION, template: dict | None = None) -> Callable:
     """The function's handler, imported the way the local API imports the HTTP functions."""
-    from local.api_gateway import _import_handler
+    from local.api_gateway import import_handler
 
     props = resources("AWS::Serverless::Function", template or load_template())[function]["Properties"]
-    return _import_handler(Route("", "", function, ROOT / props["CodeUri"], props["Handler"]))
+    return import_handler(Route("", "", function, ROOT / props["CodeUri"], props["Handler"]))
 
 
 @dataclass
