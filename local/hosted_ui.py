@@ -205,12 +205,15 @@ class HostedUI:
             grant = self._refresh_grants.get(refresh_token)
         if grant is None or grant.client_id != client_id:
             raise OAuthError("invalid_grant")
-        result = self._cognito.admin_initiate_auth(
-            UserPoolId=self._user_pool_id,
-            ClientId=client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={"REFRESH_TOKEN": refresh_token},
-        )["AuthenticationResult"]
+        try:
+            result = self._cognito.admin_initiate_auth(
+                UserPoolId=self._user_pool_id,
+                ClientId=client_id,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            )["AuthenticationResult"]
+        except self._cognito.exceptions.NotAuthorizedException:  # e.g. after AdminUserGlobalSignOut
+            raise OAuthError("invalid_grant") from None
         # Like Cognito: refreshed tokens keep the original sign-in time and carry no nonce.
         access_token = self._resign(result["AccessToken"], scope="openid email profile", auth_time=grant.auth_time)
         id_token = self._resign(result["IdToken"], at_hash=_at_hash(access_token), auth_time=grant.auth_time)

@@ -333,6 +333,18 @@ def test_a_revoked_refresh_token_no_longer_refreshes(local_stack):
     assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
 
 
+def test_a_global_sign_out_in_cognito_ends_refreshing(local_stack, create_user):
+    email, password = f"signout-{secrets.token_hex(4)}@example.com", "Signed-out-2026"
+    create_user(local_stack, email, password, "Signed", "Out")
+    params, verifier, code = sign_in(local_stack, email, password)
+    refresh_token = exchange(local_stack, params, verifier, code).json()["refresh_token"]
+    local_stack.cognito().admin_user_global_sign_out(UserPoolId=local_stack.user_pool_id, Username=email)
+    response = token_request(
+        local_stack, grant_type="refresh_token", client_id=local_stack.client_id, refresh_token=refresh_token
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
+
+
 def test_revoke_needs_a_known_client(local_stack):
     response = requests.post(
         f"{local_stack.cognito_base_url}/oauth2/revoke", data={"token": "x", "client_id": "nope"}, timeout=10
