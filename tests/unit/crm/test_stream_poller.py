@@ -1,0 +1,112 @@
+"""The local stand-in for Lambda's stream event source mapping, against moto's streams."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+
+from local import stream_poller
+from local.stream_poller import StreamPoller, StreamSource, stream_sources
+
+ENROLLMENTS = "hedgehog-learn-local-enrollments"
+
+
+def test_the_sources_are_the_templates_stream_events():
+    sources = {s.table_name: s for s in stream_sources("local")}
+
+    assert set(sources) == {
+        "hedgehog-learn-local-enrollments",
+        "hedgehog-learn-local-progress",
+        "hedgehog-learn-local-badges",
+    }
+    assert {(s.batch_size, s.max_retries) for s in sources.values()} == {(100, 5)}
+    assert all(s.batching_window <= stream_poller.LOCAL_MAX_BATCHING_WINDOW for s in sources.values())
+
+
+@pytest.fixture
+def poll(dynamodb, service_env, monkeypatch):
+    """poll(handler, max_retries) -> the poller, running until the test ends."""
+    monkeypatch.setattr(stream_poller, "POLL_INTERVAL_SECONDS", 0.01)
+    monkeypatch.setattr(stream_poller, "RETRY_DELAY_SECONDS", 0.01)
+    region = service_env["AWS_REGION"]
+    streams = boto3.client(
+        "dynamodbstreams", region_name=region, endpoint_url=f"https://streams.dynamodb.{region}.amazonaws.com"
+    )
+    pollers = []
+
+    def start(handler, max_retries: int) -> StreamPoller:
+        source = StreamSource(ENROLLMENTS, batch_size=10, batching_window=0.0, max_retries=max_retries)
+        pollers.append(StreamPoller(handler, [source], dynamodb, streams).start())
+        return pollers[-1]
+
+    yield start
+    for poller in pollers:
+        poller.stop()
+
+
+def enroll(dynamodb, *user_ids: str) -> None:
+    for user_id in user_ids:
+        item = {"userId": {"S": user_id}, "enrollmentKey": {"S": "course#x"}, "source": {"S": "catalog"}}
+        dynamodb.put_item(TableName=ENROLLMENTS, Item=item)
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def users_in(event: dict) -> list[str]:
+    return [r["dynamodb"]["Keys"]["userId"]["S"] for r in event["Records"]]
+
+
+def test_records_arrive_as_a_lambda_event(poll, dynamodb):
+    events = []
+    poll(lambda event, context: events.append(event) or {"batchItemFailures": []}, max_retries=5)
+
+    enroll(dynamodb, "u1", "u2")
+
+    wait_for(lambda: sum(len(e["Records"]) for e in events) == 2)
+    record = events[0]["Records"][0]
+    assert record["eventSource"] == "aws:dynamodb" and record["eventSourceARN"].startswith("arn:aws:dynamodb:")
+    assert record["dynamodb"]["StreamViewType"] == "KEYS_ONLY"
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
+
+
+def test_failures_are_retried_from_the_lowest_failed_record_then_given_up(poll, dynamodb):
+    calls = []
+
+    def handler(event, context):
+        calls.append(users_in(event))
+        failed = [r for r in event["Records"] if r["dynamodb"]["Keys"]["userId"]["S"] == "bad"]
+        return {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in failed]}
+
+    enroll(dynamodb, "good-1", "bad", "good-2")
+    poller = poll(handler, max_retries=2)
+
+    wait_for(lambda: len(calls) >= 3)
+    enroll(dynamodb, "later")
+    wait_for(lambda: ["later"] in calls)
+
+    # One attempt plus two retries, each from "bad" on; then the rest of that batch is given up.
+    assert calls == [["good-1", "bad", "good-2"], ["bad", "good-2"], ["bad", "good-2"], ["later"]]
+    assert poller.invocations == 4
+
+
+def test_a_raising_handler_gets_the_whole_batch_again(poll, dynamodb):
+    calls = []
+
+    def handler(event, context):
+        calls.append(users_in(event))
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return {"batchItemFailures": []}
+
+    enroll(dynamodb, "u1", "u2")
+    poll(handler, max_retries=5)
+
+    wait_for(lambda: len(calls) >= 2)
+    assert calls[:2] == [["u1", "u2"], ["u1", "u2"]]
