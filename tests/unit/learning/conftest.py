@@ -33,6 +33,7 @@ class Response:
     headers: dict[str, str]
     body: Any  # parsed JSON, or None for an empty body
     raw: bytes
+    route_key: str  # the template's route, e.g. "DELETE /enrollments/{courseSlug}"
 
 
 class ApiClient:
@@ -52,6 +53,7 @@ class ApiClient:
         headers: dict[str, str] | None = None,
         cookies: list[str] | None = None,
     ) -> Response:
+        path, _, query = path.partition("?")
         found = match_route(self.router.routes, method, path)
         assert found is not None, f"no route for {method} {path}"
         route, params = found
@@ -64,9 +66,10 @@ class ApiClient:
         if isinstance(body, str):
             body = body.encode("utf-8")
         header_list = list(all_headers.items()) + [("cookie", c) for c in cookies or []]
-        event = build_event(route, params, method, path, "", header_list, body or b"")
+        event = build_event(route, params, method, path, query, header_list, body or b"")
         status, response_headers, _, data = self.router.invoke(route, event)
-        return Response(status, response_headers, json.loads(data) if data else None, data)
+        is_json = response_headers.get("content-type") == "application/json"
+        return Response(status, response_headers, json.loads(data) if data and is_json else None, data, route.route_key)
 
     def get(self, path: str, **kwargs) -> Response:
         return self.request("GET", path, **kwargs)

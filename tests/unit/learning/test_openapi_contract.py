@@ -1,0 +1,251 @@
+"""docs/openapi.yaml is a valid OpenAPI 3.1 document that tells the truth about the service:
+
+- it lists exactly the routes template.yaml deploys;
+- every response the handlers give in a scenario touching every route and most statuses is
+  documented (status, content type) and its body validates against the documented schema;
+- the request schemas agree with the handlers' validation: bodies the handlers accept are valid,
+  and every body of the bad-input table is either invalid per the schema or breaks a rule that
+  only the catalog or the clock can check (unknown slug, module of another course, time window).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from openapi_spec_validator import validate
+from openapi_spec_validator.readers import read_from_filename
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from local.template import ROOT, http_routes
+from tests.unit.learning.conftest import USER_A
+from tests.unit.learning.test_bad_input import CASES
+
+SPEC_PATH = ROOT / "docs" / "openapi.yaml"
+SPEC_URI = "urn:hedgehog-learn:openapi"
+LAB = "hedgehog-lab-foundations"
+LAB_MODULES = [
+    "accessing-the-hedgehog-virtual-lab-with-google-cloud",
+    "accessing-the-hedgehog-virtual-lab-with-amazon-web-services",
+    "accessing-the-hedgehog-virtual-lab-with-microsoft-azure",
+]
+# Problems no JSON Schema can see: they need the catalog or the clock.
+SEMANTIC_PROBLEMS = ("unknown course", "unknown pathway", "not a module of this course", "future", "within the last")
+
+
+def problems_found_by_the_api(route_key: str, body: dict) -> dict[str, str]:
+    from hhl.http import BadRequest
+    from hhl.learning.validation import parse_enrollment_request, parse_progress_event
+
+    try:
+        if route_key == "POST /enrollments":
+            parse_enrollment_request(body)
+        else:
+            parse_progress_event(body, datetime.now(UTC))
+    except BadRequest as exc:
+        return exc.details
+    return {}
+
+
+@functools.cache
+def spec() -> dict:
+    document, _ = read_from_filename(str(SPEC_PATH))
+    return document
+
+
+@functools.cache
+def registry() -> Registry:
+    return Registry().with_resource(SPEC_URI, Resource.from_contents(spec(), default_specification=DRAFT202012))
+
+
+def _ecma_pattern(validator, pattern, instance, schema):
+    # JSON Schema patterns are ECMA-262, where a closing `$` is the end of the string; Python's `$`
+    # also matches before a trailing newline ("slug\n"). Schemathesis reads `$` as `\Z` too.
+    python_pattern = pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern
+    if validator.is_type(instance, "string") and not re.search(python_pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
+def pointer(*parts: str) -> str:
+    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def validator_at(path: str) -> Draft202012Validator:
+    return EcmaValidator({"$ref": f"{SPEC_URI}#/{path}"}, registry=registry(), format_checker=FormatChecker())
+
+
+def node_ref_parts(ref: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in ref.removeprefix("#/").split("/")]
+
+
+def documented_response(route_key: str, status: int) -> tuple[dict, str]:
+    """The response object documented for (route, status) and the JSON pointer to it."""
+    method, path = route_key.split(" ", 1)
+    responses = spec()["paths"][path][method.lower()]["responses"]
+    assert str(status) in responses, f"{route_key} answered {status}, which docs/openapi.yaml does not document"
+    response = responses[str(status)]
+    location = pointer("paths", path, method.lower(), "responses", str(status))
+    if "$ref" in response:
+        location = response["$ref"].removeprefix("#/")
+        response = spec()
+        for part in node_ref_parts(location):
+            response = response[part]
+    return response, location
+
+
+def check_against_spec(response) -> None:
+    documented, location = documented_response(response.route_key, response.status)
+    if "content" not in documented:
+        assert response.raw == b"", f"{response.route_key} {response.status} is documented without a body"
+        return
+    assert response.headers["content-type"] in documented["content"]
+    schema_location = f"{location}/content/{pointer('application/json')}/schema"
+    errors = sorted(validator_at(schema_location).iter_errors(response.body), key=str)
+    assert not errors, f"{response.route_key} {response.status}: {errors[0].message} in {response.body}"
+    for name, header in documented.get("headers", {}).items():
+        if header.get("schema", {}).get("const"):
+            assert response.headers.get(name.lower()) == header["schema"]["const"], (response.route_key, name)
+
+
+def test_the_document_is_valid_openapi_3_1():
+    validate(spec())
+    assert spec()["openapi"].startswith("3.1")
+
+
+def test_it_lists_exactly_the_routes_the_template_deploys():
+    documented = {f"{method.upper()} {path}" for path, item in spec()["paths"].items() for method in item}
+    deployed = {route.route_key for route in http_routes()}
+    assert documented == deployed
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+@pytest.fixture
+def scenario(api, anonymous, router, tokens):
+    """Responses of every route of the enroll and progress functions, success and failure, plus the
+    auth routes that need no hosted UI (the callback's flow is covered by the auth suite)."""
+    from hhl.storage.users import upsert_user
+
+    from tests.unit.learning.conftest import ApiClient
+
+    responses = [
+        api.post("/enrollments", {"courseSlug": LAB, "source": "catalog"}),
+        api.post("/enrollments", {"courseSlug": LAB}),
+        api.post("/enrollments", {"pathwaySlug": "network-like-hyperscaler", "source": "pathway_page"}),
+        api.get("/enrollments"),
+        api.get("/progress"),
+        api.post("/progress", {"courseSlug": LAB, "moduleSlug": LAB_MODULES[0], "event": "started"}),
+        api.post(
+            "/progress",
+            {
+                "courseSlug": LAB,
+                "moduleSlug": LAB_MODULES[0],
+                "event": "completed",
+                "occurredAt": iso(datetime.now(UTC) - timedelta(minutes=3)),
+            },
+        ),
+        *[api.post("/progress", {"courseSlug": LAB, "moduleSlug": m, "event": "completed"}) for m in LAB_MODULES[1:]],
+        api.get("/progress"),
+        api.get(f"/progress/{LAB}"),
+        api.get("/progress/network-like-hyperscaler-foundations"),
+        api.get("/progress/no-such-course"),
+        api.get("/progress/NOT_A_SLUG"),
+        api.get("/badges"),
+        api.delete(f"/enrollments/{LAB}"),
+        api.delete(f"/enrollments/{LAB}"),
+        api.delete("/enrollments/Bad%20Slug"),
+        anonymous.get("/badges"),
+        anonymous.post("/progress", {}),
+        ApiClient(router, tokens.access(sub=USER_A, exp=1)).get("/enrollments"),
+        ApiClient(router, None).post(
+            "/enrollments",
+            {"courseSlug": LAB},
+            headers={"origin": "https://evil.example"},
+            cookies=[f"hhl_access_token={tokens.access(sub=USER_A)}"],
+        ),
+        api.post("/progress", {"courseSlug": LAB, "moduleSlug": "nope", "event": "done", "extra": 1}),
+        api.post("/enrollments", {"courseSlug": "no-such-course", "source": "newsletter"}),
+        api.post("/enrollments", body="x" * 20_000, headers={"content-type": "application/json"}),
+        api.post("/enrollments", body="courseSlug=x", headers={"content-type": "text/plain"}),
+        # auth routes
+        api.get("/auth/me"),
+        anonymous.get("/auth/me"),
+        anonymous.get("/auth/login?return_to=/learn/courses"),
+        anonymous.get("/auth/logout"),
+        anonymous.post("/auth/refresh", headers={"origin": "http://127.0.0.1:3000"}),
+    ]
+    upsert_user(USER_A, {"email": "learner@example.com", "givenName": "Ada"})
+    responses.append(api.get("/auth/me"))
+    return responses
+
+
+def test_every_response_matches_the_document(scenario):
+    statuses = set()
+    for response in scenario:
+        check_against_spec(response)
+        statuses.add((response.route_key, response.status))
+    expected = {
+        ("POST /enrollments", 201), ("POST /enrollments", 200), ("POST /enrollments", 400),
+        ("POST /enrollments", 403), ("POST /enrollments", 413), ("POST /enrollments", 415),
+        ("GET /enrollments", 200), ("GET /enrollments", 401),
+        ("DELETE /enrollments/{courseSlug}", 204), ("DELETE /enrollments/{courseSlug}", 404),
+        ("DELETE /enrollments/{courseSlug}", 400),
+        ("POST /progress", 200), ("POST /progress", 400), ("POST /progress", 401),
+        ("GET /progress", 200), ("GET /progress/{courseSlug}", 200), ("GET /progress/{courseSlug}", 404),
+        ("GET /progress/{courseSlug}", 400), ("GET /badges", 200), ("GET /badges", 401),
+        ("GET /auth/me", 200), ("GET /auth/me", 401), ("GET /auth/me", 404),
+        ("GET /auth/login", 302), ("GET /auth/logout", 302), ("POST /auth/refresh", 401),
+    }  # fmt: skip
+    assert expected <= statuses, expected - statuses
+
+
+def request_body_validator(route_key: str) -> Draft202012Validator:
+    method, path = route_key.split(" ", 1)
+    return validator_at(pointer("paths", path, method.lower(), "requestBody", "content", "application/json", "schema"))
+
+
+@pytest.mark.parametrize(
+    ("route_key", "body"),
+    [
+        ("POST /enrollments", {"courseSlug": LAB}),
+        ("POST /enrollments", {"courseSlug": LAB, "source": "course_page"}),
+        ("POST /enrollments", {"pathwaySlug": "network-like-hyperscaler", "source": "pathway_page"}),
+        ("POST /progress", {"courseSlug": LAB, "moduleSlug": LAB_MODULES[0], "event": "started"}),
+        ("POST /progress", {"courseSlug": LAB, "moduleSlug": LAB_MODULES[0], "event": "completed",
+                            "occurredAt": "PLACEHOLDER"}),
+    ],
+)  # fmt: skip
+def test_bodies_the_handlers_accept_are_valid_per_the_document(route_key, body, api):
+    if body.get("occurredAt") == "PLACEHOLDER":
+        body = {**body, "occurredAt": (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="microseconds")}
+    assert request_body_validator(route_key).is_valid(body)
+    method, path = route_key.split(" ", 1)
+    assert api.request(method, path, body).status in (200, 201)
+
+
+SCHEMA_LEVEL_CASES = [
+    c for c in CASES if c.method == "POST" and not c.raw and isinstance(c.body, dict) and c.status == 400
+]
+
+
+@pytest.mark.parametrize("case", SCHEMA_LEVEL_CASES, ids=[f"{c.path}: {c.name}" for c in SCHEMA_LEVEL_CASES])
+def test_bodies_the_handlers_reject_are_invalid_per_the_document_or_break_a_catalog_rule(case, learning_env):
+    problems = problems_found_by_the_api(f"POST {case.path}", case.body)
+    assert problems, case.name
+    semantic = all(any(p in problem for p in SEMANTIC_PROBLEMS) for problem in problems.values())
+    valid = request_body_validator(f"POST {case.path}").is_valid(case.body)
+    assert valid == semantic, f"{case.name}: API problems {problems}, schema-valid={valid}"
+
+
+def test_spec_file_is_where_the_docs_say():
+    assert Path(SPEC_PATH).is_file()
