@@ -1,0 +1,197 @@
+"""No token, cookie, authorization code, state, PKCE material, password or secret ever reaches a log line.
+
+A stack of its own (CRM sync on, a fake HubSpot with a recognisable token, a known JWT secret, every
+logger at DEBUG) goes through a whole session the way a browser and a careless client would: a failed
+and a successful hosted-UI sign-in, a callback replayed with a forged state, /auth/me with cookie,
+Bearer and forged tokens, enrolling and completing a course (badge, CRM sync to HubSpot), a refresh and
+a logout. Everything the stack's handlers printed (local/stack.py runs them in-process, their stdout
+and stderr go to its log file) is then searched for each of those values and for anything JWT-shaped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+from local.template import ROOT
+from tests.fakes.hubspot import FakeHubSpot
+from tests.integration.auth_helpers import (
+    ACCESS_COOKIE,
+    LOGIN_COOKIE,
+    REFRESH_COOKIE,
+    TIMEOUT,
+    set_cookies,
+    start_login,
+    submit_hosted_ui,
+)
+from tests.integration.conftest import launch_stack
+
+pytestmark = pytest.mark.integration
+
+COURSE = "hedgehog-lab-foundations"
+CATALOG = json.loads((ROOT / "layers/shared/hhl/learning/catalog.json").read_text())
+JWT_SHAPE = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")
+SYNC_TIMEOUT_SECONDS = 20
+
+
+@pytest.fixture(scope="module")
+def hubspot():
+    with FakeHubSpot(token=f"pat-na1-{secrets.token_hex(16)}") as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def jwt_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+@pytest.fixture(scope="module")
+def stack(hubspot, jwt_secret, tmp_path_factory):
+    with launch_stack(
+        tmp_path_factory.mktemp("log-hygiene-stack"),
+        JWT_SECRET=jwt_secret,
+        POWERTOOLS_LOG_LEVEL="DEBUG",
+        ENABLE_CRM_PROGRESS="true",
+        HUBSPOT_API_BASE_URL=hubspot.base_url,
+        HUBSPOT_PRIVATE_APP_TOKEN=hubspot.token,
+    ) as running:
+        yield running
+
+
+def query_param(url: str, name: str) -> str:
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)[name][0]
+
+
+@pytest.fixture(scope="module")
+def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
+    """Run the whole session; returns every secret value it involved, by what it is."""
+    api = stack["api_url"]
+    # A learner of our own: the demo user's password is printed on purpose in the stack's banner.
+    demo = {
+        "username": f"log-hygiene-{secrets.token_hex(4)}@example.com",
+        "password": f"Pw-{secrets.token_urlsafe(18)}",
+    }
+    create_user(stack, demo["username"], demo["password"], "Logan", "Hygiene")
+    found = {"JWT secret": jwt_secret, "HubSpot token": hubspot.token, "password": demo["password"]}
+
+    # A sign-in with the wrong password, then the real one; every value of the exchange is a secret.
+    wrong_password = f"Wrong-{secrets.token_urlsafe(12)}"
+    found["wrong password"] = wrong_password
+    authorize_url, _ = start_login(stack)
+    page = requests.get(authorize_url, timeout=TIMEOUT)
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text)[1].replace("&amp;", "&")
+    requests.post(
+        urllib.parse.urljoin(authorize_url, action),
+        data={"username": demo["username"], "password": wrong_password},
+        timeout=TIMEOUT,
+    )
+
+    authorize_url, login_cookie = start_login(stack, "/learn/courses/first")
+    found |= {"state": query_param(authorize_url, "state"), "login transaction cookie": login_cookie}
+    found["PKCE challenge"] = query_param(authorize_url, "code_challenge")
+    callback_url = submit_hosted_ui(authorize_url, demo["username"], demo["password"])
+    found["authorization code"] = query_param(callback_url, "code")
+
+    # The callback replayed with a forged state first (refused), then for real.
+    forged = callback_url.replace(found["state"], secrets.token_urlsafe(32))
+    refused = requests.get(forged, cookies={LOGIN_COOKIE: login_cookie}, allow_redirects=False, timeout=TIMEOUT)
+    assert refused.status_code >= 400
+    callback = requests.get(callback_url, cookies={LOGIN_COOKIE: login_cookie}, allow_redirects=False, timeout=TIMEOUT)
+    assert callback.status_code == 302, callback.text
+    cookies = set_cookies(callback)
+    access, refresh = cookies[ACCESS_COOKIE], cookies[REFRESH_COOKIE]
+    found |= {"access token": access, "refresh token": refresh}
+    found["access token signature"] = access.rsplit(".", 1)[1]
+
+    bearer = {"authorization": f"Bearer {access}"}
+    assert requests.get(f"{api}/auth/me", cookies={ACCESS_COOKIE: access}, timeout=TIMEOUT).status_code == 200
+    user = requests.get(f"{api}/auth/me", headers=bearer, timeout=TIMEOUT).json()
+    forged_token = access[:-12] + secrets.token_urlsafe(9)
+    found["forged token"] = forged_token
+    assert (
+        requests.get(f"{api}/auth/me", headers={"authorization": f"Bearer {forged_token}"}, timeout=TIMEOUT).status_code
+        == 401
+    )
+
+    # Learning: enroll, complete every module (a badge), read it all back; CRM sync runs on the streams.
+    enrolled = requests.post(
+        f"{api}/enrollments", json={"courseSlug": COURSE, "source": "catalog"}, headers=bearer, timeout=TIMEOUT
+    )
+    assert enrolled.status_code in (200, 201), enrolled.text
+    (course,) = [c for c in CATALOG["courses"] if c["slug"] == COURSE]
+    for module in course["modules"]:
+        body = {"courseSlug": COURSE, "moduleSlug": module, "event": "completed"}
+        recorded = requests.post(f"{api}/progress", json=body, headers=bearer, timeout=TIMEOUT)
+        assert recorded.status_code in (200, 201), recorded.text
+    for path in ("/enrollments", "/progress", f"/progress/{COURSE}", "/badges"):
+        assert requests.get(f"{api}{path}", headers=bearer, timeout=TIMEOUT).status_code == 200, path
+    deadline = time.monotonic() + SYNC_TIMEOUT_SECONDS
+    while not hubspot.contact(user["email"]):
+        assert time.monotonic() < deadline, "the CRM sync never reached HubSpot"
+        time.sleep(0.2)
+
+    refreshed = requests.post(
+        f"{api}/auth/refresh", cookies={REFRESH_COOKIE: refresh}, headers={"origin": api}, timeout=TIMEOUT
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    found["refreshed access token"] = set_cookies(refreshed)[ACCESS_COOKIE]
+    logout = requests.post(
+        f"{api}/auth/logout",
+        cookies={ACCESS_COOKIE: access, REFRESH_COOKIE: refresh},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+    assert logout.status_code == 302
+    return found
+
+
+@pytest.fixture(scope="module")
+def log_text(stack, session_secrets) -> str:
+    time.sleep(0.5)  # let the last lines of the stack's output reach its log file
+    with open(stack["log_file"], encoding="utf-8", errors="replace") as log:
+        return log.read()
+
+
+def test_the_handlers_logs_were_captured(log_text):
+    handler_lines = [json.loads(line) for line in log_text.splitlines() if line.startswith('{"level"')]
+    assert any(line.get("correlation_id") for line in handler_lines), "no API handler log lines captured"
+    assert any(
+        "crm" in line.get("function_name", "") or "crm" in line.get("location", "") for line in handler_lines
+    ) or ("hedgehog-learn-local-crm" in log_text), "no CRM sync log lines captured"
+
+
+SECRET_KINDS = [
+    "JWT secret",
+    "HubSpot token",
+    "password",
+    "wrong password",
+    "state",
+    "login transaction cookie",
+    "PKCE challenge",
+    "authorization code",
+    "access token",
+    "access token signature",
+    "refresh token",
+    "forged token",
+    "refreshed access token",
+]
+
+
+@pytest.mark.parametrize("kind", SECRET_KINDS)
+def test_no_secret_value_appears_in_the_logs(session_secrets, log_text, kind):
+    value = session_secrets[kind]
+    assert len(value) >= 12, f"{kind} is too short to search for meaningfully"
+    assert value not in log_text, f"the {kind} appears in the stack's log"
+
+
+def test_nothing_jwt_shaped_or_cookie_shaped_appears_in_the_logs(log_text):
+    assert not JWT_SHAPE.search(log_text), JWT_SHAPE.search(log_text)[0][:40]
+    for cookie in (ACCESS_COOKIE, REFRESH_COOKIE, LOGIN_COOKIE):
+        assert not re.search(rf"{re.escape(cookie)}=[^;\s\"']", log_text), cookie
+    assert not re.search(r"Bearer [\w-]{12,}", log_text)
