@@ -104,6 +104,9 @@ class FakeHubSpot:
         headers = {} if retry_after is None else {"Retry-After": f"{retry_after:g}"}
         self._queue(count, Fault(status=429, body=body, headers=headers, path=path))
 
+    def redirect_next(self, count: int, location: str, path: str = UPSERT_PATH) -> None:
+        self._queue(count, Fault(status=302, headers={"Location": location}, path=path))
+
     def hang_next(self, count: int, seconds: float, path: str = UPSERT_PATH) -> None:
         """The next requests sleep `seconds` before answering 504 (the client should have given up)."""
         self._queue(count, Fault(status=504, hang_seconds=seconds, path=path))

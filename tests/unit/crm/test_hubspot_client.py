@@ -172,3 +172,13 @@ def test_logs_never_hold_the_token_or_emails(fake, client, caplog):
     logged = "\n".join(repr(vars(record)) for record in caplog.records)  # message and every `extra` field
     assert "HubSpot did not confirm some records" in logged and "429" in logged
     assert "secret.person" not in logged and "a@example.com" not in logged and fake.token not in logged
+
+
+def test_a_redirect_is_not_followed_with_the_token(fake, client):
+    with FakeHubSpot() as elsewhere:
+        fake.redirect_next(1, location=f"{elsewhere.base_url}/crm/v3/objects/contacts/batch/upsert")
+
+        outcome = client.upsert_contacts({"ada@example.com": props(1)})
+
+        assert set(outcome.failed) == {"ada@example.com"} and "302" in outcome.failed["ada@example.com"]
+        assert elsewhere.calls == []

@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,18 +109,26 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start : start + size]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is answered as itself: urllib would follow it with the Authorization header, token and all."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class HubSpotClient:
     def __init__(
         self,
         token: str,
         base_url: str = DEFAULT_BASE_URL,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ):
         self._token = token
         self.base_url = base_url.rstrip("/")
         self.policy = policy or RetryPolicy()
-        self._sleep = sleep
 
     # ------------------------------------------------------------------ transport
     def _send(self, method: str, path: str, body: Any, timeout: float) -> Response:
@@ -136,7 +144,7 @@ class HubSpotClient:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _OPENER.open(request, timeout=timeout) as response:
                 status, raw, headers = response.status, response.read(MAX_RESPONSE_BYTES), response.headers
         except urllib.error.HTTPError as exc:
             status, raw, headers = exc.code, exc.read(MAX_RESPONSE_BYTES), exc.headers
@@ -192,7 +200,7 @@ class HubSpotClient:
                 "HubSpot call failed; retrying",
                 extra={"path": path, "reason": reason, "attempt": attempt, "delay_s": round(delay, 3)},
             )
-            self._sleep(delay)
+            time.sleep(delay)
 
     # ------------------------------------------------------------------ contacts
     def upsert_contacts(
@@ -263,7 +271,7 @@ class HubSpotClient:
                 delay = self.policy.backoff(attempt)
                 if deadline is not None and time.monotonic() + delay >= deadline:
                     break
-                self._sleep(delay)
+                time.sleep(delay)
         outcome.failed.update((email, "not confirmed by HubSpot") for email in pending)
 
     @staticmethod
