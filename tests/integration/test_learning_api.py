@@ -1,0 +1,164 @@
+"""The learning API through the local stack, as the site uses it: a real user signed in through the
+hosted UI, cookie-authenticated calls from the site's origin (and Bearer calls), real HTTP on
+loopback, DynamoDB in the emulator."""
+
+from __future__ import annotations
+
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.integration.auth_helpers import TIMEOUT, sign_in
+
+pytestmark = pytest.mark.integration
+
+LAB = "hedgehog-lab-foundations"
+LAB_MODULES = [
+    "accessing-the-hedgehog-virtual-lab-with-google-cloud",
+    "accessing-the-hedgehog-virtual-lab-with-amazon-web-services",
+    "accessing-the-hedgehog-virtual-lab-with-microsoft-azure",
+]
+
+
+def new_learner(local_stack, create_user):
+    email = f"learner-{secrets.token_hex(4)}@example.com"
+    password = f"Learn-{secrets.token_urlsafe(12)}1a"
+    create_user(local_stack, email, password, "Grace", "Hopper")
+    return sign_in(local_stack, email, password)
+
+
+class Site:
+    """Calls the API the way the site's pages do: session cookies, Origin, JSON."""
+
+    def __init__(self, stack, signed):
+        self.base = stack["api_url"]
+        self.signed = signed
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(f"{self.base}{path}", cookies=self.signed.cookies, timeout=TIMEOUT)
+
+    def post(self, path: str, body: dict) -> requests.Response:
+        return requests.post(
+            f"{self.base}{path}",
+            json=body,
+            cookies=self.signed.cookies,
+            headers={"origin": self.signed.origin},
+            timeout=TIMEOUT,
+        )
+
+    def delete(self, path: str) -> requests.Response:
+        return requests.delete(
+            f"{self.base}{path}", cookies=self.signed.cookies, headers={"origin": self.signed.origin}, timeout=TIMEOUT
+        )
+
+
+@pytest.fixture(scope="module")
+def learner(local_stack, create_user):
+    return Site(local_stack, new_learner(local_stack, create_user))
+
+
+@pytest.fixture(scope="module")
+def other_learner(local_stack, create_user):
+    return Site(local_stack, new_learner(local_stack, create_user))
+
+
+def test_a_signed_in_learner_enrolls_progresses_and_earns_a_badge(learner, local_stack):
+    enrolled = learner.post("/enrollments", {"courseSlug": LAB, "source": "course_page"})
+    assert enrolled.status_code == 201, enrolled.text
+    assert enrolled.headers["cache-control"] == "no-store, private"
+    assert learner.post("/enrollments", {"courseSlug": LAB}).status_code == 200
+
+    started = learner.post("/progress", {"courseSlug": LAB, "moduleSlug": LAB_MODULES[0], "event": "started"})
+    assert started.status_code == 200, started.text
+    assert started.json()["modules"][LAB_MODULES[0]]["started"] is True
+
+    responses = [
+        learner.post("/progress", {"courseSlug": LAB, "moduleSlug": module, "event": "completed"})
+        for module in LAB_MODULES
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    final = responses[-1].json()
+    assert final["courseCompleted"] is True
+    assert final["completedModules"] == final["totalModules"] == 3
+    assert [b["badgeId"] for b in final["badgesAwarded"]] == [f"course:{LAB}"]
+
+    assert [c["courseSlug"] for c in learner.get("/progress").json()["courses"]] == [LAB]
+    assert learner.get(f"/progress/{LAB}").json()["courseCompleted"] is True
+    badges = learner.get("/badges").json()["badges"]
+    assert [(b["badgeId"], b["title"]) for b in badges] == [(f"course:{LAB}", "Hedgehog Lab Foundations")]
+
+    # The same learner with a Bearer token sees the same data.
+    bearer = requests.get(f"{local_stack['api_url']}/enrollments", headers=learner.signed.bearer, timeout=TIMEOUT)
+    assert [e["slug"] for e in bearer.json()["enrollments"]] == [LAB]
+
+    assert learner.delete(f"/enrollments/{LAB}").status_code == 204
+    assert learner.delete(f"/enrollments/{LAB}").status_code == 404
+    assert learner.get("/enrollments").json() == {"enrollments": []}
+    assert learner.get("/badges").json()["badges"] == badges  # badges and progress outlive the enrollment
+
+
+def test_learners_only_see_and_change_their_own_data(learner, other_learner):
+    other_learner.post("/enrollments", {"pathwaySlug": "network-like-hyperscaler"})
+    other_learner.post(
+        "/progress",
+        {
+            "courseSlug": "network-like-hyperscaler-foundations",
+            "moduleSlug": "fabric-operations-welcome",
+            "event": "completed",
+        },
+    )
+    mine = {e["slug"] for e in learner.get("/enrollments").json()["enrollments"]}
+    assert "network-like-hyperscaler" not in mine
+    assert "network-like-hyperscaler-foundations" not in {
+        c["courseSlug"] for c in learner.get("/progress").json()["courses"]
+    }
+    assert learner.delete("/enrollments/network-like-hyperscaler-foundations").status_code == 404
+    assert other_learner.get("/progress/network-like-hyperscaler-foundations").json()["completedModules"] == 1
+    assert len(other_learner.get("/enrollments").json()["enrollments"]) == 5
+
+
+def test_cookie_writes_need_the_site_origin_and_every_route_a_token(learner, local_stack):
+    foreign = requests.post(
+        f"{local_stack['api_url']}/enrollments",
+        json={"courseSlug": LAB},
+        cookies=learner.signed.cookies,
+        headers={"origin": "https://evil.example"},
+        timeout=TIMEOUT,
+    )
+    assert foreign.status_code == 403
+    for path in ("/enrollments", "/progress", f"/progress/{LAB}", "/badges"):
+        anonymous = requests.get(f"{local_stack['api_url']}{path}", timeout=TIMEOUT)
+        assert anonymous.status_code == 401, path
+        assert anonymous.json() == {"error": "Unauthorized: Missing access token"}
+
+
+def test_bad_input_over_http_is_a_clear_4xx(learner, local_stack):
+    not_json = requests.post(
+        f"{local_stack['api_url']}/progress",
+        data="{oops",
+        cookies=learner.signed.cookies,
+        headers={"origin": learner.signed.origin, "content-type": "application/json"},
+        timeout=TIMEOUT,
+    )
+    assert not_json.status_code == 400
+    assert not_json.json() == {"error": "Request body is not valid JSON"}
+    wrong_module = learner.post(
+        "/progress", {"courseSlug": LAB, "moduleSlug": "fabric-operations-welcome", "event": "completed"}
+    )
+    assert wrong_module.status_code == 400
+    assert wrong_module.json()["details"] == {"moduleSlug": "not a module of this course"}
+
+
+def test_parallel_completions_over_http_award_one_badge(local_stack, create_user):
+    site = Site(local_stack, new_learner(local_stack, create_user))
+    for module in LAB_MODULES[:-1]:
+        site.post("/progress", {"courseSlug": LAB, "moduleSlug": module, "event": "completed"})
+    last = {"courseSlug": LAB, "moduleSlug": LAB_MODULES[-1], "event": "completed"}
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        responses = list(pool.map(lambda _: site.post("/progress", last), range(20)))
+    assert [r.status_code for r in responses] == [200] * 20
+    assert len({r.json()["modules"][LAB_MODULES[-1]]["completedAt"] for r in responses}) == 1
+    assert sum(len(r.json()["badgesAwarded"]) for r in responses) == 1
+    assert len(site.get("/badges").json()["badges"]) == 1
