@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
-from hhl.auth.cookies import LOGIN_COOKIE, clear_login_cookie
-from hhl.auth.session import AUTH_RESPONSE_HEADERS, auth_error_redirect, complete_login
+from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, clear_login_cookie
+from hhl.auth.session import auth_error_redirect, complete_login
 from hhl.config import settings
 from hhl.http import HttpError, endpoint, error_response, query_params, redirect, request_cookies
 from hhl.observability import logger, metrics

@@ -5,10 +5,9 @@ Never imports boto3 (tests check): this is the first request of every sign-in, s
 
 from __future__ import annotations
 
-from hhl.auth.cookies import login_cookie
+from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, login_cookie
 from hhl.auth.oauth import authorize_url
 from hhl.auth.redirects import safe_return_to
-from hhl.auth.session import AUTH_RESPONSE_HEADERS
 from hhl.auth.transaction import LoginTransaction, seal
 from hhl.config import settings
 from hhl.http import endpoint, query_params, redirect

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hhl.auth.cookies import REFRESH_COOKIE, clear_session_cookies
+from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, REFRESH_COOKIE, clear_session_cookies
 from hhl.auth.request_auth import check_cross_site_request
-from hhl.auth.session import AUTH_RESPONSE_HEADERS, RefreshRefused, refresh_access_cookie
+from hhl.auth.session import RefreshRefused, refresh_access_cookie
 from hhl.config import settings
 from hhl.http import endpoint, error_response, json_response, request_cookies
 

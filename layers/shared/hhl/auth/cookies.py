@@ -1,4 +1,5 @@
-"""Every Set-Cookie the service emits is built here, so their flags are decided (and tested) in one place.
+"""Every Set-Cookie the service emits is built here, so their flags are decided (and tested) in one place,
+with the headers every response of the sign-in flow carries.
 
 | cookie              | carries                     | SameSite | Path  | lifetime              |
 | hhl_access_token    | Cognito access token        | Lax      | /     | the token's lifetime  |
@@ -12,6 +13,9 @@ No local relaxation: Chromium keeps Secure cookies on http://127.0.0.1.
 """
 
 from __future__ import annotations
+
+# Every auth response is personal: never cached, and its URL (which may hold a code) never leaks as a Referer.
+AUTH_RESPONSE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 
 ACCESS_COOKIE = "hhl_access_token"
 REFRESH_COOKIE = "hhl_refresh_token"

@@ -1,4 +1,4 @@
-"""The sign-in session steps behind /auth/callback, /auth/refresh and /auth/logout.
+"""The sign-in session steps behind /auth/callback and /auth/refresh.
 
 Each returns what the handler needs to answer (cookies, a redirect target) and raises HttpErrors
 with client-safe messages: 400 when the callback cannot be tied to this browser's login, 401 when
@@ -10,24 +10,28 @@ from __future__ import annotations
 import re
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hhl.auth import cookies, oauth
 from hhl.auth.request_auth import Unauthorized
 from hhl.auth.transaction import redeem
-from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, cognito_verifier
+from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, TokenVerifier, cognito_verifier
 from hhl.config import settings
-from hhl.http import BadRequest, DependencyError
+from hhl.http import BadRequest, DependencyError, HttpError
 from hhl.observability import logger
 
-# Every auth response is personal: never cached, and the URL (which may hold a code) never leaks as a Referer.
-AUTH_RESPONSE_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 _OAUTH_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 
 
 class SignInNotVerified(BadRequest):
     def __init__(self) -> None:
         super().__init__("Sign-in could not be verified: start the sign-in again")
+
+
+class InvalidTokenFromCognito(DependencyError):
+    def __init__(self) -> None:
+        super().__init__("Token endpoint returned an invalid token")
 
 
 class RefreshRefused(Unauthorized):
@@ -57,8 +61,8 @@ def complete_login(sealed_transaction: str | None, code: str | None, state: str 
     tokens = oauth.exchange_code(code, transaction.code_verifier)
     if not tokens.id_token:
         raise DependencyError("Token endpoint returned no ID token")
-    id_claims = _verified(lambda v: v.verify_id_token(tokens.id_token, transaction.nonce))
-    access_claims = _verified(lambda v: v.verify_access_token(tokens.access_token))
+    id_claims = _verified(lambda v: v.verify_id_token(tokens.id_token, transaction.nonce), SignInNotVerified)
+    access_claims = _verified(lambda v: v.verify_access_token(tokens.access_token), SignInNotVerified)
     if access_claims["sub"] != id_claims["sub"]:
         logger.warning("sign-in rejected", extra={"check": "access and ID token subjects differ"})
         raise SignInNotVerified()
@@ -78,31 +82,20 @@ def refresh_access_cookie(refresh_token: str | None) -> tuple[str, int]:
         if exc.rejected:
             raise RefreshRefused("Refresh token invalid or expired") from None
         raise
-    try:
-        claims = cognito_verifier().verify_access_token(tokens.access_token)
-    except JwksUnavailable:
-        raise DependencyError("Sign-in service unavailable, try again shortly", status=503) from None
-    except JwtVerificationError as exc:
-        logger.warning("refreshed access token rejected", extra={"check": type(exc).__name__})
-        raise DependencyError("Token endpoint returned an invalid token") from None
+    claims = _verified(lambda v: v.verify_access_token(tokens.access_token), InvalidTokenFromCognito)
     lifetime = _lifetime(claims)
     return cookies.access_cookie(tokens.access_token, lifetime), lifetime
 
 
-def end_session(refresh_token: str | None) -> None:
-    """Revoke the refresh token at Cognito, best effort: the cookies are cleared whatever happens."""
-    if refresh_token and not oauth.revoke(refresh_token):
-        logger.warning("refresh token revocation failed; cookies cleared anyway")
-
-
-def _verified(check):
+def _verified(check: Callable[[TokenVerifier], dict], rejection: type[HttpError]) -> dict:
+    """Run a verifier check; a failed check raises `rejection`, a JWKS outage 503."""
     try:
         return check(cognito_verifier())
     except JwksUnavailable:
         raise DependencyError("Sign-in service unavailable, try again shortly", status=503) from None
     except JwtVerificationError as exc:
-        logger.warning("sign-in rejected", extra={"check": type(exc).__name__})
-        raise SignInNotVerified() from None
+        logger.warning("token rejected", extra={"check": type(exc).__name__, "rejection": rejection.__name__})
+        raise rejection() from None
 
 
 def _lifetime(claims: dict) -> int:
