@@ -14,6 +14,7 @@ the local stack's own tables are hedgehog-learn-local-*, so the two never collid
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -65,10 +66,9 @@ def _zip_dir(path: Path) -> bytes:
 
 def _upload_code(s3, region: str, sam_template: dict) -> None:
     """What `sam package` does: one zip per function and layer, at the keys translate() points to."""
-    if region == "us-east-1":
-        s3.create_bucket(Bucket=ARTIFACT_BUCKET)
-    else:
-        s3.create_bucket(Bucket=ARTIFACT_BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=ARTIFACT_BUCKET, **location)
     for logical_id, resource in sam_template["Resources"].items():
         properties = resource.get("Properties") or {}
         source = properties.get("CodeUri") or properties.get("ContentUri")
@@ -204,6 +204,12 @@ def deploy(
     if alarm_email:
         parameters.append({"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email})
     cfn = clients["cloudformation"]
+    if any(
+        s["StackName"] == stack_name for s in cfn.list_stacks(StackStatusFilter=["CREATE_COMPLETE"])["StackSummaries"]
+    ):
+        # Deploying again replaces the emulator's stack: the emulator cannot apply change sets.
+        cfn.delete_stack(StackName=stack_name)
+        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(template), Parameters=parameters)
     cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
@@ -230,9 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local", action="store_true", help="use the running local stack's .local/stack.json")
     args = parser.parse_args(argv)
     if args.local:
-        from tools.verify import local_stack_state
+        from tools.verify import use_local_stack
 
-        state = local_stack_state()
+        state = use_local_stack()
         args.endpoint_url, args.region = state["aws_endpoint_url"], state["region"]
         args.api_url = args.api_url or state["api_url"]
     endpoint_url = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")

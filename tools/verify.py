@@ -42,10 +42,16 @@ class Check:
         return f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.seen}"
 
 
-def local_stack_state() -> dict:
-    """The running local stack's .local/stack.json (HHL_STATE_DIR overrides the directory)."""
+def use_local_stack() -> dict:
+    """Point boto3 at the running local stack's emulator; returns its .local/stack.json
+    (HHL_STATE_DIR overrides the directory)."""
     state_dir = Path(os.environ.get("HHL_STATE_DIR") or ROOT / ".local")
-    return json.loads((state_dir / "stack.json").read_text())
+    state = json.loads((state_dir / "stack.json").read_text())
+    os.environ["AWS_ENDPOINT_URL"] = state["aws_endpoint_url"]
+    # The emulator accepts any credentials; boto3 only needs some.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    return state
 
 
 def _stage_name(value, stage: str) -> str:
@@ -244,11 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.stack.startswith(STACK_PREFIX):
         parser.error(f"--stack must be {STACK_PREFIX}<stage>")
     if args.local:
-        state = local_stack_state()
-        os.environ["AWS_ENDPOINT_URL"] = state["aws_endpoint_url"]
-        # The emulator accepts any credentials; boto3 only needs some.
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        state = use_local_stack()
         args.region = state["region"]
         args.api_url = args.api_url or state["api_url"]
         args.cognito_base_url = args.cognito_base_url or state["cognito_base_url"]
