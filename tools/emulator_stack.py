@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import io
 import json
 import os
@@ -99,8 +100,9 @@ def _replace_refs(value, skipped: set[str]):
     return {key: _replace_refs(item, skipped) for key, item in value.items()}
 
 
-def emulator_template(stage: str, region: str, api_url: str | None) -> dict:
-    template = translate(stage, region)
+def emulator_template(translated: dict, api_url: str | None) -> dict:
+    """The translated template cut down to DEPLOYED_TYPES."""
+    template = copy.deepcopy(translated)
     resources = template["Resources"]
     skipped = {name for name, res in resources.items() if res["Type"] not in DEPLOYED_TYPES}
     kept = {name: res for name, res in resources.items() if name not in skipped}
@@ -199,7 +201,8 @@ def deploy(
     clients = _clients(endpoint_url, region)
     stack_name = f"hedgehog-learn-{stage}"
     _upload_code(clients["s3"], region, load_template())
-    template = emulator_template(stage, region, api_url)
+    full_template = translate(stage, region)
+    template = emulator_template(full_template, api_url)
     parameters = [{"ParameterKey": "Stage", "ParameterValue": stage}]
     if alarm_email:
         parameters.append({"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email})
@@ -216,7 +219,6 @@ def deploy(
     names = {p["ParameterKey"]: p["ParameterValue"] for p in parameters}
     names |= {"AWS::Region": region, "AWS::StackName": stack_name, "AWS::Partition": "aws"}
     names |= _physical_ids(cfn, stack_name)
-    full_template = translate(stage, region)
     resolve = _Resolver(names, _published_versions(clients["lambda"], full_template, names))
     _put_alarms(clients["cloudwatch"], full_template, resolve)
     subscription = full_template["Resources"].get("AlarmEmailSubscription")
