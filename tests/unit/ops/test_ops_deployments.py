@@ -143,3 +143,9 @@ def test_runbook_rollback_commands_move_the_real_alias_of_real_functions():
 def test_runbook_stack_commands_name_the_stack():
     stacks = re.findall(r"--stack-name ([\w-]+)", RUNBOOK)
     assert stacks and set(stacks) == {"hedgehog-learn-prod"}
+
+
+def test_runbook_parameter_overrides_keep_the_stage():
+    # --parameter-overrides replaces samconfig.toml's "Stage=<env>" rather than adding to it.
+    for env, overrides in re.findall(r"sam deploy --config-env (\w+) --parameter-overrides ([^\n`]+)", RUNBOOK):
+        assert f"Stage={env}" in overrides.split(), overrides
