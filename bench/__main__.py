@@ -46,16 +46,25 @@ def artifact_sizes(rt: runtime.Runtime) -> dict:
     }
 
 
-def first_events() -> dict[str, list[dict]]:
-    """What login and logout are sent in their first container, to see that serving loads no SDK either."""
+def first_events(tokens, origin: str) -> dict[str, list[dict]]:
+    """Each subject's first request: what a learner's first click sends it (callback and crm_sync, whose
+    requests cannot be replayed, get none). login and logout also show that serving loads no SDK."""
     from bench.warm import api_event
 
+    bearer = {"authorization": f"Bearer {tokens.access_token}"}
+    me = api_event("GET /auth/me", headers=bearer)
+    refresh_cookie = {"hhl_refresh_token": tokens.refresh_token}
     return {
+        subjects.FLOOR: [{"userId": tokens.user_id}],
+        subjects.REFERENCE: [me],
+        subjects.TRACER: [{"userId": tokens.user_id}],
+        "me": [me],
         "login": [api_event("GET /auth/login", query={"return_to": "/learn"})],
-        "logout": [
-            api_event("GET /auth/logout"),
-            api_event("GET /auth/logout", cookies={"hhl_refresh_token": "not-a-real-token"}),
-        ],
+        # A token the hosted UI does not know: revocation is attempted (best effort) and fails.
+        "logout": [api_event("GET /auth/logout", cookies={"hhl_refresh_token": "not-a-real-token"})],
+        "refresh": [api_event("POST /auth/refresh", headers={"origin": origin}, cookies=refresh_cookie)],
+        "enroll": [api_event("GET /enrollments", headers=bearer)],
+        "progress": [api_event("GET /progress", headers=bearer)],
     }
 
 
@@ -90,16 +99,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.importtime:
             importtime(rt, args.importtime, env)
             return 0
-        if not args.skip_cold:
-            print(
-                f"cold init: {args.rounds} rounds of {len(subjects.cold_start_subjects(rt))} subjects", file=sys.stderr
-            )
-            results["cold_init"] = cold.measure(rt, subjects.cold_start_subjects(rt), env, args.rounds, first_events())
-
         from bench import signin, warm
 
+        tokens = signin.sign_in_demo(local)
+        if not args.skip_cold:
+            cold_subjects = subjects.cold_start_subjects(rt)
+            print(f"cold init: {args.rounds} rounds of {len(cold_subjects)} subjects", file=sys.stderr)
+            events = first_events(tokens, env["ALLOWED_ORIGINS"].split(",")[0])
+            results["cold_init"] = cold.measure(rt, cold_subjects, env, args.rounds, events)
         warm.prepare_process(env)
-        tokens = signin.sign_in(local)
         print(f"warm: {args.rounds} rounds", file=sys.stderr)
         results["warm"] = warm.measure(local, tokens, args.rounds)
         results["jwt"] = warm.jwt_verification(tokens)

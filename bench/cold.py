@@ -94,8 +94,9 @@ def measure(
 ) -> dict[str, dict]:
     """`rounds` interleaved rounds (a, b, f1, f2, ... then again) after one untimed warm-up round.
 
-    The warm-up round compiles bytecode into PYCACHE (the runtime's own boto3 ships compiled) and also
-    sends each subject its `first_events`, to see whether serving a request loads boto3.
+    The warm-up round compiles bytecode into PYCACHE (the runtime's own boto3 ships compiled). Every
+    sample then imports the handler (init) and serves its `first_events` (the container's first
+    request: init + first request is the cold start a learner waits for).
     """
     present = [s for s in subjects if s.built]
     results: dict[str, dict] = {s.name: {"missing": True} for s in subjects if not s.built}
@@ -107,7 +108,7 @@ def measure(
         for subject in present:
             if "error" in first[subject.name]:
                 continue
-            samples[subject.name].append(start_once(runtime, subject, handler_env))
+            samples[subject.name].append(start_once(runtime, subject, handler_env, first_events.get(subject.name)))
         print(f"  cold-start round {index + 1}/{rounds}", file=sys.stderr, end="\r")
     print(file=sys.stderr)
     for subject in present:
@@ -116,13 +117,18 @@ def measure(
             results[subject.name] = {"error": warmup["error"]}
             continue
         good = [s for s in samples[subject.name] if "error" not in s]
+        served = [s for s in good if s.get("request_seconds")]
         results[subject.name] = {
             "uses_dynamodb": subject.uses_dynamodb,
             "init_ms": summarize([s["init_seconds"] * 1000 for s in good]),
             "peak_rss_mb": summarize([s["peak_rss_kb"] / 1024 for s in good]),
+            "first_request_ms": summarize([s["request_seconds"][0] * 1000 for s in served]),
+            "init_and_first_request_ms": summarize(
+                [(s["init_seconds"] + s["request_seconds"][0]) * 1000 for s in served]
+            ),
             "sdk_loaded_at_init": warmup["sdk_after_init"],
             "sdk_loaded_serving": warmup.get("sdk_after_requests"),
-            "first_request_statuses": warmup.get("statuses"),
+            "first_request_statuses": sorted({status for s in served for status in s["statuses"]}),
             "failed_samples": len(samples[subject.name]) - len(good),
         }
     return results

@@ -31,7 +31,12 @@ def main(request_path: str, result_path: str) -> None:
     if events:
         handler = getattr(module, request.get("handler", "handler"))
         context = _Context(request.get("function_name", "bench"))
-        result["statuses"] = [handler(event, context).get("statusCode") for event in events]
+        statuses, durations = [], []
+        for event in events:
+            started = time.perf_counter()
+            statuses.append(handler(event, context).get("statusCode"))
+            durations.append(time.perf_counter() - started)
+        result["statuses"], result["request_seconds"] = statuses, durations
         result["sdk_after_requests"] = _sdk_modules()
     with open(result_path, "w") as f:
         json.dump(result, f)

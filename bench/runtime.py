@@ -31,6 +31,8 @@ LOCK_FILE = ROOT / "requirements-dev.lock.txt"
 RUNTIME_PACKAGES = ("boto3", "botocore")
 # The reference (bench/reference) is what a FastAPI + Mangum function would ship.
 REFERENCE_PACKAGES = ("fastapi", "mangum")
+# Powertools Tracer's X-Ray SDK, for the informational "floor + Tracer" subject.
+TRACER_PACKAGES = ("aws-xray-sdk",)
 
 
 class RuntimeUnavailable(RuntimeError):
@@ -43,6 +45,7 @@ class Runtime:
     runtime_dir: Path
     layer_dir: Path
     reference_dir: Path
+    tracer_dir: Path
 
     def version(self) -> str:
         return subprocess.run([self.python, "-V"], capture_output=True, text=True, check=True).stdout.strip()
@@ -113,4 +116,6 @@ def prepare() -> Runtime:
     shutil.copytree(BUILT_LAYER / "hhl", deps_dir / "hhl", ignore=shutil.ignore_patterns("__pycache__"))
     check_layer_mirror(deps_dir)
     _pip_install(python, reference_dir, list(REFERENCE_PACKAGES))
-    return Runtime(python=python, runtime_dir=runtime_dir, layer_dir=deps_dir, reference_dir=reference_dir)
+    tracer_dir = RUNTIME_ROOT / "tracer"
+    _pip_install(python, tracer_dir, [*TRACER_PACKAGES, "--no-deps", "wrapt"])
+    return Runtime(python, runtime_dir, deps_dir, reference_dir, tracer_dir)

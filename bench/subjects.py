@@ -11,6 +11,7 @@ from local.template import resources
 BENCH_DIR = Path(__file__).resolve().parent
 FLOOR = "floor (a)"
 REFERENCE = "reference (b)"
+TRACER = "floor (a) + Tracer"
 # They need secrets (from the Parameters and Secrets extension over HTTP), never a table: no SDK at all.
 NO_SDK_FUNCTIONS = frozenset({"login", "logout"})
 
@@ -56,7 +57,7 @@ def functions(runtime: Runtime) -> list[Subject]:
 
 
 def cold_start_subjects(runtime: Runtime) -> list[Subject]:
-    """Floor (a), reference (b), then every function: the order each round of cold starts runs in."""
+    """Floor (a), reference (b), floor + Tracer (informational), then every function: one round's order."""
     floor = Subject(FLOOR, BENCH_DIR / "floor", (BENCH_DIR / "floor", runtime.runtime_dir), True, False)
     reference_dir = BENCH_DIR / "reference"
     reference = Subject(
@@ -66,4 +67,8 @@ def cold_start_subjects(runtime: Runtime) -> list[Subject]:
         True,
         False,
     )
-    return [floor, reference, *functions(runtime)]
+    tracer_dir = BENCH_DIR / "tracer"
+    tracer = Subject(
+        TRACER, tracer_dir, (tracer_dir, runtime.tracer_dir, runtime.layer_dir, runtime.runtime_dir), True, False
+    )
+    return [floor, reference, tracer, *functions(runtime)]

@@ -1,6 +1,6 @@
 """Warm latency of every endpoint beside the bare calls it must make, plus its DynamoDB calls per request.
 
-Handlers run in this process (imported from .aws-sam/build, the shared layer from layers/shared) against
+Handlers run in this process (functions/*/app.py and layers/shared, the sources `sam build` copies) against
 the bench's own local stack, as a signed-in user whose JWKS is already cached. For each endpoint the
 floor is the set of calls the endpoint cannot avoid, issued with the same client against the same
 emulator in the same round:
@@ -29,11 +29,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bench import signin
-from bench.runtime import BUILD_DIR, ROOT
+from bench.runtime import ROOT
 from bench.stats import ratio, summarize
 from local.api_gateway import build_event
 from local.lambda_context import LambdaContext
 from local.template import http_routes
+from tests.ddb_calls import DynamoDBCallCounter
 
 LAYER_SOURCE = ROOT / "layers" / "shared"
 COURSE = "network-like-hyperscaler-foundations"
@@ -41,8 +42,9 @@ MODULE = "fabric-operations-welcome"
 SECOND_COURSE = "hedgehog-lab-foundations"
 
 
-class DynamoDBRecorder:
-    """Records (operation, parameters) of every DynamoDB call made through `client` while active."""
+class ParameterRecorder:
+    """The parameters of every DynamoDB call made through `client` while active, to replay as a floor.
+    (Counting is tests/ddb_calls.py's DynamoDBCallCounter, shared with the learning tests.)"""
 
     def __init__(self, client):
         self.client = client
@@ -52,16 +54,12 @@ class DynamoDBRecorder:
     def _record(self, params, model, **_):
         self.calls.append((model.name, copy.deepcopy(params)))
 
-    def __enter__(self) -> DynamoDBRecorder:
+    def __enter__(self) -> ParameterRecorder:
         self.client.meta.events.register("before-parameter-build.dynamodb", self._record, unique_id=self._id)
         return self
 
     def __exit__(self, *exc) -> None:
         self.client.meta.events.unregister("before-parameter-build.dynamodb", unique_id=self._id)
-
-    @property
-    def operations(self) -> list[str]:
-        return [name for name, _ in self.calls]
 
 
 @dataclass
@@ -84,7 +82,7 @@ def load_handlers() -> dict[str, Callable]:
     modules: dict[str, object] = {}
     handlers = {}
     for route in http_routes():
-        path = BUILD_DIR / route.function / "app.py"
+        path = route.code_uri / "app.py"
         if not path.is_file():
             continue
         if route.function not in modules:
@@ -132,11 +130,11 @@ def _post_form(url: str, form: dict[str, str]) -> None:
         response.read()
 
 
-def scenarios(stack: dict, env: dict, tokens: signin.Tokens, dynamodb) -> list[Scenario]:
+def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb) -> list[Scenario]:
     from hhl.storage.enrollments import enrollment_key
     from hhl.storage.progress import module_key
 
-    user_id = _sub(tokens.access_token)
+    user_id = tokens.user_id
     bearer = {"authorization": f"Bearer {tokens.access_token}"}
     origin = env["ALLOWED_ORIGINS"].split(",")[0]
     cognito = stack["cognito_base_url"].rstrip("/")
@@ -163,8 +161,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.Tokens, dynamodb) -> list[S
             api_event("GET /auth/login", query={"return_to": "/learn"}), LambdaContext()
         )
         login_cookies = dict(c.split(";", 1)[0].split("=", 1) for c in login.get("cookies", []))
-        user = stack["demo_user"]
-        query = signin.authorize(login["headers"]["location"], user["username"], user["password"])
+        query = signin.authorize(login["headers"]["location"], stack)
         return api_event("GET /auth/callback", query=query, cookies=login_cookies)
 
     def callback_floor() -> Callable[[], None]:
@@ -299,13 +296,6 @@ def scenarios(stack: dict, env: dict, tokens: signin.Tokens, dynamodb) -> list[S
     ]
 
 
-def _sub(token: str) -> str:
-    import base64
-
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
-
-
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
     """Handlers log (Powertools, EMF metrics) to stdout as in Lambda; keep it off the bench's report."""
@@ -349,7 +339,7 @@ def _snake(operation: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")
 
 
-def measure(stack: dict, tokens: signin.Tokens, rounds: int) -> dict:
+def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
     """Warm latency per endpoint (ms) beside its floor, and the DynamoDB operations each request made."""
     from hhl.storage.dynamodb import client
 
@@ -364,18 +354,18 @@ def measure(stack: dict, tokens: signin.Tokens, rounds: int) -> dict:
             scenario.handler = handlers[scenario.route_key]
             scenario.reset()
             event = scenario.event()
-            with DynamoDBRecorder(dynamodb) as recorder:
+            with ParameterRecorder(dynamodb) as recorder, DynamoDBCallCounter(dynamodb) as counter:
                 response = scenario.handler(event, LambdaContext())
             scenario.recorded = recorder.calls
             results[scenario.route_key] = {
                 "status": response["statusCode"],
                 "expected_status": scenario.expect,
-                "dynamodb_operations": recorder.operations,
-                "dynamodb_calls": len(recorder.calls),
+                "dynamodb_operations": counter.operations,
+                "dynamodb_calls": counter.total,
                 "must_make": list(scenario.must_make),
                 "floor": scenario.floor_note,
             }
-            if not all(op in recorder.operations for op in scenario.must_make):
+            if not all(op in counter.operations for op in scenario.must_make):
                 results[scenario.route_key]["error"] = "the handler did not make the calls its floor replays"
         handler_ms: dict[str, list[float]] = {s.route_key: [] for s in plan}
         floor_ms: dict[str, list[float]] = {s.route_key: [] for s in plan}
@@ -426,7 +416,7 @@ def _floor(scenario: Scenario, dynamodb, get_item: Scenario | None) -> Callable[
     return both
 
 
-def progress_calls(stack: dict, tokens: signin.Tokens) -> dict[str, dict]:
+def progress_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
     """GET /progress with 1, 10 and 100 courses touched: DynamoDB calls per request must not grow."""
     from hhl.storage.dynamodb import client
     from hhl.storage.progress import module_key
@@ -434,7 +424,7 @@ def progress_calls(stack: dict, tokens: signin.Tokens) -> dict[str, dict]:
     dynamodb = client()
     handler = load_handlers()["GET /progress"]
     env = stack["handler_env"]
-    user_id = _sub(tokens.access_token)
+    user_id = tokens.user_id
     event = api_event("GET /progress", headers={"authorization": f"Bearer {tokens.access_token}"})
     # The catalog has few courses; the rest are items of retired courses, which the query reads all the same.
     results = {}
@@ -453,13 +443,13 @@ def progress_calls(stack: dict, tokens: signin.Tokens) -> dict[str, dict]:
                     },
                 )
             touched += 1
-        with quiet_stdout(), DynamoDBRecorder(dynamodb) as recorder:
+        with quiet_stdout(), DynamoDBCallCounter(dynamodb) as counter:
             response = handler(event, LambdaContext())
-        results[str(courses)] = {"status": response["statusCode"], "dynamodb_calls": len(recorder.calls)}
+        results[str(courses)] = {"status": response["statusCode"], "dynamodb_calls": counter.total}
     return results
 
 
-def jwt_verification(tokens: signin.Tokens, verifications: int = 1000) -> dict:
+def jwt_verification(tokens: signin.SignedIn, verifications: int = 1000) -> dict:
     """Verification time with cached keys, and how many JWKS fetches 1,000 verifications cost."""
     from hhl.auth import jwks
     from hhl.config import settings

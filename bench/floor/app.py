@@ -1,4 +1,9 @@
-"""Floor (a) of `make bench`, never deployed: the least init a DynamoDB-backed Python Lambda can have."""
+"""Floor (a) of `make bench`, never deployed: the least a DynamoDB-backed Python Lambda can do.
+
+Init is exactly `import boto3; boto3.client("dynamodb")`; a request is one GetItem (what /auth/me must do).
+"""
+
+import os
 
 import boto3
 
@@ -6,4 +11,5 @@ client = boto3.client("dynamodb")
 
 
 def handler(event, context):
-    return {"statusCode": 204, "body": ""}
+    client.get_item(TableName=os.environ["DYNAMODB_USERS_TABLE"], Key={"userId": {"S": event["userId"]}})
+    return {"statusCode": 200, "body": ""}
