@@ -84,8 +84,9 @@ def failed(lines: dict[str, str]) -> dict[str, str]:
 # ==================================================================== the whole checklist passes
 def test_make_verify_prints_a_full_passing_checklist(aws, emulator, local_stack):
     args = f"--api-url {local_stack['api_url']} --cognito-base-url {local_stack['cognito_base_url']}"
+    # --old-file: the running tests' venv is the one to use; never reinstall it from inside a test.
     result = subprocess.run(
-        ["make", "--no-print-directory", "verify", f"ENV={STAGE}", f"ARGS={args}"],
+        ["make", "--no-print-directory", "--old-file=.venv/.installed", "verify", f"ENV={STAGE}", f"ARGS={args}"],
         cwd=ROOT,
         env={**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": emulator},
         capture_output=True,
