@@ -37,7 +37,8 @@ OCCURRED_AT_MAX_SKEW = timedelta(minutes=5)
 OCCURRED_AT_MAX_AGE = timedelta(days=30)
 OCCURRED_AT_MAX_LENGTH = 35
 # RFC 3339 date-time with an explicit offset (the OpenAPI `date-time` format, upper-case separators).
-OCCURRED_AT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})")
+# ASCII: without it \d also matches other scripts' digits.
+OCCURRED_AT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII)
 
 # Unknown field names are echoed in `details` only when they are harmless identifiers.
 FIELD_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -121,7 +122,7 @@ def _occurred_at(problems: _Problems, now: datetime) -> str:
     if len(value) <= OCCURRED_AT_MAX_LENGTH and OCCURRED_AT_RE.fullmatch(value):
         try:
             # fromisoformat keeps at most microseconds; longer fractions are valid RFC 3339, so trim them.
-            moment = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", value))
+            moment = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", value, flags=re.ASCII))
         except ValueError:
             moment = None
         if moment is not None:
