@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -80,12 +81,20 @@ def http_get(url: str) -> tuple[int, dict[str, str], str]:
 
 
 class Verifier:
-    def __init__(self, stack: str, region: str, api_url: str | None, cognito_base_url: str | None):
+    def __init__(
+        self,
+        stack: str,
+        region: str,
+        api_url: str | None,
+        cognito_base_url: str | None,
+        error_window_minutes: int = 15,
+    ):
         self.stack = stack
         self.stage = stack.removeprefix(STACK_PREFIX)
         self.region = region
         self.api_url_override = api_url
         self.cognito_base_url_override = cognito_base_url
+        self.error_window_minutes = error_window_minutes
         self.template = load_template()
         self.session = boto3.Session(region_name=region)
         self.outputs: dict[str, str] = {}
@@ -106,6 +115,7 @@ class Verifier:
             name = _stage_name(function["Properties"]["FunctionName"], self.stage)
             yield self.guarded(f"function {name}", lambda f=function, n=name: self.check_function(n, f))
         yield self.guarded("log groups", self.check_log_groups)
+        yield self.guarded("recent ERROR logs", self.check_recent_errors)
         yield self.guarded("alarm notifications", self.check_subscriptions)
         yield self.guarded("dashboard", self.check_dashboard)
 
@@ -208,11 +218,14 @@ class Verifier:
         summary = f"{actual['Runtime']} {actual['Handler']} {actual['Timeout']}s {actual['MemorySize']}MB"
         return not wrong, summary if not wrong else "; ".join(wrong)
 
-    def check_log_groups(self) -> tuple[bool, str]:
-        expected = {
+    def expected_log_groups(self) -> set[str]:
+        return {
             _stage_name(group["Properties"]["LogGroupName"], self.stage)
             for group in resources("AWS::Logs::LogGroup", self.template).values()
         }
+
+    def check_log_groups(self) -> tuple[bool, str]:
+        expected = self.expected_log_groups()
         paginator = self.client("logs").get_paginator("describe_log_groups")
         found = set()
         for prefix in ("/aws/lambda/", "/aws/http-api/"):
@@ -220,6 +233,22 @@ class Verifier:
                 found |= {group["logGroupName"] for group in page["logGroups"]}
         missing = sorted(expected - found)
         return not missing, f"{len(expected & found)}/{len(expected)}" + _listed("missing", missing)
+
+    def check_recent_errors(self) -> tuple[bool, str]:
+        """The guide's "No ERROR level logs in CloudWatch", over the last few minutes of every function."""
+        since = int((time.time() - self.error_window_minutes * 60) * 1000)
+        logs = self.client("logs")
+        noisy = []
+        for group in sorted(self.expected_log_groups()):
+            if not group.startswith("/aws/lambda/"):
+                continue
+            try:
+                events = logs.filter_log_events(logGroupName=group, filterPattern="ERROR", startTime=since, limit=1)
+            except logs.exceptions.ResourceNotFoundException:
+                continue  # reported by the log groups check
+            if events["events"]:
+                noisy.append(f"{group} ({events['events'][0]['message'][:120].strip()})")
+        return not noisy, f"none in the last {self.error_window_minutes} min" if not noisy else "; ".join(noisy)
 
     def check_subscriptions(self) -> tuple[bool, str]:
         topic = self.outputs.get("AlarmTopicArn")
@@ -245,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="us-west-2")
     parser.add_argument("--api-url", help="API base URL instead of the HttpApiUrl output")
     parser.add_argument("--cognito-base-url", help="hosted UI base URL instead of https://<CognitoDomain output>")
+    parser.add_argument("--error-window-minutes", type=int, default=15, help="how far back to look for ERROR logs")
     parser.add_argument("--local", action="store_true", help="emulator, API and hosted UI of the running local stack")
     args = parser.parse_args(argv)
     if not args.stack.startswith(STACK_PREFIX):
@@ -255,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         args.api_url = args.api_url or state["api_url"]
         args.cognito_base_url = args.cognito_base_url or state["cognito_base_url"]
 
-    verifier = Verifier(args.stack, args.region, args.api_url, args.cognito_base_url)
+    verifier = Verifier(args.stack, args.region, args.api_url, args.cognito_base_url, args.error_window_minutes)
     print(
         f"Verifying {args.stack} in {args.region}"
         + (f" at {os.environ['AWS_ENDPOINT_URL']}" if os.environ.get("AWS_ENDPOINT_URL") else "")

@@ -210,6 +210,17 @@ def test_a_missing_log_group_fails(aws, local_stack, capsys):
     assert "missing: /aws/lambda/hedgehog-learn-dev-enroll" in lines["log groups"]
 
 
+def test_a_recent_error_log_line_fails(aws, local_stack, capsys):
+    logs, group = aws("logs"), "/aws/lambda/hedgehog-learn-dev-progress"
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/11/25/[$LATEST]abc")
+    line = '{"level":"ERROR","message":"unhandled error","service":"hedgehog-learn"}'
+    event = {"timestamp": int(time.time() * 1000), "message": line}
+    logs.put_log_events(logGroupName=group, logStreamName="2026/11/25/[$LATEST]abc", logEvents=[event])
+    code, lines = run_verify(local_stack, capsys)
+    assert code == 1 and set(failed(lines)) == {"recent ERROR logs"}
+    assert f"{group} (" in lines["recent ERROR logs"] and "unhandled error" in lines["recent ERROR logs"]
+
+
 def test_an_alarm_topic_nobody_is_subscribed_to_fails(aws, local_stack, capsys):
     sns = aws("sns")
     for subscription in sns.list_subscriptions()["Subscriptions"]:
