@@ -7,6 +7,7 @@ Every Set-Cookie any response here carries is checked for its flags by `AuthApi.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import time
@@ -365,6 +366,37 @@ def test_unreachable_token_endpoint_is_502(api, start_login, fake_cognito, dynam
 
     settings.cache_clear()
     _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+
+
+@pytest.fixture
+def hanging_cognito(monkeypatch):
+    """Point COGNITO_DOMAIN at a socket that accepts connections and never answers."""
+    from hhl.config import settings
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        monkeypatch.setenv("COGNITO_DOMAIN", f"127.0.0.1:{listener.getsockname()[1]}")
+        settings.cache_clear()
+        yield
+    settings.cache_clear()
+
+
+def test_a_hanging_token_endpoint_is_502_within_3_seconds(api, start_login, fake_cognito, dynamodb, request):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    request.getfixturevalue("hanging_cognito")
+    started = time.monotonic()
+    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+    assert time.monotonic() - started < 3.5
+
+
+def test_a_hanging_revoke_endpoint_still_logs_out_within_2_seconds(api, hanging_cognito):
+    started = time.monotonic()
+    reply = api.request("POST", "/auth/logout", cookies={"hhl_refresh_token": "refresh-x"})
+    assert reply.status == 302
+    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+    assert time.monotonic() - started < 2.5
 
 
 def test_callback_never_logs_codes_tokens_or_verifiers(api, start_login, fake_cognito, capsys):
