@@ -185,4 +185,4 @@ def test_verification_with_cached_keys_is_fast(token_verifier, tokens, jwks_serv
     median_us = samples[len(samples) // 2] * 1e6
     assert jwks_server.fetches == 1
     # Target 100 us; the bound leaves room for a loaded CI machine while still catching a per-call JWKS parse.
-    assert median_us < 400, f"median verify took {median_us:.0f} us"
+    assert median_us < 500, f"median verify took {median_us:.0f} us"
