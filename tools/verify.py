@@ -31,6 +31,7 @@ STACK_PREFIX = "hedgehog-learn-"
 HEALTHY_STACK_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 ME_UNAUTHORIZED_BODY = '{"error":"Unauthorized: Missing access token"}'
 HTTP_TIMEOUT_SECONDS = 10
+ALARM_POLL_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Verifier:
         api_url: str | None,
         cognito_base_url: str | None,
         error_window_minutes: int = 15,
+        alarm_settle_seconds: int = 0,
     ):
         self.stack = stack
         self.stage = stack.removeprefix(STACK_PREFIX)
@@ -95,6 +97,7 @@ class Verifier:
         self.api_url_override = api_url
         self.cognito_base_url_override = cognito_base_url
         self.error_window_minutes = error_window_minutes
+        self.alarm_settle_seconds = alarm_settle_seconds
         self.template = load_template()
         self.session = boto3.Session(region_name=region)
         self.outputs: dict[str, str] = {}
@@ -201,6 +204,12 @@ class Verifier:
 
     def check_alarms_ok(self) -> tuple[bool, str]:
         states = self._alarms()
+        # A new or just-updated alarm is INSUFFICIENT_DATA until CloudWatch first evaluates it (about a
+        # minute); give those time to settle, but never wait on an alarm that is already in ALARM.
+        deadline = time.monotonic() + self.alarm_settle_seconds
+        while "INSUFFICIENT_DATA" in states.values() and "ALARM" not in states.values() and time.monotonic() < deadline:
+            time.sleep(ALARM_POLL_SECONDS)
+            states = self._alarms()
         if not states:
             return False, f"no alarms named {STACK_PREFIX}{self.stage}-*"
         not_ok = sorted(f"{name}={state}" for name, state in states.items() if state != "OK")
@@ -275,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-url", help="API base URL instead of the HttpApiUrl output")
     parser.add_argument("--cognito-base-url", help="hosted UI base URL instead of https://<CognitoDomain output>")
     parser.add_argument("--error-window-minutes", type=int, default=15, help="how far back to look for ERROR logs")
+    parser.add_argument(
+        "--alarm-settle-seconds", type=int, default=180, help="how long to wait for INSUFFICIENT_DATA alarms to settle"
+    )
     parser.add_argument("--local", action="store_true", help="emulator, API and hosted UI of the running local stack")
     args = parser.parse_args(argv)
     if not args.stack.startswith(STACK_PREFIX):
@@ -285,7 +297,14 @@ def main(argv: list[str] | None = None) -> int:
         args.api_url = args.api_url or state["api_url"]
         args.cognito_base_url = args.cognito_base_url or state["cognito_base_url"]
 
-    verifier = Verifier(args.stack, args.region, args.api_url, args.cognito_base_url, args.error_window_minutes)
+    verifier = Verifier(
+        args.stack,
+        args.region,
+        args.api_url,
+        args.cognito_base_url,
+        error_window_minutes=args.error_window_minutes,
+        alarm_settle_seconds=args.alarm_settle_seconds,
+    )
     print(
         f"Verifying {args.stack} in {args.region}"
         + (f" at {os.environ['AWS_ENDPOINT_URL']}" if os.environ.get("AWS_ENDPOINT_URL") else "")

@@ -179,6 +179,15 @@ def test_an_alarm_in_alarm_state_fails(aws, local_stack, capsys):
     assert "hedgehog-learn-dev-api-5xx=ALARM" in lines["alarms OK"]
 
 
+def test_an_alarm_that_never_leaves_insufficient_data_fails(aws, local_stack, capsys):
+    cloudwatch = aws("cloudwatch")
+    cloudwatch.set_alarm_state(
+        AlarmName="hedgehog-learn-dev-me-duration", StateValue="INSUFFICIENT_DATA", StateReason="t"
+    )
+    code, lines = run_verify(local_stack, capsys, "--alarm-settle-seconds", "0")
+    assert code == 1 and "hedgehog-learn-dev-me-duration=INSUFFICIENT_DATA" in lines["alarms OK"]
+
+
 def test_a_missing_alarm_fails(aws, local_stack, capsys):
     aws("cloudwatch").delete_alarms(AlarmNames=["hedgehog-learn-dev-crm-sync-dlq-age"])
     code, lines = run_verify(local_stack, capsys)
