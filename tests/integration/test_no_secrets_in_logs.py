@@ -18,6 +18,7 @@ import urllib.parse
 
 import pytest
 import requests
+from hhl.auth.transaction import unseal
 
 from local.template import ROOT
 from tests.fakes.hubspot import FakeHubSpot
@@ -95,6 +96,9 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
     authorize_url, login_cookie = start_login(stack, "/learn/courses/first")
     found |= {"state": query_param(authorize_url, "state"), "login transaction cookie": login_cookie}
     found["PKCE challenge"] = query_param(authorize_url, "code_challenge")
+    # The verifier and nonce never leave the sealed cookie; with the stack's JWT secret the test can open it.
+    transaction = unseal(login_cookie, jwt_secret)
+    found |= {"PKCE verifier": transaction.code_verifier, "nonce": transaction.nonce}
     callback_url = submit_hosted_ui(authorize_url, demo["username"], demo["password"])
     found["authorization code"] = query_param(callback_url, "code")
 
@@ -174,6 +178,8 @@ SECRET_KINDS = [
     "state",
     "login transaction cookie",
     "PKCE challenge",
+    "PKCE verifier",
+    "nonce",
     "authorization code",
     "access token",
     "access token signature",
