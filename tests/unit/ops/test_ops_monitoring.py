@@ -171,6 +171,19 @@ def test_duration_alarms_fire_at_p90_near_the_function_timeout(function):
     assert properties["Threshold"] == 0.8 * function_timeout(FUNCTIONS[function]) * 1000
 
 
+STREAM_CONSUMERS = sorted(
+    name
+    for name, f in FUNCTIONS.items()
+    if any(e["Type"] == "DynamoDB" for e in f["Properties"].get("Events", {}).values())
+)
+
+
+@pytest.mark.parametrize("function", STREAM_CONSUMERS)
+def test_every_stream_consumer_has_a_lag_alarm(function):
+    (alarm,) = alarms_on("IteratorAge", "FunctionName", {"Ref": function})
+    assert ALARMS[alarm]["Properties"]["Statistic"] == "Maximum"
+
+
 @pytest.mark.parametrize("table", sorted(TABLES))
 @pytest.mark.parametrize("metric", ["ReadThrottleEvents", "WriteThrottleEvents"])
 def test_every_table_has_throttle_alarms(table, metric):
