@@ -59,10 +59,16 @@ class Ports:
 
 
 # ==================================================================== the AWS emulator
+def ensure_ports_free(ports: Ports) -> None:
+    """Fail before starting anything, naming the variable that moves the busy port."""
+    named = (("HHL_API_PORT", ports.api), ("HHL_AWS_PORT", ports.aws), ("HHL_COGNITO_PORT", ports.cognito))
+    for variable, port in named:
+        with socket.socket() as probe:
+            if probe.connect_ex((HOST, port)) == 0:
+                raise StackError(f"{HOST}:{port} is in use; stop what listens there or set {variable} to another port")
+
+
 def start_emulator(port: int, log_path: Path) -> subprocess.Popen:
-    with socket.socket() as probe:
-        if probe.connect_ex((HOST, port)) == 0:
-            raise StackError(f"port {port} is in use (HHL_AWS_PORT); stop whatever listens there or pick another port")
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter running moto
             [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(port)],
@@ -196,6 +202,7 @@ def run() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
 
+    ensure_ports_free(ports)
     os.environ.update(aws_environment(ports))
     emulator = start_emulator(ports.aws, state_dir / "emulator.log")
     servers = []

@@ -5,7 +5,10 @@ API router's payload-2.0 events and responses."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
+import sys
 import textwrap
 import threading
 import urllib.parse
@@ -17,7 +20,7 @@ import requests
 
 from local import api_gateway
 from local.hosted_ui import pkce_challenge
-from local.template import Route
+from local.template import ROOT, Route
 
 pytestmark = pytest.mark.integration
 
@@ -123,6 +126,22 @@ def test_stack_json_describes_the_running_stack(local_stack):
     assert client["LogoutURLs"] == [f"{local_stack.api_url}/learn"]
     assert client["AllowedOAuthFlows"] == ["code"]
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
+
+
+def test_a_second_stack_on_busy_ports_says_which_variable_to_change(local_stack, tmp_path):
+    port = urllib.parse.urlsplit(local_stack.api_url).port
+    result = subprocess.run(
+        [sys.executable, "-m", "local.stack"],
+        cwd=ROOT,
+        env={**os.environ, "HHL_API_PORT": str(port), "HHL_STATE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "HHL_API_PORT" in result.stderr
+    assert not (tmp_path / "stack.json").exists()
+    assert requests.get(f"{local_stack.api_url}/learn", timeout=10).status_code == 200
 
 
 # ==================================================================== hosted UI: /oauth2/authorize and /login
