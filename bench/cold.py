@@ -10,13 +10,11 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from bench.runtime import RUNTIME_ROOT, Runtime
+from bench.runtime import Runtime
 from bench.stats import summarize
 from bench.subjects import Subject
 
 INIT_CHILD = Path(__file__).resolve().parent / "init_child.py"
-# Compiled bytecode goes here, not next to the sources: .aws-sam/build is what `sam deploy` zips.
-PYCACHE = RUNTIME_ROOT / "pycache"
 
 
 def lambda_environment(subject: Subject, handler_env: Mapping[str, str]) -> dict[str, str]:
@@ -26,11 +24,12 @@ def lambda_environment(subject: Subject, handler_env: Mapping[str, str]) -> dict
         "LANG": "C.UTF-8",
         "TZ": ":UTC",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
-        "AWS_LAMBDA_FUNCTION_NAME": f"hedgehog-learn-local-{subject.name}",
+        "AWS_LAMBDA_FUNCTION_NAME": f"hedgehog-learn-local-{subject.name.split()[0]}",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "LAMBDA_TASK_ROOT": str(subject.code_dir),
         "_HANDLER": "app.handler",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": subject.initialization_type,
         # Lambda has no ~/.aws; neither does the bench's child.
         "AWS_CONFIG_FILE": "/dev/null",
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
@@ -67,7 +66,8 @@ def start_once(
         completed = subprocess.run(
             [
                 runtime.python,
-                *("-I", "-S", "-X", f"pycache_prefix={PYCACHE}", *extra_args),
+                # -B: like Lambda's read-only code, nothing compiled at init is cached for the next one.
+                *("-I", "-S", "-B", *extra_args),
                 *(str(INIT_CHILD), str(request_path), str(result_path)),
             ],
             env=lambda_environment(subject, handler_env),
@@ -94,9 +94,9 @@ def measure(
 ) -> dict[str, dict]:
     """`rounds` interleaved rounds (a, b, f1, f2, ... then again) after one untimed warm-up round.
 
-    The warm-up round compiles bytecode into PYCACHE (the runtime's own boto3 ships compiled). Every
-    sample then imports the handler (init) and serves its `first_events` (the container's first
-    request: init + first request is the cold start a learner waits for).
+    The warm-up round only warms the OS file cache. Every sample imports the handler (init), compiling
+    whatever was not shipped as bytecode, and serves its `first_events` (the container's first request:
+    init + first request is the cold start a learner waits for).
     """
     present = [s for s in subjects if s.built]
     results: dict[str, dict] = {s.name: {"missing": True} for s in subjects if not s.built}

@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from bench.runtime import ROOT
-from bench.subjects import FLOOR, NO_SDK_FUNCTIONS, REFERENCE, TRACER
+from bench.subjects import FLOOR, NO_SDK_FUNCTIONS, REFERENCE, SNAPSHOT_SUFFIX, TRACER
 
 DOC = ROOT / "docs" / "performance.md"
 JSON_DOC = ROOT / "docs" / "performance.json"
@@ -50,7 +50,7 @@ def targets(results: dict) -> list[Target]:
     floor = _median(cold.get(FLOOR), "init_ms")
     reference = _median(cold.get(REFERENCE), "init_ms")
     for name, entry in cold.items():
-        if name in (FLOOR, REFERENCE, TRACER):
+        if name in (FLOOR, REFERENCE, TRACER) or name.endswith(SNAPSHOT_SUFFIX):
             continue
         init = _median(entry, "init_ms")
         to_floor = init / floor if init and floor else None
@@ -175,7 +175,8 @@ def markdown(results: dict, found: list[Target]) -> str:
         f"Run: {results['date']} on {machine['cpu']} ({machine['nproc']} cores, load average at start "
         f"{machine['load_average_start']}, at end {machine.get('load_average_end', 'n/a')}); "
         f"cold starts in {machine['python_cold']}, warm requests in {machine['python_warm']}. "
-        f"Medians of {results['rounds']} interleaved rounds, with min - max.",
+        f"Medians of {results['rounds']} interleaved rounds (warm requests: {results.get('warm_rounds', 'n/a')}),"
+        " with min - max.",
         "",
         "### Targets",
         "",

@@ -12,6 +12,11 @@ Why a mirror of the layer: `sam build` targets arm64 (Graviton), so its cryptogr
 aarch64 binaries this x86_64 machine cannot load. The mirror holds the same pinned distributions
 installed for this machine plus the built layer's own `hhl` package; `check_layer_mirror` proves
 the distributions and versions match the built layer's, so only the CPU architecture differs.
+
+Bytecode as it ships: Lambda's /opt and /var/task are read-only, so Python can never cache the
+bytecode it compiles there; what is not shipped as .pyc is compiled again at every cold start. The
+runtime's boto3 (and the standard library) ship compiled, so the stand-in is compiled once; the layer
+mirror has .pyc files exactly when the built layer does; children run with -B so nothing is cached.
 """
 
 from __future__ import annotations
@@ -96,6 +101,21 @@ def check_layer_mirror(mirror: Path) -> None:
         raise RuntimeUnavailable(f"layer mirror differs from the built layer: {sorted(built ^ mirrored)}")
 
 
+def _ships_bytecode(directory: Path) -> bool:
+    return next(directory.rglob("*.pyc"), None) is not None
+
+
+def _match_bytecode(python: str, mirror: Path) -> None:
+    """Give the mirror bytecode exactly when the built layer has some (unchecked-hash, as a build would)."""
+    for cache in list(mirror.rglob("__pycache__")):
+        shutil.rmtree(cache)
+    if _ships_bytecode(BUILT_LAYER):
+        subprocess.run(
+            [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(mirror)],
+            check=True,
+        )
+
+
 def prepare() -> Runtime:
     """Build (once) and refresh the bench's runtime directories; `sam build` must have run."""
     if not (BUILT_LAYER / "hhl").is_dir():
@@ -105,6 +125,8 @@ def prepare() -> Runtime:
     deps_dir = RUNTIME_ROOT / "layer"
     reference_dir = RUNTIME_ROOT / "reference"
     _pip_install(python, runtime_dir, [f"{name}" for name in RUNTIME_PACKAGES])
+    if not _ships_bytecode(runtime_dir / "botocore"):  # Lambda's own boto3 is compiled
+        subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(runtime_dir)], check=True)
     layer_requirements = [
         line.strip()
         for line in (BUILT_LAYER / "requirements.txt").read_text().splitlines()
@@ -115,6 +137,7 @@ def prepare() -> Runtime:
     shutil.rmtree(deps_dir / "hhl", ignore_errors=True)
     shutil.copytree(BUILT_LAYER / "hhl", deps_dir / "hhl", ignore=shutil.ignore_patterns("__pycache__"))
     check_layer_mirror(deps_dir)
+    _match_bytecode(python, deps_dir)
     _pip_install(python, reference_dir, list(REFERENCE_PACKAGES))
     tracer_dir = RUNTIME_ROOT / "tracer"
     _pip_install(python, tracer_dir, [*TRACER_PACKAGES, "--no-deps", "wrapt"])

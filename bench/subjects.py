@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 FLOOR = "floor (a)"
 REFERENCE = "reference (b)"
 TRACER = "floor (a) + Tracer"
+SNAPSHOT_SUFFIX = " (snap-start init)"
 # They need secrets (from the Parameters and Secrets extension over HTTP), never a table: no SDK at all.
 NO_SDK_FUNCTIONS = frozenset({"login", "logout"})
 
@@ -23,6 +25,8 @@ class Subject:
     sys_path: tuple[Path, ...]
     uses_dynamodb: bool = False
     is_function: bool = True
+    # What Lambda tells the init it is running for (AWS_LAMBDA_INITIALIZATION_TYPE).
+    initialization_type: str = "on-demand"
 
     @property
     def built(self) -> bool:
@@ -57,7 +61,7 @@ def functions(runtime: Runtime) -> list[Subject]:
 
 
 def cold_start_subjects(runtime: Runtime) -> list[Subject]:
-    """Floor (a), reference (b), floor + Tracer (informational), then every function: one round's order."""
+    """Floor (a), reference (b), floor + Tracer, every function, me's SnapStart init: one round's order."""
     floor = Subject(FLOOR, BENCH_DIR / "floor", (BENCH_DIR / "floor", runtime.runtime_dir), True, False)
     reference_dir = BENCH_DIR / "reference"
     reference = Subject(
@@ -71,4 +75,7 @@ def cold_start_subjects(runtime: Runtime) -> list[Subject]:
     tracer = Subject(
         TRACER, tracer_dir, (tracer_dir, runtime.tracer_dir, runtime.layer_dir, runtime.runtime_dir), True, False
     )
-    return [floor, reference, tracer, *functions(runtime)]
+    me = next(f for f in functions(runtime) if f.name == "me")
+    # What a SnapStart snapshot of `me` holds: the same init, told it runs ahead of any request.
+    me_snapshot = dataclasses.replace(me, name=me.name + SNAPSHOT_SUFFIX, initialization_type="snap-start")
+    return [floor, reference, tracer, *functions(runtime), me_snapshot]
