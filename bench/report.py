@@ -101,6 +101,17 @@ def targets(results: dict) -> list[Target]:
         value = entry.get("ratio")
         passed = None if value is None or "error" in entry else value <= WARM_RATIO
         found.append(Target(f"warm {route} / its floor", _fmt_ratio(value), f"<= {WARM_RATIO}x", passed))
+    for route, entry in (results.get("warm") or {}).items():
+        must = len(entry.get("must_make") or [])
+        calls = entry.get("dynamodb_calls")
+        found.append(
+            Target(
+                f"{route}: DynamoDB calls per request",
+                "n/a" if calls is None else str(calls),
+                f"= {must} (what it must make)",
+                None if calls is None else calls == must,
+            )
+        )
     jwt = results.get("jwt") or {}
     verify = _median(jwt, "verify_us")
     found.append(
