@@ -57,14 +57,19 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(local_stack, fuzz
     operations = [result.ok() for result in schema.get_all_operations()]
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     # Small parameter spaces (enums) run out of distinct inputs early, hence the margin.
-    per_run = math.ceil(2 * MIN_REQUESTS / (len(operations) * len(modes)))
-    headers = {**fuzz_user.bearer, "origin": fuzz_user.origin}
+    # Both ways a learner authenticates: a Bearer header (scripts), and the access cookie the site's pages
+    # send, with their Origin (cookie-authenticated writes must pass the CSRF check).
+    credentials = (
+        ({**fuzz_user.bearer, "origin": fuzz_user.origin}, {}),
+        ({"origin": fuzz_user.origin}, {"hhl_access_token": fuzz_user.access_token}),
+    )
+    per_run = math.ceil(2 * MIN_REQUESTS / (len(operations) * len(modes) * len(credentials)))
     excluded = [getattr(checks, name) for name in EXCLUDED_CHECKS]
     deadline = time.monotonic() + TIME_CAP_SECONDS
     sent = 0
     failures: dict[str, str] = {}
 
-    def sweep(operation, mode, seed_value: int) -> None:
+    def sweep(operation, mode, headers: dict, cookies: dict, seed_value: int) -> None:
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=per_run,
@@ -78,10 +83,12 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(local_stack, fuzz
             nonlocal sent
             if time.monotonic() > deadline:
                 return
-            response = case.call(headers=headers, timeout=10)
+            response = case.call(headers=headers, cookies=cookies, timeout=10)
             sent += 1
             try:
-                case.validate_response(response, excluded_checks=excluded, headers=headers)
+                case.validate_response(
+                    response, excluded_checks=excluded, headers=headers, transport_kwargs={"cookies": cookies}
+                )
             except (FailureGroup, Failure) as exc:  # its message ends with a curl command reproducing the request
                 failures.setdefault(f"{operation.label} -> {response.status_code}", str(exc))
 
@@ -95,7 +102,8 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(local_stack, fuzz
     while sent < MIN_REQUESTS and time.monotonic() < deadline:
         for operation in operations:
             for mode in modes:
-                sweep(operation, mode, first_seed + sweeps)
+                for headers, cookies in credentials:
+                    sweep(operation, mode, headers, cookies, first_seed + sweeps)
         sweeps += 1
 
     print(f"fuzzed {len(operations)} operations: {sent} requests in {sweeps} sweep(s), {len(failures)} failure(s)")
