@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import importlib.util
 import json
 import os
@@ -76,8 +77,9 @@ class Scenario:
     handler: Callable | None = None
 
 
+@functools.cache
 def load_handlers() -> dict[str, Callable]:
-    """Every function's handler by route key, each function imported once, as its own module."""
+    """Every function's handler by route key, each function imported once (per process), as its own module."""
     if str(LAYER_SOURCE) not in sys.path:
         sys.path.insert(0, str(LAYER_SOURCE))
     modules: dict[str, object] = {}
@@ -120,7 +122,7 @@ def api_event(
     )
 
 
-def _post_form(url: str, form: dict[str, str]) -> None:
+def _post_form(url: str, form: dict[str, str]) -> bytes:
     request = urllib.request.Request(
         url,
         data=urllib.parse.urlencode(form).encode(),
@@ -128,10 +130,10 @@ def _post_form(url: str, form: dict[str, str]) -> None:
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=5) as response:
-        response.read()
+        return response.read()
 
 
-def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb) -> list[Scenario]:
+def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handlers: dict) -> list[Scenario]:
     from hhl.storage.enrollments import enrollment_key
     from hhl.storage.progress import module_key
 
@@ -158,22 +160,26 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb) -> list
         dynamodb.delete_item(TableName=tables["progress"], Key=key)
 
     def callback_event() -> dict:
-        login = handlers_cache["GET /auth/login"](
+        login = handlers["GET /auth/login"](
             api_event("GET /auth/login", query={"return_to": "/learn"}), LambdaContext()
         )
         login_cookies = dict(c.split(";", 1)[0].split("=", 1) for c in login.get("cookies", []))
         query = signin.authorize(login["headers"]["location"], stack)
         return api_event("GET /auth/callback", query=query, cookies=login_cookies)
 
-    def callback_floor() -> Callable[[], None]:
+    def code_exchange() -> dict[str, str]:
+        """A token-endpoint form for a fresh authorization code of the demo user's."""
         code, verifier = signin.fresh_code(stack, env["COGNITO_REDIRECT_URI"])
-        form = {
+        return {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": env["COGNITO_REDIRECT_URI"],
             "code_verifier": verifier,
             "client_id": env["COGNITO_CLIENT_ID"],
         }
+
+    def callback_floor() -> Callable[[], None]:
+        form = code_exchange()
         return lambda: _post_form(f"{cognito}/oauth2/token", form)
 
     def refresh_floor() -> Callable[[], None]:
@@ -184,36 +190,19 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb) -> list
         }
         return lambda: _post_form(f"{cognito}/oauth2/token", form)
 
-    def logout_event() -> dict:
+    def new_refresh_token() -> str:
         # Revocation needs a refresh token of its own each time, or it would revoke the bench user's.
+        return json.loads(_post_form(f"{cognito}/oauth2/token", code_exchange()))["refresh_token"]
+
+    def logout_event() -> dict:
         return api_event(
-            "POST /auth/logout", headers={"origin": origin}, cookies={"hhl_refresh_token": _new_refresh_token()}
+            "POST /auth/logout", headers={"origin": origin}, cookies={"hhl_refresh_token": new_refresh_token()}
         )
 
     def logout_floor() -> Callable[[], None]:
-        form = {"token": _new_refresh_token(), "client_id": env["COGNITO_CLIENT_ID"]}
+        form = {"token": new_refresh_token(), "client_id": env["COGNITO_CLIENT_ID"]}
         return lambda: _post_form(f"{cognito}/oauth2/revoke", form)
 
-    def _new_refresh_token() -> str:
-        code, verifier = signin.fresh_code(stack, env["COGNITO_REDIRECT_URI"])
-        request = urllib.request.Request(
-            f"{cognito}/oauth2/token",
-            data=urllib.parse.urlencode(
-                {
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": env["COGNITO_REDIRECT_URI"],
-                    "code_verifier": verifier,
-                    "client_id": env["COGNITO_CLIENT_ID"],
-                }
-            ).encode(),
-            headers={"content-type": "application/x-www-form-urlencoded"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.load(response)["refresh_token"]
-
-    handlers_cache = load_handlers()
     return [
         Scenario(
             "GET /auth/me",
@@ -347,7 +336,7 @@ def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
     dynamodb = client()
     env = stack["handler_env"]
     handlers = load_handlers()
-    plan = [s for s in scenarios(stack, env, tokens, dynamodb) if s.route_key in handlers]
+    plan = [s for s in scenarios(stack, env, tokens, dynamodb, handlers) if s.route_key in handlers]
     results: dict[str, dict] = {}
     # Powertools warns when a request added no business metric; most requests here add none, by design.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
