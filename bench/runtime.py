@@ -106,7 +106,7 @@ def _ships_bytecode(directory: Path) -> bool:
 
 
 def _match_bytecode(python: str, mirror: Path) -> None:
-    """Give the mirror bytecode exactly when the built layer has some (unchecked-hash, as a build would)."""
+    """Give `mirror` bytecode exactly when the built layer has some (unchecked-hash, as the build does)."""
     for cache in list(mirror.rglob("__pycache__")):
         shutil.rmtree(cache)
     if _ships_bytecode(BUILT_LAYER):
@@ -141,4 +141,7 @@ def prepare() -> Runtime:
     _pip_install(python, reference_dir, list(REFERENCE_PACKAGES))
     tracer_dir = RUNTIME_ROOT / "tracer"
     _pip_install(python, tracer_dir, [*TRACER_PACKAGES, "--no-deps", "wrapt"])
+    # The reference points would ship their libraries the way our layer does, so they get its bytecode policy.
+    for directory in (reference_dir, tracer_dir):
+        _match_bytecode(python, directory)
     return Runtime(python, runtime_dir, deps_dir, reference_dir, tracer_dir)
