@@ -68,6 +68,14 @@ def ensure_ports_free(ports: Ports) -> None:
                 raise StackError(f"{HOST}:{port} is in use; stop what listens there or set {variable} to another port")
 
 
+def _die_with_parent() -> None:
+    """Linux: the emulator gets SIGTERM if this stack dies, even by SIGKILL, so it never outlives it."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def start_emulator(port: int, log_path: Path) -> subprocess.Popen:
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter running moto
@@ -75,6 +83,8 @@ def start_emulator(port: int, log_path: Path) -> subprocess.Popen:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            # Safe here: no thread has been started yet (preexec_fn and threads do not mix).
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     deadline = time.monotonic() + EMULATOR_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -189,6 +199,17 @@ def write_state(path: Path, state: dict) -> None:
 
 
 # ==================================================================== run
+def wait_until_stopped(stopping: threading.Event) -> None:
+    """Until Ctrl-C/SIGTERM; with HHL_EXIT_WITH_PARENT=1 (tests) also until the launching process is gone,
+    so a test session killed without teardown leaves no stack behind."""
+    parent = os.getppid()
+    watch_parent = os.environ.get("HHL_EXIT_WITH_PARENT") == "1"
+    while not stopping.wait(1.0):
+        if watch_parent and os.getppid() != parent:
+            print("local stack: launching process is gone, stopping", flush=True)
+            return
+
+
 def run() -> None:
     ports = Ports.from_env()
     state_dir = Path(os.environ.get("HHL_STATE_DIR", ROOT / ".local")).resolve()
@@ -255,7 +276,7 @@ def run() -> None:
             f"Ctrl-C stops everything.\n",
             flush=True,
         )
-        stopping.wait()
+        wait_until_stopped(stopping)
     finally:
         if poller:
             poller.stop()

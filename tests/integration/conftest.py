@@ -101,6 +101,7 @@ def launch_stack(state_dir: Path, **extra_env: str) -> Iterator[StackInfo]:
         "HHL_COGNITO_PORT": str(cognito),
         "HHL_STATE_DIR": str(state_dir),
         "PYTHONUNBUFFERED": "1",
+        "HHL_EXIT_WITH_PARENT": "1",  # a session killed without teardown (e.g. SIGTERM) leaves no stack behind
         **extra_env,
     }
     log_file = state_dir / "stack.log"

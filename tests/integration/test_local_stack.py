@@ -4,13 +4,16 @@ API router's payload-2.0 events and responses."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -21,6 +24,7 @@ import requests
 from local import api_gateway
 from local.hosted_ui import pkce_challenge
 from local.template import ROOT, Route
+from tests.integration.conftest import _free_ports
 
 pytestmark = pytest.mark.integration
 
@@ -142,6 +146,57 @@ def test_a_second_stack_on_busy_ports_says_which_variable_to_change(local_stack,
     assert "HHL_API_PORT" in result.stderr
     assert not (tmp_path / "stack.json").exists()
     assert requests.get(f"{local_stack.api_url}/learn", timeout=10).status_code == 200
+
+
+LAUNCHER = """
+import subprocess, sys
+stack = subprocess.Popen([sys.executable, "-m", "local.stack"])
+print(stack.pid, flush=True)
+stack.wait()
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has stopped; reaping it is its new parent's business
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="checks processes through /proc")
+def test_a_stack_whose_launcher_dies_without_teardown_stops_with_its_emulator(tmp_path):
+    """What happens when a test session is killed (SIGKILL, or SIGTERM to pytest): nothing is left running."""
+    api, aws, cognito = _free_ports(3)
+    env = {
+        **os.environ,
+        "HHL_API_PORT": str(api),
+        "HHL_AWS_PORT": str(aws),
+        "HHL_COGNITO_PORT": str(cognito),
+        "HHL_STATE_DIR": str(tmp_path),
+        "HHL_EXIT_WITH_PARENT": "1",
+    }
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        stack_pid = int(launcher.stdout.readline())
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "stack.json").exists():
+            assert time.monotonic() < deadline, "stack did not start"
+            time.sleep(0.2)
+        emulator_pids = [int(p) for p in Path(f"/proc/{stack_pid}/task/{stack_pid}/children").read_text().split()]
+        assert emulator_pids
+        launcher.kill()
+        launcher.wait()
+        deadline = time.monotonic() + 15
+        while any(map(_running, [stack_pid, *emulator_pids])):
+            assert time.monotonic() < deadline, "the stack or its emulator outlived the launcher"
+            time.sleep(0.2)
+        assert not (tmp_path / "stack.json").exists()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(launcher.pid, signal.SIGKILL)
 
 
 # ==================================================================== hosted UI: /oauth2/authorize and /login
