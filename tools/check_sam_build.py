@@ -18,6 +18,9 @@ LAYER_MUST_HAVE = [
     "hhl/learning/catalog.json",
     "jwt/__init__.py",
     "aws_lambda_powertools/__init__.py",
+    # Bytecode (layers/shared/Makefile): /opt is read-only, so what is not shipped compiles at every cold start.
+    "hhl/__pycache__/__init__.cpython-313.pyc",
+    "jwt/__pycache__/__init__.cpython-313.pyc",
 ]
 LAYER_MUST_NOT_HAVE = ["boto3", "botocore"]
 

@@ -226,7 +226,10 @@ def test_functions_run_python_3_13_on_arm64_with_the_shared_layer():
         assert "Runtime" not in res["Properties"], name
         assert res["Properties"]["Handler"] == "app.handler", name
     layer = TEMPLATE["Resources"]["SharedLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    # layers/shared/Makefile builds it (with bytecode) for python3.13 on arm64.
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    assert "--python-version 3.13" in (LAYER_ROOT / "Makefile").read_text()
 
 
 def test_the_deployment_guides_variables_are_given_to_every_function():
