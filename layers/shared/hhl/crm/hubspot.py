@@ -28,6 +28,10 @@ from typing import Any
 
 from hhl.observability import logger
 
+# Retry jitter from the OS CSPRNG, not `random`'s seeded state: containers restored from one SnapStart
+# snapshot (or forked alike) would otherwise all draw the same "random" delays and retry in step.
+_JITTER = random.SystemRandom()
+
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 UPSERT_CONTACTS_PATH = "/crm/v3/objects/contacts/batch/upsert"
 MAX_BATCH_INPUTS = 100  # HubSpot's limit for batch endpoints
@@ -72,7 +76,7 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter for attempt 1, 2, ...: spreads retries of concurrent callers."""
         delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return random.uniform(delay / 2, delay)
+        return _JITTER.uniform(delay / 2, delay)
 
 
 @dataclass(frozen=True)
