@@ -8,6 +8,10 @@ Imported lazily so functions that never touch DynamoDB (login, logout) never loa
 from __future__ import annotations
 
 import functools
+import os
+
+# Lambda's AWS_LAMBDA_INITIALIZATION_TYPE for inits that run ahead of any request.
+PREINITIALIZED = frozenset({"snap-start", "provisioned-concurrency"})
 
 
 @functools.cache
@@ -18,3 +22,10 @@ def client():
     # Short timeouts and standard retries: a slow table should fail the request fast (502), not hang it.
     config = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3})
     return boto3.client("dynamodb", config=config)
+
+
+# An on-demand init leaves the client to the first request that needs one (a 401 never does); an init
+# that runs ahead of every request (a SnapStart snapshot, provisioned concurrency) creates it now, so no
+# learner waits for boto3. Creating it opens no connection, so nothing in a snapshot goes stale.
+if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in PREINITIALIZED:
+    client()
