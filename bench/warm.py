@@ -372,8 +372,9 @@ def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
                     scenario.reset()
                     if timed == "handler":
                         event = scenario.event()
+                        context = LambdaContext()
                         started = time.perf_counter()
-                        response = scenario.handler(event, LambdaContext())
+                        response = scenario.handler(event, context)
                         handler_ms[scenario.route_key].append((time.perf_counter() - started) * 1000)
                         if response["statusCode"] != scenario.expect:
                             result["error"] = f"answered {response['statusCode']} in round {index + 1}"
