@@ -19,9 +19,10 @@ import traceback
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from local.http_server import LocalHTTPServer
 from local.lambda_context import LambdaContext
 from local.template import ROOT, Route, cors_configuration, http_routes
 
@@ -250,7 +251,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _respond
 
 
-def serve(router: Router, host: str, port: int) -> ThreadingHTTPServer:
+def serve(router: Router, host: str, port: int) -> LocalHTTPServer:
     """Bind the API (not yet serving: the caller runs serve_forever in a thread)."""
     handler = type("ApiGatewayHandler", (_Handler,), {"router": router})
-    return ThreadingHTTPServer((host, port), handler)
+    return LocalHTTPServer((host, port), handler)

@@ -20,12 +20,14 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from jwt.algorithms import RSAAlgorithm
 from moto.utilities.utils import load_resource
+
+from local.http_server import LocalHTTPServer
 
 AUTH_CODE_TTL_SECONDS = 300
 MAX_FORM_BYTES = 64 * 1024
@@ -397,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._redirect_back(params["redirect_uri"], code=code, state=params.get("state"))
 
 
-def serve(ui: HostedUI, host: str, port: int) -> ThreadingHTTPServer:
+def serve(ui: HostedUI, host: str, port: int) -> LocalHTTPServer:
     """Bind the hosted UI (not yet serving: the caller runs serve_forever in a thread)."""
     handler = type("HostedUIHandler", (_Handler,), {"ui": ui})
-    return ThreadingHTTPServer((host, port), handler)
+    return LocalHTTPServer((host, port), handler)
