@@ -56,7 +56,7 @@ pytest: $(STAMP)
 	$(PY) -m pytest
 
 # `sam build` smoke test: python3.13 for arm64, offline-capable; see tools/sam-build.sh.
-build: $(SAM_STAMP)
+build: $(SAM_STAMP) system-deps
 	bash tools/sam-build.sh
 
 bench: $(STAMP) $(SAM_STAMP) build

@@ -10,7 +10,8 @@ the standard library, so the bench adds exactly those three, nothing from any vi
 
 Why a mirror of the layer: `sam build` targets arm64 (Graviton), so its cryptography and cffi are
 aarch64 binaries this x86_64 machine cannot load. The mirror holds the same pinned distributions
-installed for this machine plus the built layer's own `hhl` package; `check_layer_mirror` proves
+installed for this machine, with every pure-Python package (hhl, the slimmed Powertools, ...) copied
+from the build itself; `check_layer_mirror` proves
 the distributions and versions match the built layer's, so only the CPU architecture differs.
 
 Bytecode as it ships: Lambda's /opt and /var/task are read-only, so Python can never cache the
@@ -101,6 +102,22 @@ def check_layer_mirror(mirror: Path) -> None:
         raise RuntimeUnavailable(f"layer mirror differs from the built layer: {sorted(built ^ mirrored)}")
 
 
+def _copy_pure_python_from_build(mirror: Path) -> None:
+    """Take every pure-Python package (hhl included) from the build itself, so what the build trims
+    (layers/shared/Makefile `slim`) is what is measured; only the compiled ones stay this machine's."""
+    for entry in BUILT_LAYER.iterdir():
+        compiled = entry.suffix == ".so" or (entry.is_dir() and next(entry.rglob("*.so"), None) is not None)
+        if compiled or entry.name == "__pycache__" or entry.name.endswith(".dist-info"):
+            continue
+        target = mirror / entry.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        if entry.is_dir():
+            shutil.copytree(entry, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(entry, target)
+
+
 def _ships_bytecode(directory: Path) -> bool:
     return next(directory.rglob("*.pyc"), None) is not None
 
@@ -133,9 +150,7 @@ def prepare() -> Runtime:
         if line.strip() and not line.startswith("#")
     ]
     _pip_install(python, deps_dir, layer_requirements)
-    # The service's own code always comes fresh from the build.
-    shutil.rmtree(deps_dir / "hhl", ignore_errors=True)
-    shutil.copytree(BUILT_LAYER / "hhl", deps_dir / "hhl", ignore=shutil.ignore_patterns("__pycache__"))
+    _copy_pure_python_from_build(deps_dir)
     check_layer_mirror(deps_dir)
     _match_bytecode(python, deps_dir)
     _pip_install(python, reference_dir, list(REFERENCE_PACKAGES))

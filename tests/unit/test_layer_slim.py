@@ -1,0 +1,95 @@
+"""The layer build drops the parts of Powertools this service never imports (layers/shared/Makefile
+`slim`). These tests slim a copy of the pinned Powertools with that very target, then run every
+function's handler against it in a fresh interpreter: a handler needing something the slimming
+removed fails here, not in Lambda."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_lambda_powertools
+import pytest
+
+from local.template import ROOT, resources
+from tests.conftest import UNIT_ENV
+
+FUNCTIONS = {name: res["Properties"] for name, res in resources("AWS::Serverless::Function").items()}
+
+# In a child interpreter: import the handler as Lambda does, serve one sample event, report what loaded.
+CHILD = """
+import importlib, json, sys
+sys.path.insert(0, sys.argv[1])
+from local.lambda_context import LambdaContext
+app = importlib.import_module("app")
+response = app.handler(json.load(open(sys.argv[2])), LambdaContext())
+import aws_lambda_powertools
+print(json.dumps({"powertools": aws_lambda_powertools.__file__, "response": response}))
+"""
+
+
+@pytest.fixture(scope="module")
+def slim_layer(tmp_path_factory) -> Path:
+    layer = tmp_path_factory.mktemp("layer")
+    shutil.copytree(Path(aws_lambda_powertools.__file__).parent, layer / "aws_lambda_powertools")
+    subprocess.run(
+        ["make", "-C", str(ROOT / "layers/shared"), "--no-print-directory", "slim", f"LAYER={layer}", "STRIP=true"],
+        check=True,
+        capture_output=True,
+    )
+    return layer
+
+
+def test_slimming_removes_what_no_handler_imports(slim_layer):
+    powertools = slim_layer / "aws_lambda_powertools"
+    assert not (powertools / "event_handler").exists()
+    assert sorted(p.name for p in (powertools / "utilities").iterdir() if p.name != "__pycache__") == [
+        "__init__.py",
+        "jmespath_utils",
+        "typing",
+    ]
+
+
+SAMPLES = {
+    "LoginFunction": "login.json",
+    "MeFunction": "me.json",  # no token: the 401 path, through the logger and metrics decorators
+    "LogoutFunction": "logout-get.json",
+    "EnrollFunction": "enrollments-list.json",
+    "ProgressFunction": "badges-list.json",
+    "CrmSyncFunction": "crm-sync-stream.json",  # CRM sync off: acknowledged without a call
+    "CallbackFunction": "callback.json",
+    "RefreshFunction": "refresh.json",
+}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_handler_runs_on_the_slimmed_layer(function, slim_layer, tmp_path):
+    event = json.loads((ROOT / "events" / SAMPLES[function]).read_text())
+    # Samples carry no valid credentials: each stops at its 4xx (or no-op) before any AWS call.
+    event.pop("cookies", None)
+    event.get("headers", {}).pop("authorization", None)
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps(event))
+    code_dir = ROOT / FUNCTIONS[function]["CodeUri"]
+    env = {
+        **os.environ,
+        **UNIT_ENV,
+        "PYTHONPATH": os.pathsep.join([str(code_dir), str(slim_layer), str(ROOT / "layers/shared"), str(ROOT)]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(code_dir), str(event_file)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["powertools"].startswith(str(slim_layer))
+    status = report["response"].get("statusCode")
+    if status is not None:
+        assert 300 <= status < 500, report["response"]
