@@ -1,16 +1,19 @@
 """Fixtures shared by every test suite.
 
-Unit tests run handlers in-process against moto (`dynamodb`); integration tests use the real
-local stack over HTTP on loopback (fixtures in tests/integration/conftest.py).
+Unit tests run handlers in-process against moto (`dynamodb`); integration and browser tests share
+one real local stack per session (`local_stack`), over HTTP on loopback.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from local.lambda_context import LambdaContext
+from local.launcher import StackInfo, launch_stack
 from local.template import table_specs
 
 UNIT_ENV = {
@@ -59,3 +62,10 @@ def dynamodb(service_env):
         for spec in table_specs("local"):
             client.create_table(**spec.create_table_args)
         yield client
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory) -> Iterator[StackInfo]:
+    """The shared stack (CRM sync off): stack.json as a StackInfo, plus log_file and state_dir."""
+    with launch_stack(tmp_path_factory.mktemp("local-stack")) as stack:
+        yield stack

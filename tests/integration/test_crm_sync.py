@@ -1,9 +1,8 @@
 """CRM sync end to end: a signed-in learner's enrollment and progress, written through the local
 API, reach the fake HubSpot through the tables' streams (local/stream_poller.py drives crm_sync).
 
-The shared `local_stack` runs with CRM sync off, so this module starts its own stack instance,
-with the same launcher on other free ports, with ENABLE_CRM_PROGRESS=true and HubSpot pointed at
-the fake on loopback.
+The shared `local_stack` runs with CRM sync off, so this module launches its own instance with
+ENABLE_CRM_PROGRESS=true and HubSpot pointed at the fake on loopback.
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ import time
 import pytest
 import requests
 
+from local.launcher import launch_stack
 from local.template import ROOT
 from tests.fakes.hubspot import FakeHubSpot
 from tests.integration.auth_helpers import sign_in
-from tests.integration.conftest import _free_ports, _stop, _wait_until_up
 
 pytestmark = pytest.mark.integration
 
@@ -35,40 +34,17 @@ def fake_hubspot():
 
 @pytest.fixture(scope="module")
 def crm_stack(fake_hubspot, tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("crm-stack")
-    api, aws, cognito = _free_ports(3)
-    env = {
-        **os.environ,
-        "HHL_API_PORT": str(api),
-        "HHL_AWS_PORT": str(aws),
-        "HHL_COGNITO_PORT": str(cognito),
-        "HHL_STATE_DIR": str(state_dir),
-        "PYTHONUNBUFFERED": "1",
-        "ENABLE_CRM_PROGRESS": "true",
-        "HUBSPOT_API_BASE_URL": fake_hubspot.base_url,
-        "HUBSPOT_PRIVATE_APP_TOKEN": fake_hubspot.token,
-        "HUBSPOT_MAX_ATTEMPTS": "3",
-        "HUBSPOT_BACKOFF_BASE_SECONDS": "0.05",
-        "HUBSPOT_BACKOFF_MAX_SECONDS": "0.2",
-        "HUBSPOT_TIMEOUT_SECONDS": "1",
-    }
-    log_file = state_dir / "stack.log"
-    with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local.stack"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    try:
-        stack = _wait_until_up(process, state_dir / "stack.json", log_file)
-        stack["state_dir"] = str(state_dir)
+    with launch_stack(
+        tmp_path_factory.mktemp("crm-stack"),
+        ENABLE_CRM_PROGRESS="true",
+        HUBSPOT_API_BASE_URL=fake_hubspot.base_url,
+        HUBSPOT_PRIVATE_APP_TOKEN=fake_hubspot.token,
+        HUBSPOT_MAX_ATTEMPTS="3",
+        HUBSPOT_BACKOFF_BASE_SECONDS="0.05",
+        HUBSPOT_BACKOFF_MAX_SECONDS="0.2",
+        HUBSPOT_TIMEOUT_SECONDS="1",
+    ) as stack:
         yield stack
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ import requests
 
 from local import api_gateway
 from local.hosted_ui import pkce_challenge
+from local.launcher import free_ports
 from local.template import ROOT, Route
-from tests.integration.conftest import _free_ports
 
 pytestmark = pytest.mark.integration
 
@@ -167,7 +167,7 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(sys.platform != "linux", reason="checks processes through /proc")
 def test_a_stack_whose_launcher_dies_without_teardown_stops_with_its_emulator(tmp_path):
     """What happens when a test session is killed (SIGKILL, or SIGTERM to pytest): nothing is left running."""
-    api, aws, cognito = _free_ports(3)
+    api, aws, cognito = free_ports(3)
     env = {
         **os.environ,
         "HHL_API_PORT": str(api),

@@ -20,6 +20,7 @@ import pytest
 import requests
 from hhl.auth.transaction import unseal
 
+from local.launcher import launch_stack
 from local.template import ROOT
 from tests.fakes.hubspot import FakeHubSpot
 from tests.integration.auth_helpers import (
@@ -31,7 +32,6 @@ from tests.integration.auth_helpers import (
     start_login,
     submit_hosted_ui,
 )
-from tests.integration.conftest import launch_stack
 
 pytestmark = pytest.mark.integration
 
