@@ -21,7 +21,7 @@ from hhl.storage import dynamodb as dynamodb_module
 from local.api_gateway import Router, build_event, match_route
 from local.template import ROOT
 from tests.integration.auth_helpers import check_set_cookie
-from tests.unit.auth.conftest import CLIENT_ID
+from tests.unit.conftest import CLIENT_ID
 
 SITE = "http://127.0.0.1:3000"
 SECRET = "unit-test-secret-that-is-at-least-32-characters-long"

@@ -14,7 +14,7 @@ from hhl.auth.jwks import (
     JwtUnknownKid,
 )
 
-from tests.unit.auth.conftest import new_signing_key
+from tests.unit.conftest import new_signing_key
 
 
 class Clock:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from hhl.auth import verifier as v
 from hhl.auth.jwks import JwksCache
 
-from tests.unit.auth.conftest import CLIENT_ID, ISSUER, new_signing_key
+from tests.unit.conftest import CLIENT_ID, ISSUER, new_signing_key
 
 NONCE = "transaction-nonce-123"
 

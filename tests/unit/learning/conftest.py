@@ -1,6 +1,6 @@
 """Learning API fixtures: the enroll and progress handlers, run in-process through the local API
 Gateway router (payload-2.0 events as API Gateway builds them) against moto's tables, called with
-real RS256 access tokens that the auth suite's loopback JWKS server publishes the key for."""
+real RS256 access tokens that the loopback JWKS server of tests/unit/conftest.py publishes the key for."""
 
 from __future__ import annotations
 
@@ -14,13 +14,6 @@ from hhl.storage import dynamodb as dynamodb_module
 
 from local.api_gateway import Router, build_event, match_route
 from tests.ddb_calls import DynamoDBCallCounter
-from tests.unit.auth import conftest as auth_fixtures
-
-# The auth suite's fixtures (loopback JWKS/Cognito server, token minter, auth_env) reused rather than
-# duplicated: every fixture its conftest defines is made visible here under the same name.
-globals().update(
-    {name: value for name, value in vars(auth_fixtures).items() if isinstance(value, type(auth_fixtures.tokens))}
-)
 
 ALLOWED_ORIGIN = "http://127.0.0.1:3000"
 USER_A = "11111111-aaaa-4aaa-8aaa-111111111111"

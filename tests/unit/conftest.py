@@ -1,5 +1,5 @@
-"""Auth test fixtures: our own RSA keys served as a JWKS from a real HTTP server on loopback,
-and a token minter that signs Cognito-shaped ID and access tokens with them."""
+"""Unit-test fixtures for everything that authenticates: our own RSA keys served as a JWKS from a real
+HTTP server on loopback (a fake Cognito), and a token minter that signs Cognito-shaped ID and access tokens."""
 
 from __future__ import annotations
 
