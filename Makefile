@@ -18,7 +18,7 @@ help:
 	@echo "make test            lint, template checks, unit + integration + browser tests, sam build smoke test"
 	@echo "make bench           cold-start / latency benchmarks against their floors -> docs/performance.md"
 	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
-	@echo "make crm-resync ARGS='--all' | ARGS='--user <userId>'   re-push learners' summaries to HubSpot"
+	@echo "make crm-resync ARGS='--all --stage prod' (or --user <userId>)  re-push learners to HubSpot (default stage: local)"
 	@echo "make crm-properties  create the HubSpot property group and properties (idempotent)"
 
 $(STAMP): requirements-dev.txt requirements-dev.lock.txt
