@@ -12,7 +12,7 @@ from hhl.storage.badges import BadgeRecord, badge_id
 
 def badge_view(record: BadgeRecord) -> dict | None:
     """The API's badge object, titled from the catalog; None once its course or pathway left the catalog."""
-    entry = catalog().course(record.slug) if record.kind == COURSE else catalog().pathway(record.slug)
+    entry = catalog().entry(record.kind, record.slug)
     if entry is None:
         return None
     return {

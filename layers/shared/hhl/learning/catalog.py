@@ -66,6 +66,10 @@ class Catalog:
     def pathway(self, slug: str) -> Pathway | None:
         return self.pathways.get(slug)
 
+    def entry(self, kind: str, slug: str) -> Course | Pathway | None:
+        """The course or pathway a stored `kind` (COURSE or PATHWAY) and slug name."""
+        return self.course(slug) if kind == COURSE else self.pathway(slug)
+
     def pathways_containing(self, course_slug: str) -> tuple[Pathway, ...]:
         return self._pathways_by_course.get(course_slug, ())
 

@@ -22,7 +22,7 @@ class EnrollmentOutcome:
 
 def enrollment_view(record: EnrollmentRecord) -> dict | None:
     """The API's enrollment object; None for a course or pathway no longer in the catalog."""
-    entry = catalog().course(record.slug) if record.kind == COURSE else catalog().pathway(record.slug)
+    entry = catalog().entry(record.kind, record.slug)
     if entry is None:
         return None
     return {
