@@ -34,7 +34,7 @@ class Case:
     path: str
     body: object = None  # a JSON-able value, or raw str/bytes when `raw` is set
     status: int = 400
-    error: str = "Invalid request body"
+    error: str | tuple[str, ...] = "Invalid request body"  # a tuple: any of these (interpreter-dependent)
     details: dict | None = None  # expected subset of details (field -> problem substring)
     raw: bool = False
     headers: dict = field(default_factory=lambda: dict(JSON))
@@ -89,7 +89,8 @@ CASES = [
         "/progress",
         "[" * 5_000 + "]" * 5_000,
         raw=True,
-        error="Request body is not valid JSON",
+        # CPython 3.11's decoder gives up (RecursionError) at this depth; 3.13's, Lambda's, parses it to a list.
+        error=("Request body is not valid JSON", "Request body must be a JSON object"),
     ),
     Case(
         "not UTF-8",
@@ -272,7 +273,7 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(case, api, stored):
 
     assert response.status == case.status, response.body
     assert response.headers["content-type"] == "application/json"
-    assert response.body["error"] == case.error
+    assert response.body["error"] in ((case.error,) if isinstance(case.error, str) else case.error)
     assert set(response.body) <= {"error", "details"}
     for field_name, problem in (case.details or {}).items():
         assert problem in response.body["details"][field_name], response.body["details"]
