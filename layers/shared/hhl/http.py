@@ -83,6 +83,24 @@ def redirect(location: str, cookies: list[str] | None = None, headers: Mapping[s
     return response
 
 
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match: `*`, or a listed entity tag equal to `etag` by weak comparison."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == opaque for tag in if_none_match.split(","))
+
+
+def conditional_json_response(event: Mapping, body: str, etag: str, headers: Mapping[str, str]) -> dict:
+    """A serialised JSON body under its ETag: 304 without the body when the client already holds it."""
+    headers = {"etag": etag, **headers}
+    if etag_matches(header(event, "if-none-match"), etag):
+        return empty_response(304, headers)
+    return {"statusCode": 200, "headers": {**JSON_HEADERS, **headers}, "body": body}
+
+
 def error_response(status: int, message: str, details: Any = None, headers: Mapping[str, str] | None = None) -> dict:
     body: dict[str, Any] = {"error": message}
     if details is not None:

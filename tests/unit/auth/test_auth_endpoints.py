@@ -173,8 +173,8 @@ def test_login_with_an_open_redirect_return_to_stores_learn(start_login):
     assert transaction_module.unseal(login.cookie, SECRET).return_to == "/learn"
 
 
-@pytest.mark.parametrize("function", ["login", "logout"])
-def test_login_and_logout_never_import_boto3(service_env, function):
+@pytest.mark.parametrize("function", ["login", "logout", "catalog"])
+def test_anonymous_entry_points_never_import_boto3(service_env, function):
     code = (
         "import runpy, sys\n"
         f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(ROOT / 'layers' / 'shared')!r}]\n"

@@ -79,9 +79,11 @@ def learning_env(auth_env, dynamodb):
     """moto tables + loopback JWKS; the container's cached DynamoDB client and catalog start fresh."""
     dynamodb_module.client.cache_clear()
     catalog_module.catalog.cache_clear()
+    catalog_module.published_catalog.cache_clear()
     yield dynamodb
     dynamodb_module.client.cache_clear()
     catalog_module.catalog.cache_clear()
+    catalog_module.published_catalog.cache_clear()
 
 
 @pytest.fixture
@@ -117,6 +119,7 @@ def write_catalog(path, data: dict, monkeypatch) -> None:
     path.write_text(json.dumps(data))
     monkeypatch.setattr(catalog_module, "CATALOG_PATH", path)
     catalog_module.catalog.cache_clear()
+    catalog_module.published_catalog.cache_clear()
 
 
 def synthetic_catalog(courses: int, modules_per_course: int, slug_padding: str = "") -> dict:

@@ -186,6 +186,8 @@ def scenario(api, anonymous, router, tokens):
     ]
     upsert_user(USER_A, {"email": "learner@example.com", "givenName": "Ada"})
     responses.append(api.get("/auth/me"))
+    catalog = anonymous.get("/catalog")
+    responses += [catalog, anonymous.get("/catalog", headers={"if-none-match": catalog.headers["etag"]})]
     return responses
 
 
@@ -205,6 +207,7 @@ def test_every_response_matches_the_document(scenario):
         ("GET /progress/{courseSlug}", 400), ("GET /badges", 200), ("GET /badges", 401),
         ("GET /auth/me", 200), ("GET /auth/me", 401), ("GET /auth/me", 404),
         ("GET /auth/login", 302), ("GET /auth/logout", 302), ("POST /auth/refresh", 401),
+        ("GET /catalog", 200), ("GET /catalog", 304),
     }  # fmt: skip
     assert expected <= statuses, expected - statuses
 

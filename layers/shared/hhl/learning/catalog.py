@@ -8,6 +8,7 @@ so a broken catalog fails the first request's init loudly instead of answering w
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -142,3 +143,44 @@ def parse_catalog(data: object) -> Catalog:
 def catalog() -> Catalog:
     """The container's catalog, read from the layer on first use."""
     return parse_catalog(json.loads(CATALOG_PATH.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class PublishedCatalog:
+    """The public catalog as GET /catalog serves it: the JSON body and its strong ETag."""
+
+    body: str
+    etag: str
+
+
+def public_view(loaded: Catalog) -> dict:
+    """Pathways -> courses -> modules, each list in the site's order (`order` counts from 1).
+
+    Every course is also listed at the top level, so courses outside any pathway are reachable. Modules
+    carry no title: catalog.json has none (the module's HubSpot page is its title's source).
+    """
+
+    def course_view(slug: str, order: int) -> dict:
+        course = loaded.courses[slug]
+        modules = [{"slug": m, "order": i} for i, m in enumerate(course.modules, 1)]
+        return {"slug": course.slug, "title": course.title, "order": order, "modules": modules}
+
+    return {
+        "pathways": [
+            {
+                "slug": pathway.slug,
+                "title": pathway.title,
+                "order": p,
+                "courses": [course_view(c, i) for i, c in enumerate(pathway.courses, 1)],
+            }
+            for p, pathway in enumerate(loaded.pathways.values(), 1)
+        ],
+        "courses": [course_view(slug, i) for i, slug in enumerate(loaded.courses, 1)],
+    }
+
+
+@functools.cache
+def published_catalog() -> PublishedCatalog:
+    """Serialised and hashed once per container: the ETag changes exactly when the body does."""
+    body = json.dumps(public_view(catalog()), separators=(",", ":"), ensure_ascii=False)
+    return PublishedCatalog(body, '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"')
