@@ -54,7 +54,7 @@ def first_events(tokens, origin: str) -> dict[str, list[dict]]:
 
     bearer = {"authorization": f"Bearer {tokens.access_token}"}
     me = api_event("GET /auth/me", headers=bearer)
-    refresh_cookie = {"hhl_refresh_token": tokens.refresh_token}
+    refresh_cookie = {"__Host-hhl_refresh_token": tokens.refresh_token}
     return {
         subjects.FLOOR: [{"userId": tokens.user_id}],
         subjects.REFERENCE: [me],
@@ -63,7 +63,7 @@ def first_events(tokens, origin: str) -> dict[str, list[dict]]:
         "me" + subjects.SNAPSHOT_SUFFIX: [me],
         "login": [api_event("GET /auth/login", query={"return_to": "/learn"})],
         # A token the hosted UI does not know: revocation is attempted (best effort) and fails.
-        "logout": [api_event("GET /auth/logout", cookies={"hhl_refresh_token": "not-a-real-token"})],
+        "logout": [api_event("GET /auth/logout", cookies={"__Host-hhl_refresh_token": "not-a-real-token"})],
         "refresh": [api_event("POST /auth/refresh", headers={"origin": origin}, cookies=refresh_cookie)],
         "enroll": [api_event("GET /enrollments", headers=bearer)],
         "progress": [api_event("GET /progress", headers=bearer)],

@@ -196,7 +196,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
 
     def logout_event() -> dict:
         return api_event(
-            "POST /auth/logout", headers={"origin": origin}, cookies={"hhl_refresh_token": new_refresh_token()}
+            "POST /auth/logout", headers={"origin": origin}, cookies={"__Host-hhl_refresh_token": new_refresh_token()}
         )
 
     def logout_floor() -> Callable[[], None]:
@@ -206,7 +206,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
     return [
         Scenario(
             "GET /auth/me",
-            lambda: api_event("GET /auth/me", cookies={"hhl_access_token": tokens.access_token}),
+            lambda: api_event("GET /auth/me", cookies={"__Host-hhl_access_token": tokens.access_token}),
             200,
             ("GetItem",),
         ),
@@ -228,7 +228,9 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
         Scenario(
             "POST /auth/refresh",
             lambda: api_event(
-                "POST /auth/refresh", headers={"origin": origin}, cookies={"hhl_refresh_token": tokens.refresh_token}
+                "POST /auth/refresh",
+                headers={"origin": origin},
+                cookies={"__Host-hhl_refresh_token": tokens.refresh_token},
             ),
             200,
             (),

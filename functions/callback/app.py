@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
-from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, clear_login_cookie
+from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, clear_login_cookie, session_cookies
 from hhl.auth.session import auth_error_redirect, complete_login
 from hhl.config import settings
-from hhl.http import HttpError, endpoint, error_response, query_params, redirect, request_cookies
+from hhl.http import HttpError, endpoint, error_response_for, query_params, redirect
 from hhl.observability import logger, metrics
 from hhl.secret_store import jwt_secret
 from hhl.storage import users
@@ -25,15 +25,13 @@ def handler(event: dict, context) -> dict:
         return redirect(auth_error_redirect(params["error"]), [clear_login_cookie()], AUTH_RESPONSE_HEADERS)
     try:
         login = complete_login(
-            request_cookies(event).get(LOGIN_COOKIE), params.get("code"), params.get("state"), JWT_SECRET
+            session_cookies(event).get(LOGIN_COOKIE), params.get("code"), params.get("state"), JWT_SECRET
         )
         users.upsert_user(login.user_id, users.profile_from_id_token(login.claims))
     except HttpError as exc:
         _count("LoginFailures")
         logger.info("sign-in failed", extra={"status": exc.status, "reason": exc.message})
-        response = error_response(exc.status, exc.message, headers={**exc.headers, **AUTH_RESPONSE_HEADERS})
-        response["cookies"] = [clear_login_cookie()]
-        return response
+        return {**error_response_for(exc, AUTH_RESPONSE_HEADERS), "cookies": exc.cookies or [clear_login_cookie()]}
     _count("Logins")
     return redirect(
         settings().site_base_url + login.return_to, [*login.cookies, clear_login_cookie()], AUTH_RESPONSE_HEADERS

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, REFRESH_COOKIE, clear_session_cookies
+from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, REFRESH_COOKIE, clear_session_cookies, session_cookies
 from hhl.auth.request_auth import check_cross_site_request
 from hhl.auth.session import RefreshRefused, refresh_access_cookie
 from hhl.config import settings
-from hhl.http import endpoint, error_response, json_response, request_cookies
+from hhl.http import endpoint, error_response_for, json_response
 
 settings()
 
@@ -15,9 +15,7 @@ settings()
 def handler(event: dict, context) -> dict:
     check_cross_site_request(event)
     try:
-        access_cookie, lifetime = refresh_access_cookie(request_cookies(event).get(REFRESH_COOKIE))
+        access_cookie, lifetime = refresh_access_cookie(session_cookies(event).get(REFRESH_COOKIE))
     except RefreshRefused as exc:
-        response = error_response(exc.status, exc.message, headers={**exc.headers, **AUTH_RESPONSE_HEADERS})
-        response["cookies"] = clear_session_cookies()
-        return response
+        return {**error_response_for(exc, AUTH_RESPONSE_HEADERS), "cookies": clear_session_cookies()}
     return json_response(200, {"expiresIn": lifetime}, headers=AUTH_RESPONSE_HEADERS, cookies=[access_cookie])

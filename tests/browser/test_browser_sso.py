@@ -69,13 +69,13 @@ def test_demo_user_signs_in_sees_profile_and_signs_out(local_stack, page):
     assert page.locator("a#login").is_hidden()
 
     cookies = cookies_by_name(page)
-    access, refresh = cookies["hhl_access_token"], cookies["hhl_refresh_token"]
+    access, refresh = cookies["__Host-hhl_access_token"], cookies["__Host-hhl_refresh_token"]
     assert (access["httpOnly"], access["secure"], access["sameSite"], access["path"]) == (True, True, "Lax", "/")
     assert (refresh["httpOnly"], refresh["secure"], refresh["sameSite"], refresh["path"]) == (
         True,
         True,
         "Strict",
-        "/auth",
+        "/",
     )
     assert access["expires"] > 0 and refresh["expires"] > access["expires"]
     assert "__Host-hhl_login" not in cookies  # the callback cleared the login transaction
@@ -86,4 +86,4 @@ def test_demo_user_signs_in_sees_profile_and_signs_out(local_stack, page):
     page.wait_for_url(f"{api}/learn")
     page.locator("a#login").wait_for(state="visible")
     assert page.locator("#profile-email").is_hidden()
-    assert not {"hhl_access_token", "hhl_refresh_token"} & set(cookies_by_name(page))
+    assert not {"__Host-hhl_access_token", "__Host-hhl_refresh_token"} & set(cookies_by_name(page))

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 
 import requests
 
-ACCESS_COOKIE = "hhl_access_token"
-REFRESH_COOKIE = "hhl_refresh_token"
+ACCESS_COOKIE = "__Host-hhl_access_token"
+REFRESH_COOKIE = "__Host-hhl_refresh_token"
 LOGIN_COOKIE = "__Host-hhl_login"
 TIMEOUT = 10
 
 # name -> (SameSite, Path, Max-Age when set; None: any positive value)
 COOKIE_RULES = {
     ACCESS_COOKIE: ("Lax", "/", None),
-    REFRESH_COOKIE: ("Strict", "/auth", 30 * 24 * 3600),
+    REFRESH_COOKIE: ("Strict", "/", 30 * 24 * 3600),
     LOGIN_COOKIE: ("Lax", "/", 600),
 }
 

@@ -61,7 +61,7 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(local_stack, fuzz
     # send, with their Origin (cookie-authenticated writes must pass the CSRF check).
     credentials = (
         ({**fuzz_user.bearer, "origin": fuzz_user.origin}, {}),
-        ({"origin": fuzz_user.origin}, {"hhl_access_token": fuzz_user.access_token}),
+        ({"origin": fuzz_user.origin}, {"__Host-hhl_access_token": fuzz_user.access_token}),
     )
     per_run = math.ceil(2 * MIN_REQUESTS / (len(operations) * len(modes) * len(credentials)))
     excluded = [getattr(checks, name) for name in EXCLUDED_CHECKS]

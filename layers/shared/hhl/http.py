@@ -24,7 +24,12 @@ class HttpError(Exception):
     status = 400
 
     def __init__(
-        self, message: str, details: Any = None, status: int | None = None, headers: Mapping[str, str] | None = None
+        self,
+        message: str,
+        details: Any = None,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        cookies: list[str] | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -32,6 +37,7 @@ class HttpError(Exception):
         if status is not None:
             self.status = status
         self.headers = dict(headers or {})
+        self.cookies = list(cookies or [])  # Set-Cookie values the error answer carries (e.g. clearing a session)
 
 
 class BadRequest(HttpError):
@@ -101,11 +107,22 @@ def conditional_json_response(event: Mapping, body: str, etag: str, headers: Map
     return {"statusCode": 200, "headers": {**JSON_HEADERS, **headers}, "body": body}
 
 
-def error_response(status: int, message: str, details: Any = None, headers: Mapping[str, str] | None = None) -> dict:
+def error_response(
+    status: int,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+    cookies: list[str] | None = None,
+) -> dict:
     body: dict[str, Any] = {"error": message}
     if details is not None:
         body["details"] = details
-    return json_response(status, body, headers=headers)
+    return json_response(status, body, headers=headers, cookies=cookies)
+
+
+def error_response_for(exc: HttpError, headers: Mapping[str, str] | None = None) -> dict:
+    """The JSON error answer for `exc`, with its headers (and `headers` on top) and its cookies."""
+    return error_response(exc.status, exc.message, exc.details, {**exc.headers, **(headers or {})}, exc.cookies)
 
 
 def header(event: Mapping, name: str) -> str | None:
@@ -121,13 +138,17 @@ def path_param(event: Mapping, name: str) -> str:
     return (event.get("pathParameters") or {}).get(name, "")
 
 
-def request_cookies(event: Mapping) -> dict[str, str]:
-    """Cookies from payload 2.0's `cookies` array; the first occurrence of a name wins."""
-    cookies: dict[str, str] = {}
+def request_cookies(event: Mapping) -> dict[str, list[str]]:
+    """Cookies from payload 2.0's `cookies` array, every value of each name in the order sent.
+
+    API Gateway splits each Cookie header at `;` and joins the pieces of all Cookie headers into that one
+    array, so a name repeated within a header or across headers shows up here as several values.
+    """
+    cookies: dict[str, list[str]] = {}
     for pair in event.get("cookies") or []:
         name, sep, value = pair.partition("=")
-        if sep and name.strip() and name.strip() not in cookies:
-            cookies[name.strip()] = value.strip()
+        if sep and name.strip():
+            cookies.setdefault(name.strip(), []).append(value.strip())
     return cookies
 
 
@@ -171,7 +192,7 @@ def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
         except HttpError as exc:
             level = logger.warning if exc.status >= 500 else logger.info
             level("request rejected", extra={"status": exc.status, "reason": exc.message})
-            return error_response(exc.status, exc.message, exc.details, exc.headers)
+            return error_response_for(exc)
         except Exception:  # noqa: BLE001 - the last line of defence: log it, never leak it
             logger.exception("unhandled error")
             return error_response(500, "Internal server error")

@@ -194,10 +194,10 @@ def test_callback_signs_in_and_redirects_to_return_to(signed_in, dynamodb):
     assert reply.headers["location"] == f"{SITE}/learn/courses/x?tab=1"
     assert reply.headers["cache-control"] == "no-store"
     assert reply.headers["referrer-policy"] == "no-referrer"
-    access_value, access_attrs = reply.set_cookies["hhl_access_token"]
+    access_value, access_attrs = reply.set_cookies["__Host-hhl_access_token"]
     assert access_value.count(".") == 2
     assert 3500 <= int(access_attrs["max-age"]) <= 3600
-    assert reply.set_cookies["hhl_refresh_token"][0].startswith("refresh-")
+    assert reply.set_cookies["__Host-hhl_refresh_token"][0].startswith("refresh-")
     assert reply.cleared("__Host-hhl_login")
     row = user_row(dynamodb)
     assert row["email"]["S"] == "learner@example.com"
@@ -234,7 +234,7 @@ def test_hosted_ui_error_redirects_to_learn_with_the_code(api, start_login, caps
     assert reply.status == 302
     assert reply.headers["location"] == f"{SITE}/learn?auth_error=access_denied"
     assert reply.cleared("__Host-hhl_login")
-    assert "hhl_access_token" not in reply.set_cookies
+    assert "__Host-hhl_access_token" not in reply.set_cookies
     assert emitted_metrics(capsys.readouterr().out).get("LoginFailures") == [1.0]
 
 
@@ -246,7 +246,7 @@ def test_hosted_ui_error_with_odd_characters_is_not_reflected(api):
 def _assert_rejected(reply: Reply, status: int, dynamodb) -> None:
     assert reply.status == status
     assert set(reply.body) == {"error"}
-    assert "hhl_access_token" not in reply.set_cookies and "hhl_refresh_token" not in reply.set_cookies
+    assert "__Host-hhl_access_token" not in reply.set_cookies and "__Host-hhl_refresh_token" not in reply.set_cookies
     assert reply.headers["cache-control"] == "no-store"
     assert user_row(dynamodb) is None
 
@@ -304,7 +304,7 @@ def test_replayed_state_is_400(api, start_login, fake_cognito, dynamodb):
     replay = api.callback({"code": second_code, "state": login.state}, login.cookie)
     assert replay.status == 400
     assert "already used" in replay.body["error"]
-    assert "hhl_access_token" not in replay.set_cookies
+    assert "__Host-hhl_access_token" not in replay.set_cookies
     assert len(fake_cognito.token_requests) == 1
 
 
@@ -393,9 +393,9 @@ def test_a_hanging_token_endpoint_is_502_within_3_seconds(api, start_login, fake
 
 def test_a_hanging_revoke_endpoint_still_logs_out_within_2_seconds(api, hanging_cognito):
     started = time.monotonic()
-    reply = api.request("POST", "/auth/logout", cookies={"hhl_refresh_token": "refresh-x"})
+    reply = api.request("POST", "/auth/logout", cookies={"__Host-hhl_refresh_token": "refresh-x"})
     assert reply.status == 302
-    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+    assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
     assert time.monotonic() - started < 2.5
 
 
@@ -412,8 +412,8 @@ def test_callback_never_logs_codes_tokens_or_verifiers(api, start_login, fake_co
     verifier = transaction_module.unseal(ok.cookie, SECRET).code_verifier
     for secret in (code, ok_code, login.cookie, ok.cookie, login.state, verifier, SECRET):
         assert secret not in logged
-    assert reply.set_cookies["hhl_access_token"][0] not in logged
-    assert reply.set_cookies["hhl_refresh_token"][0] not in logged
+    assert reply.set_cookies["__Host-hhl_access_token"][0] not in logged
+    assert reply.set_cookies["__Host-hhl_refresh_token"][0] not in logged
 
 
 # ---------------------------------------------------------------- /auth/me
@@ -421,7 +421,9 @@ def test_callback_never_logs_codes_tokens_or_verifiers(api, start_login, fake_co
 
 def test_me_returns_the_profile_after_sign_in(api, signed_in):
     session = signed_in()
-    reply = api.request("GET", "/auth/me", cookies={"hhl_access_token": session.set_cookies["hhl_access_token"][0]})
+    reply = api.request(
+        "GET", "/auth/me", cookies={"__Host-hhl_access_token": session.set_cookies["__Host-hhl_access_token"][0]}
+    )
     assert reply.status == 200
     assert reply.headers["cache-control"] == "no-store, private"
     body = reply.body
@@ -462,7 +464,9 @@ def test_me_without_a_token_is_401(api):
 def test_me_with_an_expired_token_is_401(api, signed_in, tokens):
     signed_in()
     past = int(time.time()) - 7200
-    reply = api.request("GET", "/auth/me", cookies={"hhl_access_token": tokens.access(iat=past, exp=past + 3600)})
+    reply = api.request(
+        "GET", "/auth/me", cookies={"__Host-hhl_access_token": tokens.access(iat=past, exp=past + 3600)}
+    )
     assert (reply.status, reply.body) == (401, {"error": "Unauthorized: Invalid or expired token"})
 
 
@@ -470,45 +474,45 @@ def test_me_with_an_expired_token_is_401(api, signed_in, tokens):
 
 
 def refresh(api, refresh_token=None, origin=SITE) -> Reply:
-    cookies = {"hhl_refresh_token": refresh_token} if refresh_token else None
+    cookies = {"__Host-hhl_refresh_token": refresh_token} if refresh_token else None
     return api.request("POST", "/auth/refresh", cookies=cookies, headers={"origin": origin} if origin else None)
 
 
 def test_refresh_sets_a_fresh_access_cookie(api, signed_in):
     session = signed_in()
-    reply = refresh(api, session.set_cookies["hhl_refresh_token"][0])
+    reply = refresh(api, session.set_cookies["__Host-hhl_refresh_token"][0])
     assert reply.status == 200
-    new_access = reply.set_cookies["hhl_access_token"][0]
-    assert new_access and new_access != session.set_cookies["hhl_access_token"][0]
-    assert "hhl_refresh_token" not in reply.set_cookies
+    new_access = reply.set_cookies["__Host-hhl_access_token"][0]
+    assert new_access and new_access != session.set_cookies["__Host-hhl_access_token"][0]
+    assert "__Host-hhl_refresh_token" not in reply.set_cookies
     assert reply.headers["cache-control"] == "no-store"
-    assert api.request("GET", "/auth/me", cookies={"hhl_access_token": new_access}).status == 200
+    assert api.request("GET", "/auth/me", cookies={"__Host-hhl_access_token": new_access}).status == 200
 
 
 def test_refresh_without_the_cookie_is_401_and_clears_both(api):
     reply = refresh(api)
     assert reply.status == 401
-    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+    assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
 
 
 def test_refused_refresh_token_is_401_and_clears_both(api, signed_in):
     reply = refresh(api, "refresh-not-issued-by-cognito")
     assert reply.status == 401
     assert reply.body == {"error": "Unauthorized: Refresh token invalid or expired"}
-    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+    assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
 
 
 def test_refresh_during_a_cognito_outage_is_502_and_keeps_the_session(api, signed_in, fake_cognito):
     session = signed_in()
     fake_cognito.token_status = 503
-    reply = refresh(api, session.set_cookies["hhl_refresh_token"][0])
+    reply = refresh(api, session.set_cookies["__Host-hhl_refresh_token"][0])
     assert reply.status == 502
     assert reply.set_cookies == {}
 
 
 def test_refresh_from_a_foreign_origin_is_403(api, signed_in, fake_cognito):
     session = signed_in()
-    reply = refresh(api, session.set_cookies["hhl_refresh_token"][0], origin="https://evil.example")
+    reply = refresh(api, session.set_cookies["__Host-hhl_refresh_token"][0], origin="https://evil.example")
     assert reply.status == 403
     assert len(fake_cognito.token_requests) == 1  # only the sign-in's
 
@@ -519,15 +523,18 @@ def test_refresh_from_a_foreign_origin_is_403(api, signed_in, fake_cognito):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_logout_revokes_clears_and_ends_the_hosted_ui_session(api, signed_in, fake_cognito, method):
     session = signed_in()
-    refresh_token = session.set_cookies["hhl_refresh_token"][0]
-    cookies = {"hhl_refresh_token": refresh_token, "hhl_access_token": session.set_cookies["hhl_access_token"][0]}
+    refresh_token = session.set_cookies["__Host-hhl_refresh_token"][0]
+    cookies = {
+        "__Host-hhl_refresh_token": refresh_token,
+        "__Host-hhl_access_token": session.set_cookies["__Host-hhl_access_token"][0],
+    }
     reply = api.request(method, "/auth/logout", cookies=cookies)
     assert reply.status == 302
     assert f"{reply.location.scheme}://{reply.location.netloc}{reply.location.path}" == (
         f"http://{fake_cognito.base}/logout"
     )
     assert reply.query == {"client_id": CLIENT_ID, "logout_uri": f"{SITE}/learn"}
-    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+    assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
     assert fake_cognito.revoked == [refresh_token]
     assert refresh(api, refresh_token).status == 401
 
@@ -537,9 +544,9 @@ def test_logout_still_logs_out_when_revocation_fails(api, monkeypatch):
     from hhl.config import settings
 
     settings.cache_clear()
-    reply = api.request("GET", "/auth/logout", cookies={"hhl_refresh_token": "refresh-x"})
+    reply = api.request("GET", "/auth/logout", cookies={"__Host-hhl_refresh_token": "refresh-x"})
     assert reply.status == 302
-    assert reply.cleared("hhl_access_token") and reply.cleared("hhl_refresh_token")
+    assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
 
 
 def test_logout_without_cookies_still_redirects(api, fake_cognito):

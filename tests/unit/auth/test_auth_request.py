@@ -54,7 +54,7 @@ def test_bearer_token_yields_the_verified_identity(auth_env, tokens):
 
 
 def test_cookie_token_yields_the_verified_identity(auth_env, tokens):
-    identity = authenticate(make_event(cookies=[f"hhl_access_token={tokens.access()}"]))
+    identity = authenticate(make_event(cookies=[f"__Host-hhl_access_token={tokens.access()}"]))
     assert identity.user_id == "user-sub-1"
     assert identity.via_cookie is True
 
@@ -77,7 +77,7 @@ def test_invalid_token_is_401(protected, tokens, where):
     event = (
         make_event(headers={"Authorization": f"Bearer {bad}"})
         if where == "bearer"
-        else make_event(cookies=[f"hhl_access_token={bad}"])
+        else make_event(cookies=[f"__Host-hhl_access_token={bad}"])
     )
     status, body, headers = protected(event)
     assert (status, body) == (401, {"error": "Unauthorized: Invalid or expired token"})
@@ -85,7 +85,7 @@ def test_invalid_token_is_401(protected, tokens, where):
 
 
 def test_id_token_in_the_access_cookie_is_401(protected, tokens):
-    status, body, _ = protected(make_event(cookies=[f"hhl_access_token={tokens.id('n')}"]))
+    status, body, _ = protected(make_event(cookies=[f"__Host-hhl_access_token={tokens.id('n')}"]))
     assert (status, body) == (401, {"error": "Unauthorized: Invalid or expired token"})
 
 
@@ -93,7 +93,7 @@ def test_cookie_post_from_foreign_origin_is_403(protected, tokens):
     event = make_event(
         "POST",
         headers={"Origin": "https://evil.example", "Content-Type": "application/json"},
-        cookies=[f"hhl_access_token={tokens.access()}"],
+        cookies=[f"__Host-hhl_access_token={tokens.access()}"],
         body="{}",
     )
     status, body, _ = protected(event)
@@ -103,7 +103,7 @@ def test_cookie_post_from_foreign_origin_is_403(protected, tokens):
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 def test_cookie_state_change_without_origin_is_403(protected, tokens, method):
-    event = make_event(method, cookies=[f"hhl_access_token={tokens.access()}"])
+    event = make_event(method, cookies=[f"__Host-hhl_access_token={tokens.access()}"])
     status, _, _ = protected(event)
     assert status == 403
 
@@ -112,7 +112,7 @@ def test_cookie_post_from_allowed_origin_is_accepted(protected, tokens):
     event = make_event(
         "POST",
         headers={"Origin": ALLOWED_ORIGIN, "Content-Type": "application/json; charset=utf-8"},
-        cookies=[f"hhl_access_token={tokens.access()}"],
+        cookies=[f"__Host-hhl_access_token={tokens.access()}"],
         body='{"courseSlug":"x"}',
     )
     assert protected(event)[:2] == (200, {"userId": "user-sub-1"})
@@ -124,14 +124,16 @@ FORM_CONTENT_TYPES = [None, "text/plain", "application/x-www-form-urlencoded", "
 @pytest.mark.parametrize("content_type", FORM_CONTENT_TYPES)
 def test_cookie_post_with_a_form_body_is_415(protected, tokens, content_type):
     headers = {"Origin": ALLOWED_ORIGIN} | ({"Content-Type": content_type} if content_type else {})
-    event = make_event("POST", headers=headers, cookies=[f"hhl_access_token={tokens.access()}"], body="a=b")
+    event = make_event("POST", headers=headers, cookies=[f"__Host-hhl_access_token={tokens.access()}"], body="a=b")
     status, body, _ = protected(event)
     assert status == 415
     assert body == {"error": "Content-Type must be application/json"}
 
 
 def test_cookie_delete_without_body_needs_no_content_type(protected, tokens):
-    event = make_event("DELETE", headers={"Origin": ALLOWED_ORIGIN}, cookies=[f"hhl_access_token={tokens.access()}"])
+    event = make_event(
+        "DELETE", headers={"Origin": ALLOWED_ORIGIN}, cookies=[f"__Host-hhl_access_token={tokens.access()}"]
+    )
     assert protected(event)[0] == 200
 
 
@@ -145,7 +147,9 @@ def test_bearer_post_is_not_origin_checked(protected, tokens):
 
 
 def test_cookie_get_from_any_origin_is_not_csrf_checked(protected, tokens):
-    event = make_event(headers={"Origin": "https://evil.example"}, cookies=[f"hhl_access_token={tokens.access()}"])
+    event = make_event(
+        headers={"Origin": "https://evil.example"}, cookies=[f"__Host-hhl_access_token={tokens.access()}"]
+    )
     assert protected(event)[0] == 200
 
 

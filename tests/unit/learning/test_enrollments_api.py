@@ -124,7 +124,7 @@ def test_cookie_authenticated_write_from_a_foreign_origin_is_refused(router, tok
     from tests.unit.learning.conftest import ApiClient
 
     browser = ApiClient(router, None)
-    cookie = f"hhl_access_token={tokens.access(sub=USER_A)}"
+    cookie = f"__Host-hhl_access_token={tokens.access(sub=USER_A)}"
     refused = browser.post(
         "/enrollments", {"courseSlug": LAB}, headers={"origin": "https://evil.example"}, cookies=[cookie]
     )

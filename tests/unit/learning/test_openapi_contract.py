@@ -171,7 +171,7 @@ def scenario(api, anonymous, router, tokens):
             "/enrollments",
             {"courseSlug": LAB},
             headers={"origin": "https://evil.example"},
-            cookies=[f"hhl_access_token={tokens.access(sub=USER_A)}"],
+            cookies=[f"__Host-hhl_access_token={tokens.access(sub=USER_A)}"],
         ),
         api.post("/progress", {"courseSlug": LAB, "moduleSlug": "nope", "event": "done", "extra": 1}),
         api.post("/enrollments", {"courseSlug": "no-such-course", "source": "newsletter"}),

@@ -1,6 +1,6 @@
 """The one request-authentication step every protected endpoint runs: `identity = authenticate(event)`.
 
-The access token comes from the `hhl_access_token` cookie (the site's pages) or an
+The access token comes from the `__Host-hhl_access_token` cookie (the site's pages) or an
 `Authorization: Bearer` header (scripts, tests). Cookies are sent by the browser on its own, so a
 cookie-authenticated state-changing request must also prove it came from one of our pages (CSRF):
 its Origin must be an allowed origin and a body must be JSON, which a cross-site HTML form cannot
@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hhl.auth.cookies import ACCESS_COOKIE
+from hhl.auth.cookies import ACCESS_COOKIE, session_cookies
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, cognito_verifier
 from hhl.config import settings
-from hhl.http import DependencyError, Forbidden, HttpError, header, request_cookies
+from hhl.http import DependencyError, Forbidden, HttpError, header
 from hhl.observability import logger
 
 REALM = 'Bearer realm="Hedgehog Learn"'
@@ -88,7 +88,7 @@ def _access_token(event: Mapping) -> tuple[str, bool]:
     scheme, _, credentials = (header(event, "authorization") or "").strip().partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip(), False
-    cookie = request_cookies(event).get(ACCESS_COOKIE, "")
+    cookie = session_cookies(event).get(ACCESS_COOKIE, "")
     if cookie:
         return cookie, True
     raise MissingAccessToken()
