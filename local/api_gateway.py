@@ -28,6 +28,7 @@ from local.template import ROOT, Route, cors_configuration, http_routes
 
 LAYER_DIR = ROOT / "layers" / "shared"
 SITE_DIR = Path(__file__).resolve().parent / "site"
+SITE_CLIENT = ROOT / "site" / "hhl.js"
 ACCOUNT_ID = "123456789012"
 API_ID = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -198,10 +199,13 @@ def import_handler(route: Route) -> Callable:
     return getattr(module, attr)
 
 
-def _site_page(path: str) -> Response | None:
-    """Dev-only stand-in for the HubSpot CMS learning page (/learn and below)."""
+def _site_page(path: str, host: str) -> Response | None:
+    """Dev-only stand-in for the HubSpot CMS learning page (/learn and below) and the site client it includes."""
     if path == "/learn" or path.startswith("/learn/"):
-        return 200, {"content-type": "text/html; charset=utf-8"}, [], (SITE_DIR / "learn.html").read_bytes()
+        page = (SITE_DIR / "learn.html").read_text(encoding="utf-8").replace("{{api_base}}", f"http://{host}")
+        return 200, {"content-type": "text/html; charset=utf-8"}, [], page.encode()
+    if path == "/hhl.js":
+        return 200, {"content-type": "application/javascript; charset=utf-8"}, [], SITE_CLIENT.read_bytes()
     return None
 
 
@@ -227,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         found = match_route(self.router.routes, self.command, url.path)
         if found is None:
-            self._write((self.command == "GET" and _site_page(url.path)) or NOT_FOUND)
+            self._write((self.command == "GET" and _site_page(url.path, self.headers.get("host", ""))) or NOT_FOUND)
             return
         route, path_parameters = found
         request = (self.command, url.path, url.query, self.headers.items(), body, self.client_address[0])
