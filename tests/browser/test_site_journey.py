@@ -1,0 +1,163 @@
+"""The learner's journey on the demo site page (local/site/learn.html, built on site/hhl.js) against the
+real local stack, in Chromium: sign in and land back, enroll, complete a course, badge, reload; a silent
+refresh, a write made while the API is unreachable, sign-out; the same page on a cross-site origin; and a
+page using only the HubSpot theme's existing contract.
+
+The page is on the stack's site origin and calls the API on its own origin (`site_url`, `site_api_url`
+in stack.json), as https://hedgehog.cloud calls https://api.hedgehog.cloud.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+import uuid
+
+import pytest
+
+from local.stack import create_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+COURSE = "hedgehog-lab-foundations"  # three modules in the real catalog
+MODULES = [
+    "accessing-the-hedgehog-virtual-lab-with-google-cloud",
+    "accessing-the-hedgehog-virtual-lab-with-amazon-web-services",
+    "accessing-the-hedgehog-virtual-lab-with-microsoft-azure",
+]
+LEARNER_API = re.compile(r"/(auth/me|auth/refresh|enrollments|progress|badges)(/|\?|$)")
+
+
+def site_url(stack) -> str:
+    return stack.get("site_url") or f"{stack['api_url']}/learn"
+
+
+def site_api(stack) -> str:
+    return stack.get("site_api_url") or stack["api_url"]
+
+
+def origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def course(page):
+    return page.locator(f'.course[data-course="{COURSE}"]')
+
+
+@pytest.fixture
+def learner(local_stack) -> dict:
+    """A new learner per test: progress only ever moves forward, so tests must not share one."""
+    email = f"learner-{uuid.uuid4().hex[:12]}@example.com"
+    password = "Site-client-2026!"
+    create_user(local_stack.cognito(), local_stack["user_pool_id"], email, password, "Site", "Learner")
+    return {"email": email, "password": password}
+
+
+def sign_in(page, stack, learner: dict, start: str | None = None) -> None:
+    """From the page's "Sign in" (#login) through the hosted UI, back to the page, profile shown."""
+    start = start or site_url(stack)
+    page.goto(start)
+    page.locator("#login").click()
+    page.wait_for_url(f"{stack['cognito_base_url'].rstrip('/')}/oauth2/authorize?**")
+    page.fill("input[name=username]", learner["email"])
+    page.fill("input[name=password]", learner["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(start)
+    page.locator("#profile-email").filter(has_text=learner["email"]).wait_for()
+
+
+def wait_for_progress(page, completed: int) -> None:
+    """Until the course's progress bar shows `completed` modules (as the API answered them)."""
+    page.wait_for_function(f"document.querySelector('progress[data-course=\"{COURSE}\"]').value === {completed}")
+
+
+def api_get(page, stack, path: str) -> dict:
+    """The API's own answer, with the browser context's cookies: the state is the server's, not the page's."""
+    response = page.context.request.get(site_api(stack) + path, headers={"origin": origin(site_url(stack))})
+    assert response.ok, response.text()
+    return response.json()
+
+
+def test_sign_in_enroll_complete_course_badge_and_reload(local_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    assert page.locator("#profile-name").inner_text() == "Site Learner"
+    assert page.locator("#login").is_hidden()
+    assert page.evaluate("document.cookie") == ""  # the page never sees a token
+
+    # Enroll from the catalog, then complete every module of the course.
+    course(page).locator(".enroll").click()
+    course(page).locator(".unenroll").wait_for()
+    for done, module in enumerate(MODULES, 1):
+        course(page).locator(f'input[data-module="{module}"]').check()
+        wait_for_progress(page, done)
+
+    bar = course(page).locator("progress")
+    assert bar.get_attribute("max") == str(len(MODULES))
+    badge = course(page).locator(f'[data-badge="course:{COURSE}"]')
+    badge.wait_for()
+    assert page.locator(f'#badges [data-badge-id="course:{COURSE}"]').inner_text() == "Hedgehog Lab Foundations"
+
+    # A reload shows the same state, from the API.
+    page.reload()
+    wait_for_progress(page, len(MODULES))
+    badge.wait_for()
+    for module in MODULES:
+        assert course(page).locator(f'input[data-module="{module}"]').is_checked()
+    assert course(page).locator(".enroll").is_hidden()
+    progress = api_get(page, local_stack, f"/progress/{COURSE}")
+    assert (progress["completedModules"], progress["courseCompleted"]) == (len(MODULES), True)
+    assert f"course:{COURSE}" in {b["badgeId"] for b in api_get(page, local_stack, "/badges")["badges"]}
+
+
+def test_expired_access_cookie_is_refreshed_silently_and_the_progress_lands(local_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    context.clear_cookies(name="__Host-hhl_access_token")
+    assert "__Host-hhl_refresh_token" in {c["name"] for c in context.cookies()}
+    refreshes = []
+    page.on("request", lambda r: r.url.endswith("/auth/refresh") and refreshes.append(r.method))
+
+    module = MODULES[0]
+    course(page).locator(f'input[data-module="{module}"]').check()
+
+    wait_for_progress(page, 1)
+    assert refreshes == ["POST"]
+    assert page.evaluate("[hhl.state(), hhl.pending()]") == ["authenticated", 0]
+    assert api_get(page, local_stack, f"/progress/{COURSE}")["modules"][module]["completed"] is True
+
+
+def test_write_made_while_the_api_is_unreachable_is_replayed_when_it_is_back(local_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    before = api_get(page, local_stack, "/enrollments")["enrollments"]
+    assert COURSE not in {e["slug"] for e in before}
+
+    def unreachable(route):
+        route.abort("connectionrefused")
+
+    context.route(LEARNER_API, unreachable)
+    course(page).locator(".enroll").click()
+    page.locator("#status").filter(has_text="Saved in this browser").wait_for()
+    page.locator("#pending").filter(has_text="1 change waits").wait_for()
+
+    context.unroute(LEARNER_API, unreachable)
+    page.reload()  # the next page view sends what waits
+    page.locator("#pending").wait_for(state="hidden")
+    course(page).locator(".unenroll").wait_for()
+    assert page.evaluate("hhl.pending()") == 0
+    enrolled = {e["slug"]: e for e in api_get(page, local_stack, "/enrollments")["enrollments"]}
+    assert enrolled[COURSE]["source"] == "catalog"
+
+
+def test_sign_out_shows_the_signed_out_page(local_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+
+    page.locator("#logout").click()
+    page.wait_for_url(re.compile(re.escape(origin(site_url(local_stack))) + "/learn"))
+    page.locator("#login").wait_for(state="visible")
+    assert page.locator("#profile-email").is_hidden()
+    assert page.locator('[data-auth-state="anonymous"]').is_visible()
+    assert not {"__Host-hhl_access_token", "__Host-hhl_refresh_token"} & {c["name"] for c in context.cookies()}
