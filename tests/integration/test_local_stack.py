@@ -486,11 +486,13 @@ def test_preflight_follows_the_templates_cors_configuration(local_stack):
     assert "access-control-allow-origin" not in foreign.headers
 
 
-def test_the_site_page_has_the_ids_the_browser_test_uses(local_stack):
+def test_the_site_page_loads_the_site_client_pointed_at_the_api(local_stack):
     page = requests.get(f"{local_stack.api_url}/learn/some/course", timeout=10).text
-    for needle in ('id="profile-email"', 'id="profile-name"', 'id="login" href="/auth/login?return_to=/learn"'):
-        assert needle in page
-    assert '<form id="logout" method="post" action="/auth/logout">' in page
+    assert f'data-api-base="{local_stack.api_url}"' in page
+    assert '<script src="/hhl.js"></script>' in page
+    client = requests.get(f"{local_stack.api_url}/hhl.js", timeout=10)
+    assert client.headers["content-type"].startswith("application/javascript")
+    assert "window.hhIdentity" in client.text
 
 
 # ==================================================================== API router (echo handler on loopback)
