@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -14,6 +15,8 @@ class LambdaContext:
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:hedgehog-learn-local"
     log_group_name: str = "/aws/lambda/hedgehog-learn-local"
     log_stream_name: str = "local"
+    timeout_seconds: float = 30.0  # the invocation's time limit, counted from the context's creation
+    started_at: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return max(0, int((self.started_at + self.timeout_seconds - time.monotonic()) * 1000))

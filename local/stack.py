@@ -254,6 +254,7 @@ def run() -> None:
             {
                 "api_url": api_base,
                 "aws_endpoint_url": env["AWS_ENDPOINT_URL"],
+                "emulator_pid": emulator.pid,  # fault tests stall the emulator (SIGSTOP) to fake an outage
                 "region": REGION,
                 "user_pool_id": ids["user_pool_id"],
                 "client_id": ids["client_id"],

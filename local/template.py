@@ -78,6 +78,7 @@ class Route:
     function: str  # logical id
     code_uri: Path
     handler: str  # module.attr, e.g. app.handler
+    timeout: float = 3.0  # seconds: the function's Timeout (Lambda's default when the template sets none)
 
     @property
     def route_key(self) -> str:
@@ -92,6 +93,7 @@ class Route:
 def http_routes(template: dict | None = None) -> list[Route]:
     """Every HttpApi event of every function in the template."""
     template = template or load_template()
+    global_timeout = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
     routes = []
     for logical_id, res in resources("AWS::Serverless::Function", template).items():
         props = res["Properties"]
@@ -105,6 +107,7 @@ def http_routes(template: dict | None = None) -> list[Route]:
                     function=logical_id,
                     code_uri=ROOT / props["CodeUri"],
                     handler=props["Handler"],
+                    timeout=float(props.get("Timeout", global_timeout)),
                 )
             )
     return routes

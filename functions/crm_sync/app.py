@@ -8,11 +8,10 @@ imports to the cold start for a loop this size (measured, docs/crm-sync.md).
 
 from __future__ import annotations
 
-import time
-
 from aws_lambda_powertools.metrics import MetricUnit
 from hhl.config import settings
 from hhl.crm.sync import sync_stream_records
+from hhl.deadline import deadline, invocation
 from hhl.observability import logger, metrics
 
 settings()  # fail the container's init, not a batch, when configuration is missing
@@ -28,8 +27,9 @@ def handler(event: dict, context) -> dict:
     if not settings().enable_crm_progress:
         return {"batchItemFailures": []}
     records = event.get("Records") or []
-    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
-    report, retry = sync_stream_records(records, deadline)
+    # Every HubSpot and DynamoDB call of the batch stays within the invocation's time (hhl.deadline).
+    with invocation(context, margin=DEADLINE_MARGIN_SECONDS):
+        report, retry = sync_stream_records(records, deadline())
     metrics.add_metric(name="CrmSyncSuccesses", unit=MetricUnit.Count, value=len(report.synced))
     metrics.add_metric(name="CrmSyncFailures", unit=MetricUnit.Count, value=len(report.failed))
     logger.info(

@@ -4,6 +4,8 @@
   into the service's JSON error envelope `{"error": ..., "details"?: ...}`.
 - Anything unexpected becomes a 500 with a generic message: the traceback goes to the log only.
 - Dependency failures (DynamoDB, Cognito, HubSpot) raise `DependencyError` -> 502/503.
+- Each invocation has a deadline (hhl.deadline) that every outbound call honours; a call that runs
+  out of it answers 503 with Retry-After, before Lambda's Timeout would cut the request.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hhl.deadline import DeadlineExceeded, invocation
 from hhl.observability import logger, metrics
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_HEADERS = {"content-type": "application/json"}
+RETRY_SHORTLY = {"retry-after": "1"}
 
 
 class HttpError(Exception):
@@ -181,18 +185,22 @@ def json_body(event: Mapping) -> dict:
 
 
 def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
-    """Wrap a Lambda handler: correlation id, error envelope, metrics flush, no tracebacks out."""
+    """Wrap a Lambda handler: deadline, correlation id, error envelope, metrics flush, no tracebacks out."""
 
     @functools.wraps(handler)
     @metrics.log_metrics
     @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
     def wrapper(event: dict, context: Any) -> dict:
         try:
-            return handler(event, context)
+            with invocation(context):
+                return handler(event, context)
         except HttpError as exc:
             level = logger.warning if exc.status >= 500 else logger.info
             level("request rejected", extra={"status": exc.status, "reason": exc.message})
             return error_response_for(exc)
+        except DeadlineExceeded as exc:
+            logger.warning("request out of time", extra={"status": 503, "reason": str(exc)})
+            return error_response(503, "Service is temporarily unavailable, retry shortly", headers=RETRY_SHORTLY)
         except Exception:  # noqa: BLE001 - the last line of defence: log it, never leak it
             logger.exception("unhandled error")
             return error_response(500, "Internal server error")

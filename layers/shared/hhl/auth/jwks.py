@@ -7,7 +7,8 @@ awslabs/aws-jwt-verify implements:
   - fetched on first need, then kept for at least CACHE_TTL_SECONDS;
   - an unknown `kid` triggers at most one refetch per REFETCH_INTERVAL_SECONDS (key rotation);
   - a failed refetch keeps the last good keys;
-  - every fetch has a short timeout so a slow issuer cannot hold a request for long.
+  - every fetch has a short timeout, cut to the invocation's deadline (hhl.deadline), so a slow issuer
+    cannot hold a request for long.
 
 Ages are measured with wall-clock time.time(), not time.monotonic(): after a Lambda SnapStart
 restore the monotonic clock can restart or jump, while wall-clock time moves past the snapshot's
@@ -23,6 +24,8 @@ import urllib.request
 from collections.abc import Callable
 
 import jwt
+
+from hhl.deadline import attempt_timeout
 
 CACHE_TTL_SECONDS = 3600.0
 REFETCH_INTERVAL_SECONDS = 10.0
@@ -45,7 +48,7 @@ class JwtUnknownKid(JwksError):
 def fetch_jwks(url: str) -> dict[str, jwt.PyJWK]:
     """The RS256 signing keys at `url`, by kid. Raises JwksUnavailable."""
     try:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(url, timeout=attempt_timeout(FETCH_TIMEOUT_SECONDS, "JWKS")) as response:
             document = json.loads(response.read(MAX_JWKS_BYTES))
         key_set = jwt.PyJWKSet.from_dict(document)
     except Exception as exc:  # noqa: BLE001 - network, HTTP, JSON and JWK errors all mean "no usable keys"

@@ -15,6 +15,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from hhl.config import settings
+from hhl.deadline import attempt_timeout
 from hhl.http import DependencyError
 from hhl.observability import logger
 from hhl.secret_store import get_secret
@@ -109,7 +110,9 @@ def _post(path: str, form: dict[str, str], timeout: float):
         headers=headers,
         method="POST",
     )
-    return urllib.request.urlopen(request, timeout=timeout)
+    # The invocation's deadline cuts the timeout; with no time left DeadlineExceeded (an OSError) is raised,
+    # which callers already treat as an unreachable Cognito.
+    return urllib.request.urlopen(request, timeout=attempt_timeout(timeout, "Cognito"))
 
 
 @functools.cache

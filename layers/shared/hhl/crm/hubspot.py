@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hhl import deadline as invocation_deadline
 from hhl.observability import logger
 
 # Retry jitter from the OS CSPRNG, not `random`'s seeded state: containers restored from one SnapStart
@@ -162,8 +163,10 @@ class HubSpotClient:
         """One call with the retry policy applied. Returns any 2xx-4xx response except a retryable 429.
 
         Raises DailyLimitReached at once for the daily quota, HubSpotError when retries, time or the
-        deadline (time.monotonic()) run out.
+        deadline (time.monotonic(); by default the invocation's, hhl.deadline) run out.
         """
+        if deadline is None:
+            deadline = invocation_deadline.deadline()
         attempt = 0
         while True:
             attempt += 1

@@ -10,8 +10,14 @@ from __future__ import annotations
 import functools
 import os
 
+from hhl.deadline import attempt_timeout
+
 # Lambda's AWS_LAMBDA_INITIALIZATION_TYPE for inits that run ahead of any request.
 PREINITIALIZED = frozenset({"snap-start", "provisioned-concurrency"})
+
+
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 3
 
 
 @functools.cache
@@ -19,9 +25,20 @@ def client():
     import boto3
     from botocore.config import Config
 
-    # Short timeouts and standard retries: a slow table should fail the request fast (502), not hang it.
-    config = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3})
-    return boto3.client("dynamodb", config=config)
+    # Short timeouts and standard retries: a slow table should fail the request fast (503), not hang it.
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+    dynamodb = boto3.client("dynamodb", config=config)
+    dynamodb.meta.events.register("before-send.dynamodb", _within_deadline)
+    return dynamodb
+
+
+def _within_deadline(request, **_) -> None:
+    """Each attempt (retries included) reads for no longer than the invocation has left (hhl.deadline)."""
+    request.context["read_timeout"] = attempt_timeout(READ_TIMEOUT_SECONDS, "DynamoDB")
 
 
 # An on-demand init leaves the client to the first request that needs one (a 401 never does); an init

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from hhl.deadline import DeadlineExceeded
 from hhl.http import DependencyError
 from hhl.observability import logger
 from hhl.storage.dynamodb import client
@@ -47,8 +48,8 @@ def dynamodb_call(operation: str) -> Iterator[None]:
                 "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
             ) from None
         raise DependencyError("Storage request failed") from None
-    except BotoCoreError as exc:
-        # Timeouts and connection errors: the botocore retries are already spent.
+    except (BotoCoreError, DeadlineExceeded) as exc:
+        # Timeouts and connection errors: the retries the invocation's deadline allowed are spent.
         logger.warning("dynamodb unreachable", extra={"operation": operation, "error": type(exc).__name__})
         raise DependencyError(
             "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
