@@ -222,9 +222,9 @@ def import_handler(route: Route) -> Callable:
 def _site_page(path: str, host: str) -> Response | None:
     """Dev-only stand-in for the HubSpot CMS learning page (/learn and below) and the site client it includes."""
     if path == "/learn" or path.startswith("/learn/"):
-        page = (SITE_DIR / "learn.html").read_text(encoding="utf-8").replace("{{api_base}}", f"http://{host}")
+        page = (SITE_DIR / "learn.html").read_text(encoding="utf-8").replace("{{ hhl_api_base }}", f"http://{host}")
         return 200, {"content-type": "text/html; charset=utf-8"}, [], page.encode()
-    if path == "/hhl.js":
+    if path == "/site/hhl.js":
         return 200, {"content-type": "application/javascript; charset=utf-8"}, [], SITE_CLIENT.read_bytes()
     return None
 

@@ -41,7 +41,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>fixture</title
 <div data-auth-state="anonymous">Sign in to track your progress</div>
 <div data-auth-state="unknown" style="display:none">Cannot reach Hedgehog Learn</div>
 <div id="hhl-auth-context" {attributes} style="display:none"></div>
-<script src="/hhl.js"></script>
+<script src="/site/hhl.js"></script>
 <script>
   window.events = [];
   ['hhl:identity', 'hhl:problem', 'hhl:synced', 'hhl:auth-error'].forEach(function (name) {{
@@ -139,7 +139,7 @@ def open_site(context, api: FakeApi, site: str = SITE, path: str = "/learn", att
     """Route the site origin (page + hhl.js) and the API origin, open the page; returns it once hhl.js is ready."""
 
     def serve_site(route):
-        if urllib.parse.urlsplit(route.request.url).path == "/hhl.js":
+        if urllib.parse.urlsplit(route.request.url).path == "/site/hhl.js":
             route.fulfill(status=200, content_type="application/javascript", body=HHL_JS)
         else:
             page_html = PAGE.format(attributes=attributes or context_attributes(API))

@@ -489,8 +489,8 @@ def test_preflight_follows_the_templates_cors_configuration(local_stack):
 def test_the_site_page_loads_the_site_client_pointed_at_the_api(local_stack):
     page = requests.get(f"{local_stack.api_url}/learn/some/course", timeout=10).text
     assert f'data-api-base="{local_stack.api_url}"' in page
-    assert '<script src="/hhl.js"></script>' in page
-    client = requests.get(f"{local_stack.api_url}/hhl.js", timeout=10)
+    assert '<script src="/site/hhl.js"></script>' in page
+    client = requests.get(f"{local_stack.api_url}/site/hhl.js", timeout=10)
     assert client.headers["content-type"].startswith("application/javascript")
     assert "window.hhIdentity" in client.text
 
