@@ -31,13 +31,12 @@
   var RETRY_MIN_MS = 2000;
   var RETRY_MAX_MS = 60000;
 
+  // The codes /auth/callback redirects with (docs/auth-flow.md); any other code gets the generic words.
   var ERROR_MESSAGES = {
-    session_expired: 'Your session has ended. Please sign in again.',
-    login_expired: 'The sign-in took too long and expired. Please sign in again.',
+    session_expired: 'Your sign-in expired before it finished. Please sign in again.',
     access_denied: 'Sign-in was cancelled or not allowed.',
     sign_in_failed: 'We could not sign you in. Please try again.',
-    temporarily_unavailable: 'Sign-in is temporarily unavailable. Please try again in a minute.',
-    server_error: 'Sign-in is temporarily unavailable. Please try again in a minute.',
+    service_unavailable: 'Sign-in is temporarily unavailable. Please try again in a few minutes.',
   };
   var GENERIC_ERROR_MESSAGE = 'Something went wrong while signing you in. Please try again.';
 
@@ -355,7 +354,10 @@
     var started = readJson(session, SIGN_IN_KEY, 0);
     if (!started || next.state === 'unknown') return;
     session.removeItem(SIGN_IN_KEY);
-    var returned = !authError && Date.now() - started < SIGN_IN_WINDOW_MS;
+    // Back from the hosted UI without signing in is a back_forward navigation, not a sign-in that failed.
+    var navigation = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
+    var arrived = !navigation || navigation.type === 'navigate';
+    var returned = arrived && !authError && Date.now() - started < SIGN_IN_WINDOW_MS;
     if (returned && next.state === 'anonymous') {
       reportProblem('session_not_kept', 'Sign-in completed, but the API still answers "not signed in" to this ' +
         'page: the browser does not send the API\'s cookies from ' + window.location.origin + '.');

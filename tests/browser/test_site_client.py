@@ -159,8 +159,10 @@ def test_origin_refused_by_the_api_is_reported(context):
 @pytest.mark.parametrize(
     ("code", "words"),
     [
-        ("session_expired", "Your session has ended. Please sign in again."),
+        ("session_expired", "Your sign-in expired before it finished. Please sign in again."),
         ("access_denied", "Sign-in was cancelled or not allowed."),
+        ("sign_in_failed", "We could not sign you in. Please try again."),
+        ("service_unavailable", "Sign-in is temporarily unavailable. Please try again in a few minutes."),
         ("something_new", "Something went wrong while signing you in. Please try again."),
     ],
 )
@@ -202,6 +204,18 @@ def test_sign_in_that_leaves_no_session_is_reported(context):
 
     assert page.evaluate("hhl.problem().code") == "session_not_kept"
     assert page.evaluate("hhl.state()") == "anonymous"
+
+
+def test_coming_back_from_the_hosted_ui_without_signing_in_is_no_problem(context):
+    api = FakeApi(signed_in=False)
+    page = open_site(context, api)
+    page.evaluate("hhIdentity.login('/learn')")
+    page.wait_for_url(f"{API}/auth/login**")
+
+    page.go_back()
+    page.evaluate("hhIdentity.ready")
+
+    assert page.evaluate("[hhl.state(), hhl.problem()]") == ["anonymous", None]
 
 
 def test_same_site_page_reports_no_problem_and_anonymous_visitor_costs_no_refresh(context):
