@@ -70,7 +70,7 @@ class RefreshGrant:
     auth_time: int
 
 
-def _moto_signing_key() -> tuple[str, RSAPrivateKey]:
+def moto_signing_key() -> tuple[str, RSAPrivateKey]:
     """moto signs every Cognito token with one bundled RSA key; its JWKS serves the public half."""
     jwk = load_resource("cognitoidp/resources/jwks-private.json")
     return jwk["kid"], RSAAlgorithm.from_jwk(json.dumps(jwk))
@@ -92,7 +92,7 @@ class HostedUI:
     def __init__(self, cognito, user_pool_id: str):
         self._cognito = cognito
         self._user_pool_id = user_pool_id
-        self._kid, self._private_key = _moto_signing_key()
+        self._kid, self._private_key = moto_signing_key()
         self._public_key = self._private_key.public_key()
         self._lock = threading.Lock()
         self._codes: dict[str, AuthorizationCode] = {}

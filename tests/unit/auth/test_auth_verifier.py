@@ -8,7 +8,8 @@ import time
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 from hhl.auth import verifier as v
 from hhl.auth.jwks import JwksCache
 
@@ -187,3 +188,66 @@ def test_verification_with_cached_keys_is_fast(token_verifier, tokens, jwks_serv
     # Target 100 us (about 86 us measured, see docs/auth-flow.md); the bound leaves room for a loaded CI machine.
     # A refetch per call would show in the fetch count; this bound only catches gross slowdowns.
     assert median_us < 500, f"median verify took {median_us:.0f} us"
+
+
+def _signed_raw(signing_key, header: bytes, payload: bytes) -> str:
+    """A compact JWS over raw bytes, RS256 under `signing_key`: PyJWT would not write most of these."""
+    signing_input = f"{_b64url(header)}.{_b64url(payload)}"
+    signature = signing_key.private_key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_unknown_kid_is_a_verification_error(token_verifier, tokens):
+    """Every caller turns JwtVerificationError into a 401/400; an unknown kid escaping it was a 500."""
+    with pytest.raises(v.JwtVerificationError):
+        token_verifier.verify_access_token(tokens.sign(tokens.access_claims(), key=new_signing_key("rotated-away")))
+
+
+def test_deeply_nested_header_is_refused_not_a_crash(token_verifier, tokens, signing_key):
+    header = f'{{"alg":"RS256","kid":"{signing_key.kid}","x":{"[" * 1500}{"]" * 1500}}}'.encode()
+    with pytest.raises(v.JwtOversized):
+        token_verifier.verify_access_token(
+            _signed_raw(signing_key, header, json.dumps(tokens.access_claims()).encode())
+        )
+
+
+@pytest.mark.parametrize("segment", ["header", "payload", "signature"])
+def test_an_oversized_segment_is_refused_before_it_is_decoded(token_verifier, tokens, signing_key, segment):
+    header = {"alg": "RS256", "kid": signing_key.kid}
+    claims = tokens.access_claims()
+    if segment == "header":
+        header["x"] = "A" * v.MAX_HEADER_SEGMENT_CHARS
+    elif segment == "payload":
+        claims["x"] = "A" * v.MAX_PAYLOAD_SEGMENT_CHARS
+    token = _signed_raw(signing_key, json.dumps(header).encode(), json.dumps(claims).encode())
+    if segment == "signature":
+        token += "A" * v.MAX_SIGNATURE_SEGMENT_CHARS
+    with pytest.raises(v.JwtOversized, match=segment):
+        token_verifier.verify_access_token(token)
+
+
+def test_the_largest_segments_allowed_still_verify(token_verifier, tokens, signing_key):
+    """The caps leave room for Cognito's real tokens: a large custom-attribute payload still passes."""
+    claims = tokens.access_claims(x="A" * (v.MAX_PAYLOAD_SEGMENT_CHARS * 3 // 4 - 1000))
+    assert token_verifier.verify_access_token(
+        _signed_raw(signing_key, b'{"alg":"RS256","kid":"unit-kid-1"}', json.dumps(claims).encode())
+    )["x"]
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat"])
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity", "true", "1e999", "1" + "0" * 400])
+def test_non_finite_times_are_rejected(token_verifier, tokens, signing_key, claim, raw):
+    """NaN compares false with everything, so `exp <= now` never held: such a token was valid for ever."""
+    claims = json.dumps({k: v for k, v in tokens.access_claims().items() if k != claim})
+    payload = f'{claims[:-1]},"{claim}":{raw}}}'.encode()
+    token = _signed_raw(signing_key, f'{{"alg":"RS256","kid":"{signing_key.kid}"}}'.encode(), payload)
+    with pytest.raises(v.JwtInvalidClaim):
+        token_verifier.verify_access_token(token)
+
+
+def test_a_finite_float_exp_is_accepted(token_verifier, tokens):
+    assert token_verifier.verify_access_token(tokens.access(exp=time.time() + 600.5))

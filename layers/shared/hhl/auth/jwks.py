@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import jwt
 
+from hhl.auth.errors import JwksUnavailable, JwtUnknownKid
 from hhl.deadline import attempt_timeout
 
 CACHE_TTL_SECONDS = 3600.0
@@ -32,17 +33,7 @@ REFETCH_INTERVAL_SECONDS = 10.0
 FETCH_TIMEOUT_SECONDS = 2.0
 MAX_JWKS_BYTES = 64 * 1024
 
-
-class JwksError(Exception):
-    """Base class of the key-set failures."""
-
-
-class JwksUnavailable(JwksError):
-    """No keys could be fetched and none were cached: the issuer's JWKS endpoint is unreachable or broken."""
-
-
-class JwtUnknownKid(JwksError):
-    """The token names a key the issuer does not publish (after the one refetch the policy allows)."""
+__all__ = ["JwksCache", "JwksUnavailable", "JwtUnknownKid", "fetch_jwks"]
 
 
 def fetch_jwks(url: str) -> dict[str, jwt.PyJWK]:

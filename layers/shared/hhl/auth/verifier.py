@@ -13,17 +13,43 @@ import base64
 import functools
 import hmac
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import jwt
 
-from hhl.auth.jwks import JwksCache, JwksUnavailable, JwtUnknownKid
+from hhl.auth.errors import (
+    JwksUnavailable,
+    JwtExpired,
+    JwtInvalidAlgorithm,
+    JwtInvalidAudience,
+    JwtInvalidClaim,
+    JwtInvalidClientId,
+    JwtInvalidIssuer,
+    JwtInvalidSignature,
+    JwtInvalidTokenUse,
+    JwtMalformed,
+    JwtMissingClaim,
+    JwtMissingKid,
+    JwtNonceMismatch,
+    JwtOversized,
+    JwtUnknownKid,
+    JwtVerificationError,
+)
+from hhl.auth.jwks import JwksCache
 
 ALLOWED_ALGORITHM = "RS256"
 # Tolerated difference between Cognito's clock and ours, for `iat` only: an `exp` in the past is expired.
 IAT_CLOCK_SKEW_SECONDS = 60
+# Segment caps, in base64url characters, checked before anything is decoded: a JSON decoder recurses on
+# nesting, so an unbounded header of `[[[[...` exhausted the stack (RecursionError, a 500). Cognito's
+# header is ~100 characters, its 2048-bit RS256 signature 342; its ID tokens, with custom attributes and
+# groups, stay a few KB.
+MAX_HEADER_SEGMENT_CHARS = 512
+MAX_PAYLOAD_SEGMENT_CHARS = 16 * 1024
+MAX_SIGNATURE_SEGMENT_CHARS = 1024
 
 __all__ = [
     "JwksUnavailable",
@@ -39,66 +65,16 @@ __all__ = [
     "JwtMissingClaim",
     "JwtMissingKid",
     "JwtNonceMismatch",
+    "JwtOversized",
     "JwtUnknownKid",
     "JwtVerificationError",
     "TokenVerifier",
 ]
 
 
-class JwtVerificationError(Exception):
-    """The token must not be trusted; the subclass names the check that failed."""
-
-
-class JwtMalformed(JwtVerificationError):
-    """Not a compact JWS with JSON header and claims."""
-
-
-class JwtInvalidAlgorithm(JwtVerificationError):
-    """alg is not RS256 (stops `none` and HS256-with-the-public-key tokens)."""
-
-
-class JwtMissingKid(JwtVerificationError):
-    """No kid header: the signing key cannot be chosen from the JWKS."""
-
-
-class JwtInvalidSignature(JwtVerificationError):
-    """The signature does not verify under the issuer's key."""
-
-
-class JwtInvalidIssuer(JwtVerificationError):
-    """iss is not our user pool."""
-
-
-class JwtInvalidAudience(JwtVerificationError):
-    """ID token aud is not our app client."""
-
-
-class JwtInvalidClientId(JwtVerificationError):
-    """Access token client_id is not our app client."""
-
-
-class JwtInvalidTokenUse(JwtVerificationError):
-    """token_use is not the kind this endpoint accepts (an ID token offered as access token or the reverse)."""
-
-
-class JwtMissingClaim(JwtVerificationError):
-    """A required claim (exp, iat, sub, ...) is absent."""
-
-
-class JwtInvalidClaim(JwtVerificationError):
-    """A claim has the wrong type or an impossible value (e.g. iat in the future)."""
-
-
-class JwtExpired(JwtVerificationError):
-    """exp is in the past."""
-
-
-class JwtNonceMismatch(JwtVerificationError):
-    """ID token nonce differs from the login transaction's (a replayed or injected ID token)."""
-
-
 # PyJWKError subclasses of PyJWTError that mean "this key cannot verify that token" are signature failures.
 _SIGNATURE_ERRORS = (jwt.InvalidSignatureError, jwt.InvalidKeyError)
+_SEGMENT_LIMITS = (MAX_HEADER_SEGMENT_CHARS, MAX_PAYLOAD_SEGMENT_CHARS, MAX_SIGNATURE_SEGMENT_CHARS)
 
 
 class TokenVerifier:
@@ -140,7 +116,7 @@ class TokenVerifier:
             raise JwtMalformed("token is not a valid JWS") from None
         try:
             claims = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise JwtMalformed("claims are not JSON") from None
         if not isinstance(claims, dict):
             raise JwtMalformed("claims are not a JSON object")
@@ -156,10 +132,14 @@ class TokenVerifier:
         """
         if not isinstance(token, str) or token.count(".") != 2:
             raise JwtMalformed("token is not a compact JWS")
-        segment = token.partition(".")[0]
+        segments = token.split(".")
+        for name, segment, limit in zip(("header", "payload", "signature"), segments, _SEGMENT_LIMITS, strict=True):
+            if len(segment) > limit:
+                raise JwtOversized(f"token {name} is larger than {limit} characters")
+        segment = segments[0]
         try:
             header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-        except ValueError:  # bad base64, bad UTF-8, bad JSON
+        except (ValueError, RecursionError):  # bad base64, bad UTF-8, bad JSON; nesting within the cap, on a deep stack
             raise JwtMalformed("token header is not valid") from None
         if not isinstance(header, dict):
             raise JwtMalformed("token header is not a JSON object")
@@ -174,8 +154,8 @@ class TokenVerifier:
         if claims["token_use"] != token_use:
             raise JwtInvalidTokenUse(f"token_use must be {token_use}")
         exp, iat, sub = claims["exp"], claims["iat"], claims["sub"]
-        if not _is_number(exp) or not _is_number(iat):
-            raise JwtInvalidClaim("exp and iat must be numbers")
+        if not _is_finite_number(exp) or not _is_finite_number(iat):
+            raise JwtInvalidClaim("exp and iat must be finite numbers")
         if not isinstance(sub, str) or not sub:
             raise JwtInvalidClaim("sub must be a non-empty string")
         now = self._clock()
@@ -185,8 +165,15 @@ class TokenVerifier:
             raise JwtInvalidClaim("iat is in the future")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_finite_number(value: Any) -> bool:
+    """An int or a float that is neither NaN nor infinite. NaN compares false with everything, so an `exp` of
+    NaN never expired; an int too large for a float (OverflowError) broke every later use of the time."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 @functools.cache

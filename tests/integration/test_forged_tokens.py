@@ -1,0 +1,92 @@
+"""Every forged token, on every route of the template, by Bearer and by cookie, over real HTTP.
+
+The routes come from template.yaml (a new route is covered the day it is added) and what each one
+requires from docs/openapi.yaml: a route that takes the access token answers 401 with
+`WWW-Authenticate: ... error="invalid_token"`; /auth/refresh, which takes the refresh cookie, 401;
+a public route anything but a 5xx. Testing the verifier alone let an unknown `kid` reach the handlers
+as a 500, which is why this runs through the API Gateway emulator and the handlers.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+import requests
+from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
+
+from tests.integration.auth_helpers import TIMEOUT, sign_in
+from tests.integration.forged_tokens import FORGERIES, claims_of, concrete_path, routes, security_schemes
+
+pytestmark = pytest.mark.integration
+
+ACCESS_SCHEMES = {"accessCookie", "bearerToken"}
+
+
+@pytest.fixture(scope="module")
+def genuine(local_stack, create_user):
+    """A learner of its own, signed in for real: each forgery starts from its access token's claims."""
+    email = f"forger-{secrets.token_hex(4)}@example.com"
+    password = f"Forge-{secrets.token_urlsafe(12)}1a"
+    create_user(local_stack, email, password, "Mallory", "Forger")
+    return sign_in(local_stack, email, password)
+
+
+def send(stack, route, token: str, way: str, origin: str) -> requests.Response:
+    """The route called with `token` as an attacker would: Bearer, or both session cookies."""
+    headers = {"origin": origin, "content-type": "application/json"}
+    cookies = {}
+    if way == "bearer":
+        headers["authorization"] = f"Bearer {token}"
+    else:
+        cookies = {ACCESS_COOKIE: token, REFRESH_COOKIE: token}
+    body = "{}" if route.method in ("POST", "PUT", "PATCH") else None
+    return requests.request(
+        route.method,
+        f"{stack['api_url']}{concrete_path(route)}",
+        headers=headers,
+        cookies=cookies,
+        data=body,
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+
+def refusal_problem(route, response: requests.Response) -> str | None:
+    """What is wrong with the answer to a forged token on `route`, or None."""
+    schemes = security_schemes(route)
+    if response.status_code >= 500:
+        return f"{response.status_code} {response.text[:120]}"
+    if not schemes:
+        return None  # public: anything but a 5xx
+    if response.status_code != 401:
+        return f"{response.status_code}, expected 401: {response.text[:120]}"
+    if response.headers.get("content-type", "").split(";")[0] != "application/json" or "error" not in response.json():
+        return "401 without the JSON error envelope"
+    if schemes & ACCESS_SCHEMES and 'error="invalid_token"' not in response.headers.get("www-authenticate", ""):
+        return f'401 without error="invalid_token": {response.headers.get("www-authenticate")!r}'
+    return None
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_forged_token_is_refused_on_every_route(local_stack, genuine, forgery):
+    token = FORGERIES[forgery](claims_of(genuine.access_token))
+    problems = []
+    for route in routes():
+        for way in ("bearer", "cookie"):
+            problem = refusal_problem(route, send(local_stack, route, token, way, genuine.origin))
+            if problem:
+                problems.append(f"{route.route_key} by {way}: {problem}")
+    assert not problems, f"{forgery}:\n" + "\n".join(problems)
+
+
+def test_the_genuine_token_passes_where_the_forgeries_fail(local_stack, genuine):
+    """The control: the same requests with the real token are not refused, so a 401 above is the forgery's."""
+    refused = []
+    for route in routes():
+        if security_schemes(route) & ACCESS_SCHEMES:
+            for way in ("bearer", "cookie"):
+                response = send(local_stack, route, genuine.access_token, way, genuine.origin)
+                if response.status_code in (401, 403) or response.status_code >= 500:
+                    refused.append(f"{route.route_key} by {way}: {response.status_code} {response.text[:120]}")
+    assert not refused, "\n".join(refused)

@@ -1,0 +1,54 @@
+"""What Cognito's token endpoint hands back is verified like any other token: a token the verifier
+refuses is a 4xx/502 at /auth/callback and /auth/refresh, never a 500 (issue 11 items 1, 4, 10)."""
+
+# ruff: noqa: F811 - test parameters named after the imported fixtures
+from __future__ import annotations
+
+import pytest
+from hhl.auth.cookies import REFRESH_COOKIE
+
+# The endpoint suite's fixtures (api, signed_in, start_login), shared rather than copied; pytest finds them by name.
+from tests.unit.auth.test_auth_endpoints import _assert_rejected, api, refresh, signed_in, start_login  # noqa: F401
+from tests.unit.conftest import TokenMinter, new_signing_key
+
+
+class NonFiniteMinter(TokenMinter):
+    """Signs with the published key, but the chosen token kind carries a non-finite time claim."""
+
+    def __init__(self, key, token_use: str, claim: str, value: float):
+        super().__init__(key)
+        self.token_use, self.claim, self.value = token_use, claim, value
+
+    def access_claims(self, **overrides) -> dict:
+        claims = super().access_claims(**overrides)
+        return {**claims, self.claim: self.value} if self.token_use == "access" else claims
+
+    def id_claims(self, expected_nonce: str, **overrides) -> dict:
+        claims = super().id_claims(expected_nonce, **overrides)
+        return {**claims, self.claim: self.value} if self.token_use == "id" else claims
+
+
+def test_callback_with_tokens_under_an_unknown_kid_is_400(api, signed_in, fake_cognito, monkeypatch, dynamodb):
+    monkeypatch.setattr(fake_cognito, "minter", TokenMinter(new_signing_key("kid-the-jwks-does-not-publish")))
+    _assert_rejected(signed_in(), 400, dynamodb)
+
+
+@pytest.mark.parametrize("token_use", ["id", "access"])
+@pytest.mark.parametrize(("claim", "value"), [("exp", float("nan")), ("exp", float("inf")), ("iat", float("nan"))])
+def test_callback_with_a_non_finite_time_is_400(
+    api, signed_in, fake_cognito, signing_key, monkeypatch, dynamodb, token_use, claim, value
+):
+    monkeypatch.setattr(fake_cognito, "minter", NonFiniteMinter(signing_key, token_use, claim, value))
+    _assert_rejected(signed_in(), 400, dynamodb)
+
+
+@pytest.mark.parametrize(("claim", "value"), [("exp", float("nan")), ("exp", float("inf")), ("iat", float("nan"))])
+def test_refresh_answered_with_a_non_finite_time_is_502_and_keeps_the_session(
+    api, signed_in, fake_cognito, signing_key, monkeypatch, claim, value
+):
+    session = signed_in()
+    monkeypatch.setattr(fake_cognito, "minter", NonFiniteMinter(signing_key, "access", claim, value))
+    reply = refresh(api, session.set_cookies[REFRESH_COOKIE][0])
+    assert reply.status == 502
+    assert reply.body == {"error": "Token endpoint returned an invalid token"}
+    assert reply.set_cookies == {}
