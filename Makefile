@@ -9,14 +9,19 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 STAMP := $(VENV)/.installed
 SAM_STAMP := $(SAM_VENV)/.installed
+# make verify / make preflight: boto3 and the template reader only (tools/requirements.txt), not the dev tools.
+TOOLS_VENV := .venv-tools
+TOOLS_PY := $(TOOLS_VENV)/bin/python
+TOOLS_STAMP := $(TOOLS_VENV)/.installed
 ENV ?= prod
 
-.PHONY: help dev test lint cfn-lint sam-validate pytest build system-deps bench verify crm-resync crm-properties lock clean
+.PHONY: help dev test lint cfn-lint sam-validate pytest build system-deps bench verify preflight crm-resync crm-properties lock clean
 
 help:
 	@echo "make dev             run the docker-free local stack (API :3000, hosted UI :9229, AWS emulator :5000)"
 	@echo "make test            lint, template checks, unit + integration + browser tests, sam build smoke test"
 	@echo "make bench           cold-start / latency benchmarks against their floors -> docs/performance.md"
+	@echo "make preflight ENV=prod  read-only checks of the account before sam deploy (secrets, quotas, domain, role)"
 	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
 	@echo "make crm-resync ARGS='--all --stage prod' (or --user <userId>)  re-push learners to HubSpot (default stage: local)"
 	@echo "make crm-properties  create the HubSpot property group and properties (idempotent)"
@@ -29,6 +34,11 @@ $(STAMP): requirements-dev.txt requirements-dev.lock.txt
 $(SAM_STAMP): tools/sam/requirements.txt
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/sam/requirements.txt
+	touch $@
+
+$(TOOLS_STAMP): tools/requirements.txt
+	test -x $(TOOLS_PY) || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_PY) -m pip install --quiet --disable-pip-version-check -r tools/requirements.txt
 	touch $@
 
 venv: $(STAMP)
@@ -62,8 +72,11 @@ build: $(SAM_STAMP) system-deps
 bench: $(STAMP) $(SAM_STAMP) build
 	$(PY) -m bench
 
-verify: $(STAMP)
-	$(PY) -m tools.verify --stack hedgehog-learn-$(ENV) --region us-west-2 $(ARGS)
+verify: $(TOOLS_STAMP)
+	$(TOOLS_PY) -m tools.verify --config-env $(ENV) $(ARGS)
+
+preflight: $(TOOLS_STAMP)
+	$(TOOLS_PY) -m tools.preflight --config-env $(ENV) $(ARGS)
 
 crm-resync: $(STAMP)
 	$(PY) -m tools.crm_resync $(ARGS)

@@ -1,7 +1,8 @@
 """The deployment guide's post-deployment checklist as one command.
 
     make verify ENV=prod
-    python -m tools.verify --stack hedgehog-learn-prod --region us-west-2 [--api-url URL] [--cognito-base-url URL]
+    python -m tools.verify --config-env prod [--api-url URL] [--cognito-base-url URL]
+    python -m tools.verify --stack hedgehog-learn-prod --region us-west-2
     python -m tools.verify --stack hedgehog-learn-dev --local   # the emulator stack next to `make dev`
 
 Prints one PASS/FAIL line per check with what it saw and exits 1 if any check failed. Expectations
@@ -18,30 +19,19 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from local.template import ROOT, load_template, resources, table_specs
+from tools.checklist import Check, banner, deploy_config, guarded, run_checklist
 
 STACK_PREFIX = "hedgehog-learn-"
 HEALTHY_STACK_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 ME_UNAUTHORIZED_BODY = '{"error":"Unauthorized: Missing access token"}'
 HTTP_TIMEOUT_SECONDS = 10
 ALARM_POLL_SECONDS = 15
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    seen: str
-
-    def line(self) -> str:
-        return f"{'PASS' if self.ok else 'FAIL'}  {self.name}: {self.seen}"
 
 
 def use_local_stack() -> dict:
@@ -107,29 +97,20 @@ class Verifier:
 
     # ------------------------------------------------------------------ the checklist, in the guide's order
     def checks(self) -> Iterator[Check]:
-        yield self.guarded("stack status", self.check_stack)
-        yield self.guarded("HttpApiUrl output", self.check_api_url_output)
-        yield self.guarded("GET /auth/me", self.check_me)
-        yield self.guarded("GET /auth/login", self.check_login)
-        yield self.guarded("DynamoDB tables", self.check_tables)
-        yield self.guarded("alarms exist", self.check_alarms_exist)
-        yield self.guarded("alarms OK", self.check_alarms_ok)
+        yield guarded("stack status", self.check_stack)
+        yield guarded("HttpApiUrl output", self.check_api_url_output)
+        yield guarded("GET /auth/me", self.check_me)
+        yield guarded("GET /auth/login", self.check_login)
+        yield guarded("DynamoDB tables", self.check_tables)
+        yield guarded("alarms exist", self.check_alarms_exist)
+        yield guarded("alarms OK", self.check_alarms_ok)
         for function in resources("AWS::Serverless::Function", self.template).values():
             name = _stage_name(function["Properties"]["FunctionName"], self.stage)
-            yield self.guarded(f"function {name}", lambda f=function, n=name: self.check_function(n, f))
-        yield self.guarded("log groups", self.check_log_groups)
-        yield self.guarded("recent ERROR logs", self.check_recent_errors)
-        yield self.guarded("alarm notifications", self.check_subscriptions)
-        yield self.guarded("dashboard", self.check_dashboard)
-
-    @staticmethod
-    def guarded(name: str, check: Callable[[], tuple[bool, str]]) -> Check:
-        """A failing AWS or HTTP call fails its own line; the rest of the checklist still runs."""
-        try:
-            ok, seen = check()
-        except (ClientError, BotoCoreError, OSError, KeyError, ValueError) as error:
-            ok, seen = False, f"{type(error).__name__}: {error}"
-        return Check(name, ok, seen)
+            yield guarded(f"function {name}", lambda f=function, n=name: self.check_function(n, f))
+        yield guarded("log groups", self.check_log_groups)
+        yield guarded("recent ERROR logs", self.check_recent_errors)
+        yield guarded("alarm notifications", self.check_subscriptions)
+        yield guarded("dashboard", self.check_dashboard)
 
     def check_stack(self) -> tuple[bool, str]:
         stack = self.client("cloudformation").describe_stacks(StackName=self.stack)["Stacks"][0]
@@ -279,8 +260,9 @@ class Verifier:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stack", required=True, help="hedgehog-learn-<stage>")
-    parser.add_argument("--region", default="us-west-2")
+    parser.add_argument("--config-env", help="the samconfig.toml environment (dev, prod) naming the stack and region")
+    parser.add_argument("--stack", help="hedgehog-learn-<stage> (default: the --config-env stack)")
+    parser.add_argument("--region", help="default: the --config-env region, else us-west-2")
     parser.add_argument("--api-url", help="API base URL instead of the HttpApiUrl output")
     parser.add_argument("--cognito-base-url", help="hosted UI base URL instead of https://<CognitoDomain output>")
     parser.add_argument("--error-window-minutes", type=int, default=15, help="how far back to look for ERROR logs")
@@ -289,7 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--local", action="store_true", help="emulator, API and hosted UI of the running local stack")
     args = parser.parse_args(argv)
-    if not args.stack.startswith(STACK_PREFIX):
+    if args.config_env:
+        config = deploy_config(args.config_env)
+        args.stack, args.region = args.stack or config.stack, args.region or config.region
+    args.region = args.region or "us-west-2"
+    if not args.stack or not args.stack.startswith(STACK_PREFIX):
         parser.error(f"--stack must be {STACK_PREFIX}<stage>")
     if args.local:
         state = use_local_stack()
@@ -305,16 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         error_window_minutes=args.error_window_minutes,
         alarm_settle_seconds=args.alarm_settle_seconds,
     )
-    print(
-        f"Verifying {args.stack} in {args.region}"
-        + (f" at {os.environ['AWS_ENDPOINT_URL']}" if os.environ.get("AWS_ENDPOINT_URL") else "")
-    )
-    failures = 0
-    for check in verifier.checks():
-        print(check.line(), flush=True)
-        failures += not check.ok
-    print(f"{failures} check(s) failed" if failures else "all checks passed")
-    return 1 if failures else 0
+    print(banner("Verifying", args.stack, args.region))
+    return run_checklist(verifier.checks())
 
 
 if __name__ == "__main__":
