@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from local.template import ROOT
 
@@ -31,7 +32,7 @@ def guarded(name: str, check: Callable[[], tuple[bool, str]]) -> Check:
     """A failing AWS or HTTP call fails its own line; the rest of the checklist still runs."""
     try:
         ok, seen = check()
-    except (ClientError, BotoCoreError, OSError, KeyError, ValueError) as error:
+    except (ClientError, BotoCoreError, ResponseParserError, OSError, KeyError, ValueError) as error:
         ok, seen = False, f"{type(error).__name__}: {error}"
     return Check(name, ok, seen)
 
@@ -81,7 +82,9 @@ def deploy_config(env: str, path: Path = SAMCONFIG_PATH) -> DeployConfig:
     wins over the environment's global one."""
     config = tomllib.loads(path.read_text())
     if env not in config:
-        raise ValueError(f"{path.name} has no [{env}] environment (has: {', '.join(k for k in config if k != 'version')})")
+        raise ValueError(
+            f"{path.name} has no [{env}] environment (has: {', '.join(k for k in config if k != 'version')})"
+        )
     settings = {**config[env].get("global", {}).get("parameters", {}), **config[env]["deploy"]["parameters"]}
     return DeployConfig(
         env=env,

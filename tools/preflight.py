@@ -17,6 +17,7 @@ which is how the tests run it against the AWS emulator.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import boto3
 
-from local.template import ROOT, load_template, resources
+from local.template import ROOT, TEMPLATE_PATH, load_template, resources
 from tools.checklist import (
     SAMCONFIG_PATH,
     Check,
@@ -122,6 +123,7 @@ class Preflight:
         account: str | None = None,
         deploy_role: str = DEFAULT_DEPLOY_ROLE,
         sam: Path = DEFAULT_SAM,
+        template_path: Path = TEMPLATE_PATH,
     ):
         self.config = config
         self.overrides = overrides
@@ -129,7 +131,7 @@ class Preflight:
         # A role given by ARN names the account the deploy belongs in.
         self.expected_account = account or (deploy_role.split(":")[4] if deploy_role.startswith("arn:") else None)
         self.sam = sam
-        self.template = load_template()
+        self.template = load_template(template_path)
         self.session = boto3.Session(region_name=config.region)
 
     def client(self, name: str):
@@ -226,14 +228,16 @@ class Preflight:
         return (False, problem) if problem else (True, f"{name}: SecureString (EnableCrmProgress=true)")
 
     def check_cognito_domain(self) -> tuple[bool, str]:
-        ((logical_id, domain),) = resources("AWS::Cognito::UserPoolDomain", self.template).items()
+        (domain,) = resources("AWS::Cognito::UserPoolDomain", self.template).values()
         values = self.values
         if "Condition" in domain and not values.condition(domain["Condition"]):
             return self._existing_user_pool()
         prefix = values.value(domain["Properties"]["Domain"])
         reserved = [word for word in COGNITO_RESERVED_WORDS if word in prefix]
         if not COGNITO_PREFIX.match(prefix) or reserved:
-            return False, f"{prefix!r} is not a valid Cognito domain prefix" + (f" (contains {reserved[0]!r})" * bool(reserved))
+            return False, f"{prefix!r} is not a valid Cognito domain prefix" + (
+                f" (contains {reserved[0]!r})" * bool(reserved)
+            )
         description = self.client("cognito-idp").describe_user_pool_domain(Domain=prefix)["DomainDescription"]
         if not description:
             return True, f"{prefix} is free"
@@ -269,10 +273,8 @@ class Preflight:
         # On an update the functions' current reservations are already out of the unreserved pool.
         current = 0
         for name in reserved:
-            try:
+            with contextlib.suppress(lambda_.exceptions.ResourceNotFoundException):
                 current += lambda_.get_function_concurrency(FunctionName=name).get("ReservedConcurrentExecutions", 0)
-            except lambda_.exceptions.ResourceNotFoundException:
-                pass
         after = limit["UnreservedConcurrentExecutions"] + current - sum(reserved.values())
         wanted = ", ".join(f"{name} reserves {count}" for name, count in reserved.items()) or "no reservations"
         seen = (
@@ -320,7 +322,9 @@ class Preflight:
             head = s3.head_bucket(Bucket=bucket)
         except s3.exceptions.ClientError as error:
             code = error.response["Error"]["Code"]
-            return False, f"{source}: bucket {bucket} " + ("does not exist" if code in ("404", "NoSuchBucket") else code)
+            return False, f"{source}: bucket {bucket} " + (
+                "does not exist" if code in ("404", "NoSuchBucket") else code
+            )
         region = head.get("BucketRegion") or head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region")
         if region and region != self.config.region:
             return False, f"{source}: bucket {bucket} is in {region}; Lambda needs the code in {self.config.region}"
@@ -330,18 +334,19 @@ class Preflight:
         pinned = re.search(r"^aws-sam-cli==(\S+)", SAM_REQUIREMENTS.read_text(), re.MULTILINE)[1]
         if not self.sam.exists():
             return False, f"{self.sam} not found; `make test` installs the pinned aws-sam-cli {pinned} there"
-        result = subprocess.run([str(self.sam), "--version"], capture_output=True, text=True, timeout=120)
+        command = [str(self.sam), "--version"]  # the operator's own sam
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)  # noqa: S603
         found = re.search(r"version (\S+)", result.stdout)
         version = found[1] if found else (result.stdout + result.stderr).strip()[:200]
         return version == pinned, f"{self.sam}: {version} (pinned: {pinned})"
 
     def check_python(self) -> tuple[bool, str]:
         """`sam build` needs the Lambda runtime's python3.13, looked up as tools/sam-build.sh does."""
-        found = subprocess.run(["bash", str(FIND_PYTHON313)], capture_output=True, text=True, timeout=60)
+        found = subprocess.run(["bash", str(FIND_PYTHON313)], capture_output=True, text=True, timeout=60)  # noqa: S603, S607
         if found.returncode != 0:
             return False, found.stderr.strip()
         python = Path(found.stdout.strip()) / "python3.13"
-        version = subprocess.run([str(python), "-V"], capture_output=True, text=True, timeout=60)
+        version = subprocess.run([str(python), "-V"], capture_output=True, text=True, timeout=60)  # noqa: S603
         return version.returncode == 0, f"{version.stdout.strip() or version.stderr.strip()} at {python}"
 
     def check_deploy_role(self) -> tuple[bool, str]:
@@ -386,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the GitHub OIDC role, name or ARN (default: $AWS_DEPLOY_ROLE_ARN, else {DEFAULT_DEPLOY_ROLE})",
     )
     parser.add_argument("--sam", type=Path, default=DEFAULT_SAM, help="the sam executable the deploy uses")
+    parser.add_argument("--template-file", type=Path, default=TEMPLATE_PATH, help="as given to sam deploy")
     args = parser.parse_args(argv)
     config = deploy_config(args.config_env, args.config_file)
     overrides = (
@@ -393,7 +399,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.parameter_overrides is not None
         else config.parameter_overrides
     )
-    preflight = Preflight(config, overrides, account=args.account, deploy_role=args.deploy_role, sam=args.sam)
+    preflight = Preflight(
+        config,
+        overrides,
+        account=args.account,
+        deploy_role=args.deploy_role,
+        sam=args.sam,
+        template_path=args.template_file,
+    )
     print(banner("Pre-flight for", config.stack, config.region))
     return run_checklist(preflight.checks())
 

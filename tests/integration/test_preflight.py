@@ -1,0 +1,522 @@
+"""`make preflight ENV=prod` against the AWS emulator (moto server, reset for every test) and a fake of Lambda's
+quota API on loopback (moto has no GetAccountSettings). First an account ready for the first prod deploy
+passes through `make preflight` itself; then each check is shown to fail when its condition is broken."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from local.template import ROOT, load_template
+from tests.fakes.lambda_quota import FakeLambdaQuota
+from tools import preflight
+from tools.checklist import deploy_config
+
+pytestmark = pytest.mark.integration
+
+ENV = "prod"
+CONFIG = deploy_config(ENV)
+REGION = CONFIG.region
+ACCOUNT = "123456789012"  # moto's
+JWT_SECRET = "jwt-secret-value-that-must-never-be-printed-0123456789"
+HUBSPOT_TOKEN = "pat-na1-hubspot-token-that-must-never-be-printed"
+SAM_BUCKET = "aws-sam-cli-managed-default-samclisourcebucket-abc123"
+REAL_SAM = ROOT / ".venv-sam" / "bin" / "sam"
+CHECK_NAMES = [
+    "credentials",
+    "JWT secret",
+    "HubSpot token",
+    "Cognito domain",
+    "Lambda concurrency",
+    "API certificate",
+    "artifact bucket",
+    "SAM CLI",
+    "Python 3.13",
+    "GitHub deploy role",
+]
+
+
+def runbook_trust_policy() -> dict:
+    """The deploy role's trust policy exactly as docs/runbook.md tells the operator to create it."""
+    runbook = (ROOT / "docs" / "runbook.md").read_text()
+    block = next(b for b in re.findall(r"```json\n(.*?)```", runbook, re.S) if "AssumeRoleWithWebIdentity" in b)
+    return json.loads(block.replace("<account-id>", ACCOUNT).replace("<owner>/<repo>", "hedgehog/learn-backend"))
+
+
+@pytest.fixture
+def quota():
+    with FakeLambdaQuota() as fake:
+        yield fake
+
+
+@pytest.fixture
+def aws(emulator, quota, monkeypatch, tmp_path):
+    """An account ready for the first prod deploy: secrets, SAM's artifact stack and bucket, the GitHub
+    deploy role; nothing else (no stack, the Cognito prefix free). Returns a boto3 client factory."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEPLOY_ROLE_ARN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    environment = {
+        "AWS_ACCESS_KEY_ID": "emulator",
+        "AWS_SECRET_ACCESS_KEY": "emulator",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": emulator,
+        "AWS_ENDPOINT_URL_LAMBDA": quota.url,
+        # Never ask an instance-metadata address for credentials, and read no real AWS config.
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    urllib.request.urlopen(urllib.request.Request(f"{emulator}/moto-api/reset", method="POST"), timeout=10).close()
+
+    def client(service: str):
+        return boto3.client(service, region_name=REGION, endpoint_url=emulator)
+
+    ssm = client("ssm")
+    ssm.put_parameter(Name=f"/hedgehog-learn/{ENV}/jwt-secret", Type="SecureString", Value=JWT_SECRET)
+    ssm.put_parameter(Name=f"/hedgehog-learn/{ENV}/hubspot-token", Type="SecureString", Value=HUBSPOT_TOKEN)
+    managed = {
+        "Resources": {"SourceBucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": SAM_BUCKET}}},
+        "Outputs": {"SourceBucket": {"Value": {"Ref": "SourceBucket"}}},
+    }
+    client("cloudformation").create_stack(StackName=preflight.SAM_MANAGED_STACK, TemplateBody=json.dumps(managed))
+    client("iam").create_role(
+        RoleName=preflight.DEFAULT_DEPLOY_ROLE, AssumeRolePolicyDocument=json.dumps(runbook_trust_policy())
+    )
+    return client
+
+
+@pytest.fixture(scope="session")
+def pinned_sam(tmp_path_factory) -> Path:
+    """A sam that answers --version with the pinned release, so the in-process runs don't start the real one
+    (seconds each); the `make preflight` test above runs the real .venv-sam/bin/sam."""
+    pinned = re.search(r"^aws-sam-cli==(\S+)", preflight.SAM_REQUIREMENTS.read_text(), re.M)[1]
+    sam = tmp_path_factory.mktemp("sam") / "sam"
+    sam.write_text(f"#!/bin/sh\necho 'SAM CLI, version {pinned}'\n")
+    sam.chmod(0o755)
+    return sam
+
+
+@pytest.fixture
+def run(capsys, pinned_sam):
+    """run(*args): tools.preflight in-process; (exit code, {check name: PASS/FAIL line}, whole output)."""
+
+    def run_preflight(*args: str) -> tuple[int, dict[str, str], str]:
+        sam = ["--sam", str(pinned_sam)] if "--sam" not in args else []
+        code = preflight.main(["--config-env", ENV, *sam, *args])
+        out = capsys.readouterr().out
+        lines = [line for line in out.splitlines() if line.startswith(("PASS", "FAIL"))]
+        return code, {line[6:].split(": ", 1)[0]: line for line in lines}, out
+
+    return run_preflight
+
+
+def failed(lines: dict[str, str]) -> set[str]:
+    return {name for name, line in lines.items() if line.startswith("FAIL")}
+
+
+def overrides(**values: str) -> list[str]:
+    """--parameter-overrides as sam deploy takes them: samconfig's for prod, changed by `values`."""
+    merged = {**CONFIG.parameter_overrides, **values}
+    return ["--parameter-overrides", " ".join(f"{key}={value}" for key, value in merged.items())]
+
+
+# ==================================================================== a ready account passes
+def test_make_preflight_env_prod_prints_a_full_passing_checklist(aws):
+    # --old-file and TOOLS_PY: the running tests' interpreter stands in for the tools venv; never reinstall
+    # from inside a test (tests/unit/ops/test_ops_tools_venv.py checks that venv's requirements).
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "--old-file=.venv-tools/.installed",
+            "preflight",
+            f"ENV={ENV}",
+            f"TOOLS_PY={sys.executable}",
+            f"ARGS=--account {ACCOUNT} --sam {REAL_SAM}",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    checks = [line for line in result.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [line[6:].split(":")[0] for line in checks] == CHECK_NAMES
+    assert all(line.startswith("PASS") for line in checks), result.stdout
+    assert f"Pre-flight for {CONFIG.stack} in {REGION}" in result.stdout
+    assert "all checks passed" in result.stdout
+    for secret in (JWT_SECRET, HUBSPOT_TOKEN):
+        assert secret not in result.stdout + result.stderr
+    said = {line[6:].split(":")[0]: line for line in checks}
+    assert f"account {ACCOUNT}" in said["credentials"]
+    assert f"/hedgehog-learn/{ENV}/jwt-secret: SecureString" in said["JWT secret"]
+    assert f"hedgehog-learn-{ENV} is free" in said["Cognito domain"]
+    assert "hedgehog-learn-prod-crm-sync reserves" in said["Lambda concurrency"]
+    assert SAM_BUCKET in said["artifact bucket"]
+    assert "Python 3.13." in said["Python 3.13"]
+    assert "repo:hedgehog/learn-backend:environment:production" in said["GitHub deploy role"]
+
+
+def test_the_whole_checklist_runs_read_only(aws, quota, run):
+    code, lines, _ = run("--account", ACCOUNT)
+    assert code == 0 and not failed(lines)
+    assert quota.requests == [
+        "/2016-08-19/account-settings",
+        "/2019-09-30/functions/hedgehog-learn-prod-crm-sync/concurrency",
+    ]
+    assert aws("cloudformation").list_stacks()["StackSummaries"][0]["StackName"] == preflight.SAM_MANAGED_STACK
+    assert len(aws("cloudformation").list_stacks()["StackSummaries"]) == 1  # it deployed nothing
+
+
+# ==================================================================== credentials, account, region
+def test_no_credentials_fail(aws, monkeypatch, run):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    code, lines, _ = run()
+    assert code == 1 and lines["credentials"] == "FAIL  credentials: NoCredentialsError: Unable to locate credentials"
+
+
+def test_credentials_for_another_account_fail(aws, run):
+    code, lines, _ = run("--account", "999999999999")
+    assert code == 1 and failed(lines) == {"credentials"}
+    assert f"account {ACCOUNT} as arn:aws:sts::{ACCOUNT}:user/moto" in lines["credentials"]
+    assert "expected account 999999999999" in lines["credentials"]
+
+
+def test_a_deploy_role_arn_names_the_expected_account(aws, run):
+    role = f"arn:aws:iam::999999999999:role/{preflight.DEFAULT_DEPLOY_ROLE}"
+    code, lines, _ = run("--deploy-role", role)
+    assert code == 1 and failed(lines) == {"credentials", "GitHub deploy role"}
+    assert (
+        f"found arn:aws:iam::{ACCOUNT}:role/{preflight.DEFAULT_DEPLOY_ROLE}, expected {role}"
+        in lines["GitHub deploy role"]
+    )
+
+
+def test_a_region_that_does_not_exist_fails(aws, run, tmp_path):
+    config = tmp_path / "samconfig.toml"
+    text = (ROOT / "samconfig.toml").read_text()
+    config.write_text(text.replace('region = "us-west-2"', 'region = "us-wset-2"'))
+    code, lines, _ = run("--config-file", str(config))
+    assert code == 1 and "region 'us-wset-2' (samconfig.toml [prod]) is not an AWS region" in lines["credentials"]
+
+
+# ==================================================================== secrets
+def test_a_missing_jwt_secret_fails(aws, run):
+    aws("ssm").delete_parameter(Name="/hedgehog-learn/prod/jwt-secret")
+    code, lines, _ = run()
+    assert code == 1 and failed(lines) == {"JWT secret"}
+    assert lines["JWT secret"] == "FAIL  JWT secret: /hedgehog-learn/prod/jwt-secret not found in us-west-2"
+
+
+def test_a_short_jwt_secret_fails_without_printing_it(aws, run):
+    short = "s" * 31
+    aws("ssm").put_parameter(Name="/hedgehog-learn/prod/jwt-secret", Type="SecureString", Value=short, Overwrite=True)
+    code, lines, out = run()
+    assert code == 1 and failed(lines) == {"JWT secret"}
+    assert "shorter than 32 characters" in lines["JWT secret"] and short not in out
+
+
+def test_a_plaintext_jwt_secret_fails(aws, run):
+    ssm = aws("ssm")
+    ssm.delete_parameter(Name="/hedgehog-learn/prod/jwt-secret")
+    ssm.put_parameter(Name="/hedgehog-learn/prod/jwt-secret", Type="String", Value=JWT_SECRET)
+    code, lines, out = run()
+    assert code == 1 and "is a String, not a SecureString" in lines["JWT secret"] and JWT_SECRET not in out
+
+
+def test_the_jwt_secret_is_looked_up_under_the_overridden_name(aws, run):
+    code, lines, _ = run(*overrides(JwtSecretParameterName="/elsewhere/jwt"))
+    assert code == 1 and lines["JWT secret"] == "FAIL  JWT secret: /elsewhere/jwt not found in us-west-2"
+
+
+def test_a_missing_hubspot_token_fails_only_when_crm_sync_is_on(aws, run):
+    aws("ssm").delete_parameter(Name="/hedgehog-learn/prod/hubspot-token")
+    code, lines, _ = run(*overrides(EnableCrmProgress="false"))
+    assert lines["HubSpot token"] == "PASS  HubSpot token: not needed (EnableCrmProgress=false)"
+    code, lines, _ = run(*overrides(EnableCrmProgress="true"))
+    assert code == 1 and failed(lines) == {"HubSpot token"}
+    assert "/hedgehog-learn/prod/hubspot-token not found" in lines["HubSpot token"]
+
+
+def test_an_existing_stack_keeps_its_crm_setting(aws, run):
+    """sam deploy re-uses a deployed stack's value for a parameter it is not given."""
+    aws("ssm").delete_parameter(Name="/hedgehog-learn/prod/hubspot-token")
+    deployed = {
+        "Parameters": {"EnableCrmProgress": {"Type": "String"}},
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    }
+    aws("cloudformation").create_stack(
+        StackName="hedgehog-learn-prod",
+        TemplateBody=json.dumps(deployed),
+        Parameters=[{"ParameterKey": "EnableCrmProgress", "ParameterValue": "true"}],
+    )
+    code, lines, _ = run("--parameter-overrides", "Stage=prod")
+    assert code == 1 and "hubspot-token not found" in lines["HubSpot token"]
+
+
+# ==================================================================== Cognito domain
+def test_a_domain_prefix_taken_by_another_pool_fails(aws, run):
+    cognito = aws("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="someone-else")["UserPool"]["Id"]
+    cognito.create_user_pool_domain(Domain="hedgehog-learn-prod", UserPoolId=pool)
+    code, lines, _ = run()
+    assert code == 1 and failed(lines) == {"Cognito domain"}
+    assert f"hedgehog-learn-prod is taken by pool {pool}: set CognitoDomainPrefix" in lines["Cognito domain"]
+    code, lines, _ = run(*overrides(CognitoDomainPrefix="hedgehog-learn-courses"))
+    assert lines["Cognito domain"] == "PASS  Cognito domain: hedgehog-learn-courses is free"
+
+
+def test_the_stacks_own_domain_passes_on_an_update(aws, run):
+    cognito = aws("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="hedgehog-learn-prod")["UserPool"]["Id"]
+    cognito.create_user_pool_domain(Domain="hedgehog-learn-prod", UserPoolId=pool)
+    deployed = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"UserPoolId": {"Value": pool}}}
+    aws("cloudformation").create_stack(StackName="hedgehog-learn-prod", TemplateBody=json.dumps(deployed))
+    _code, lines, _ = run()
+    assert (
+        lines["Cognito domain"]
+        == f"PASS  Cognito domain: hedgehog-learn-prod belongs to hedgehog-learn-prod's own pool {pool} (an update)"
+    )
+
+
+def test_a_prefix_cognito_reserves_fails(aws, run):
+    code, lines, _ = run(*overrides(CognitoDomainPrefix="hedgehog-aws-learn"))
+    assert (
+        code == 1
+        and "'hedgehog-aws-learn' is not a valid Cognito domain prefix (contains 'aws')" in lines["Cognito domain"]
+    )
+
+
+def test_an_existing_pool_needs_every_existing_parameter(aws, run):
+    code, lines, _ = run(*overrides(ExistingUserPoolId="us-west-2_abc"))
+    assert code == 1 and failed(lines) == {"Cognito domain"}
+    assert "empty: ExistingCognitoDomain, ExistingUserPoolClientId" in lines["Cognito domain"]
+
+
+def test_an_existing_pool_passes_when_it_exists(aws, run):
+    cognito = aws("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="learners")["UserPool"]["Id"]
+    given = {"ExistingUserPoolClientId": "client", "ExistingCognitoDomain": "auth.hedgehog.cloud"}
+    code, lines, _ = run(*overrides(ExistingUserPoolId=pool, **given))
+    assert lines["Cognito domain"] == f"PASS  Cognito domain: existing pool {pool} (learners) at auth.hedgehog.cloud"
+    code, lines, _ = run(*overrides(ExistingUserPoolId="us-west-2_gone", **given))
+    assert code == 1 and "ResourceNotFoundException" in lines["Cognito domain"]
+
+
+# ==================================================================== Lambda concurrency
+def _reservation() -> int:
+    """crm-sync's reserved concurrency for prod: a number in the template, or a parameter's default/override."""
+    template = load_template()
+    setting = template["Resources"]["CrmSyncFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    if isinstance(setting, dict):
+        setting = CONFIG.parameter_overrides.get(setting["Ref"], template["Parameters"][setting["Ref"]]["Default"])
+    return int(setting)
+
+
+def test_a_new_accounts_quota_fails(aws, quota, run):
+    quota.concurrent_executions = 10  # what new accounts get until they ask for more
+    code, lines, _ = run()
+    assert code == 1 and failed(lines) == {"Lambda concurrency"}
+    after = 10 - _reservation()
+    assert (
+        f"account limit 10, unreserved 10; hedgehog-learn-prod-crm-sync reserves {_reservation()}: {after}"
+        in lines["Lambda concurrency"]
+    )
+
+
+def test_an_account_reserved_up_to_its_limit_fails(aws, quota, run):
+    quota.reserved = {"some-other-app": 1000 - 100 - _reservation() + 1}
+    code, lines, _ = run()
+    assert code == 1 and "99 unreserved after the deploy (Lambda requires >= 100)" in lines["Lambda concurrency"]
+    quota.reserved = {"some-other-app": 1000 - 100 - _reservation()}
+    code, lines, _ = run()
+    assert (
+        "100 unreserved after the deploy" in lines["Lambda concurrency"] and lines["Lambda concurrency"][:4] == "PASS"
+    )
+
+
+def test_an_update_counts_the_functions_current_reservation(aws, quota, run):
+    # Already deployed: crm-sync's reservation is out of the unreserved pool, which is at the minimum.
+    quota.reserved = {"hedgehog-learn-prod-crm-sync": _reservation(), "some-other-app": 900 - _reservation()}
+    _, lines, _ = run()
+    assert "unreserved 100;" in lines["Lambda concurrency"] and lines["Lambda concurrency"].startswith("PASS")
+
+
+# ==================================================================== API certificate
+@pytest.fixture
+def domain_template(tmp_path) -> Path:
+    """template.yaml, with the custom-domain parameters added while the template is still without them."""
+    text = (ROOT / "template.yaml").read_text()
+    for name in ("ApiDomainName", "ApiCertificateArn"):
+        if f"\n  {name}:" not in text:
+            text = text.replace("\nParameters:\n", f'\nParameters:\n  {name}:\n    Type: String\n    Default: ""\n', 1)
+    path = tmp_path / "template.yaml"
+    path.write_text(text)
+    return path
+
+
+def self_signed(domain: str) -> tuple[bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=90))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+def imported_certificate(aws, domain: str) -> str:
+    certificate, key = self_signed(domain)
+    return aws("acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+
+
+def test_an_issued_certificate_for_the_api_domain_passes(aws, run, domain_template):
+    arn = imported_certificate(aws, "api.hedgehog.cloud")
+    args = ["--template-file", str(domain_template)]
+    domain = overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=arn)
+    _, lines, _ = run(*args, *domain)
+    assert lines["API certificate"] == f"PASS  API certificate: {arn} is ISSUED for api.hedgehog.cloud"
+    wildcard = imported_certificate(aws, "*.hedgehog.cloud")
+    _, lines, _ = run(*args, *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=wildcard))
+    assert lines["API certificate"].startswith("PASS")
+
+
+def test_a_certificate_still_pending_validation_fails(aws, run, domain_template):
+    arn = aws("acm").request_certificate(DomainName="api.hedgehog.cloud", ValidationMethod="DNS")["CertificateArn"]
+    code, lines, _ = run(
+        "--template-file",
+        str(domain_template),
+        *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=arn),
+    )
+    assert code == 1 and failed(lines) == {"API certificate"}
+    assert lines["API certificate"] == f"FAIL  API certificate: {arn} is PENDING_VALIDATION for api.hedgehog.cloud"
+
+
+def test_a_certificate_for_another_name_fails(aws, run, domain_template):
+    arn = imported_certificate(aws, "www.hedgehog.cloud")
+    code, lines, _ = run(
+        "--template-file",
+        str(domain_template),
+        *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=arn),
+    )
+    assert code == 1 and lines["API certificate"].endswith("does not cover api.hedgehog.cloud")
+
+
+def test_a_domain_without_a_certificate_or_one_from_another_region_fails(aws, run, domain_template):
+    args = ["--template-file", str(domain_template)]
+    code, lines, _ = run(*args, *overrides(ApiDomainName="api.hedgehog.cloud"))
+    assert "ApiDomainName=api.hedgehog.cloud but ApiCertificateArn is empty" in lines["API certificate"]
+    elsewhere = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0c6f1a2e-1111-2222-3333-444455556666"
+    code, lines, _ = run(*args, *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=elsewhere))
+    assert code == 1 and f"{elsewhere} is not in us-west-2" in lines["API certificate"]
+
+
+# ==================================================================== artifact bucket
+def test_no_sam_managed_stack_fails(aws, run):
+    aws("cloudformation").delete_stack(StackName=preflight.SAM_MANAGED_STACK)
+    code, lines, _ = run()
+    assert code == 1 and failed(lines) == {"artifact bucket"}
+    assert "stack aws-sam-cli-managed-default does not exist in us-west-2" in lines["artifact bucket"]
+
+
+def test_a_deleted_artifact_bucket_fails(aws, run):
+    aws("s3").delete_bucket(Bucket=SAM_BUCKET)
+    code, lines, _ = run()
+    assert code == 1 and lines["artifact bucket"].endswith(f"bucket {SAM_BUCKET} does not exist")
+
+
+def test_an_explicit_bucket_must_exist_in_the_region(aws, run, tmp_path):
+    config = tmp_path / "samconfig.toml"
+    text = (ROOT / "samconfig.toml").read_text()
+    config.write_text(
+        text.replace("[prod.deploy.parameters]\n", '[prod.deploy.parameters]\ns3_bucket = "hhl-artifacts"\n')
+    )
+    code, lines, _ = run("--config-file", str(config))
+    assert (
+        code == 1
+        and lines["artifact bucket"] == "FAIL  artifact bucket: s3_bucket: bucket hhl-artifacts does not exist"
+    )
+    elsewhere = boto3.client("s3", region_name="eu-west-1", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+    elsewhere.create_bucket(Bucket="hhl-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    code, lines, _ = run("--config-file", str(config))
+    assert code == 1 and "is in eu-west-1; Lambda needs the code in us-west-2" in lines["artifact bucket"]
+
+
+# ==================================================================== local tools
+def test_another_sam_version_fails(aws, run, tmp_path):
+    sam = tmp_path / "sam"
+    sam.write_text("#!/bin/sh\necho 'SAM CLI, version 1.99.0'\n")
+    sam.chmod(0o755)
+    code, lines, _ = run("--sam", str(sam))
+    assert code == 1 and failed(lines) == {"SAM CLI"}
+    assert lines["SAM CLI"].startswith(f"FAIL  SAM CLI: {sam}: 1.99.0 (pinned: 1.")
+    code, lines, _ = run("--sam", str(tmp_path / "missing"))
+    assert code == 1 and "not found; `make test` installs the pinned aws-sam-cli" in lines["SAM CLI"]
+
+
+def test_no_python_3_13_fails(aws, run, monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no python3.13 there, and no pyenv
+    code, lines, _ = run()
+    assert code == 1 and failed(lines) == {"Python 3.13"}
+    assert "sam build needs python3.13" in lines["Python 3.13"]
+
+
+# ==================================================================== GitHub deploy role
+def test_a_missing_deploy_role_fails(aws, run):
+    aws("iam").delete_role(RoleName=preflight.DEFAULT_DEPLOY_ROLE)
+    code, lines, _ = run()
+    assert code == 1 and failed(lines) == {"GitHub deploy role"} and "NoSuchEntity" in lines["GitHub deploy role"]
+
+
+def test_a_role_github_cannot_assume_fails(aws, run):
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    aws("iam").update_assume_role_policy(RoleName=preflight.DEFAULT_DEPLOY_ROLE, PolicyDocument=json.dumps(trust))
+    code, lines, _ = run()
+    assert code == 1 and "does not trust GitHub's OIDC provider" in lines["GitHub deploy role"]
+
+
+def test_a_role_any_repository_can_assume_fails(aws, run):
+    trust = runbook_trust_policy()
+    del trust["Statement"][0]["Condition"]["StringLike"]
+    aws("iam").update_assume_role_policy(RoleName=preflight.DEFAULT_DEPLOY_ROLE, PolicyDocument=json.dumps(trust))
+    code, lines, _ = run()
+    assert code == 1 and "trusts every GitHub repository" in lines["GitHub deploy role"]
+
+
+def test_the_role_named_by_the_pipeline_variable_is_checked(aws, run, monkeypatch):
+    monkeypatch.setenv("AWS_DEPLOY_ROLE_ARN", f"arn:aws:iam::{ACCOUNT}:role/hedgehog-learn-other")
+    code, lines, _ = run()
+    assert code == 1 and "hedgehog-learn-other" in lines["GitHub deploy role"]
