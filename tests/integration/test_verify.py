@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -17,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 
-from local.template import ROOT
+from local.template import ROOT, resources
 from tools import verify
 from tools.emulator_stack import deploy
 
@@ -55,9 +56,18 @@ def failed(lines: dict[str, str]) -> dict[str, str]:
 # ==================================================================== the whole checklist passes
 def test_make_verify_prints_a_full_passing_checklist(aws, emulator, local_stack):
     args = f"--api-url {local_stack['api_url']} --cognito-base-url {local_stack['cognito_base_url']}"
-    # --old-file: the running tests' venv is the one to use; never reinstall it from inside a test.
+    # --old-file and TOOLS_PY: the running tests' interpreter stands in for the tools venv; never reinstall
+    # from inside a test (tests/unit/ops/test_ops_tools_venv.py checks that venv's requirements).
     result = subprocess.run(
-        ["make", "--no-print-directory", "--old-file=.venv/.installed", "verify", f"ENV={STAGE}", f"ARGS={args}"],
+        [
+            "make",
+            "--no-print-directory",
+            "--old-file=.venv-tools/.installed",
+            "verify",
+            f"ENV={STAGE}",
+            f"TOOLS_PY={sys.executable}",
+            f"ARGS={args}",
+        ],
         cwd=ROOT,
         env={**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": emulator},
         capture_output=True,
@@ -70,7 +80,8 @@ def test_make_verify_prints_a_full_passing_checklist(aws, emulator, local_stack)
     # One line per check of the deployment guide, one per function.
     for name in ("stack status", "HttpApiUrl output", "GET /auth/me", "GET /auth/login", "DynamoDB tables"):
         assert any(line.startswith(f"PASS  {name}:") for line in checks), name
-    assert sum(line.startswith("PASS  function hedgehog-learn-dev-") for line in checks) == 8
+    functions = resources("AWS::Serverless::Function")
+    assert sum(line.startswith("PASS  function hedgehog-learn-dev-") for line in checks) == len(functions)
     assert "all checks passed" in result.stdout
 
 
