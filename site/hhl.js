@@ -285,7 +285,7 @@
     var generation = refreshGeneration;
     var response = await send(method, url, body);
     if (response.status === 401) {
-      if (await refreshSession(generation)) response = await send(method, url, body);
+      if (mayHaveSession() && (await refreshSession(generation))) response = await send(method, url, body);
       if (response.status === 401) {
         signedOut();
         throw HhlError('signed_out', 'Not signed in', 401, await readBody(response));
@@ -311,16 +311,20 @@
   // Any answer from the API proves it is reachable: leave the unknown state and send what waits.
   function apiAnswered() {
     if (identity && identity.state === 'unknown') resolveIdentity();
-    else if (pendingWrites().length && !flushing) flushOutbox();
+    else if (identity && identity.authenticated && pendingWrites().length && !flushing) flushOutbox();
+  }
+
+  // Only a browser that had a session here can hold a refresh cookie: a visitor who never signed in
+  // (or whose refresh was refused) would cost the API a refresh call on every 401.
+  function mayHaveSession() {
+    return !!((identity && identity.authenticated) || readJson(storage('localStorage'), SESSION_HINT_KEY, null));
   }
 
   // ------------------------------------------------------------------ who is signed in
   async function askMe() {
     var generation = refreshGeneration;
     var response = await send('GET', config.meUrl);
-    // Refresh only for a browser that had a session here: a visitor who never signed in has no
-    // refresh cookie, and would cost the API a refresh call on every page view.
-    if (response.status === 401 && readJson(storage('localStorage'), SESSION_HINT_KEY, null)) {
+    if (response.status === 401 && mayHaveSession()) {
       if (await refreshSession(generation)) response = await send('GET', config.meUrl);
     }
     if (response.status === 401) return identityFrom('anonymous');
