@@ -1,4 +1,5 @@
 """Browser fixtures: one Debian Chromium per test session, a fresh context (cookies, storage) per test.
+Playwright's sync API allows one instance per thread, so every browser test uses these.
 
 Never `playwright install`: Playwright drives the distribution's chromium through executable_path.
 """
@@ -9,7 +10,15 @@ import shutil
 
 import pytest
 
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 15_000
 
 
