@@ -44,6 +44,7 @@ def artifact_sizes(rt: runtime.Runtime) -> dict:
         },
         "layer_unzipped_bytes": sizes.layer_unzipped_bytes(),
         "layer_largest": sizes.layer_largest(),
+        "site_client": sizes.site_client(),
     }
 
 

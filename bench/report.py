@@ -285,8 +285,15 @@ def markdown(results: dict, found: list[Target]) -> str:
         ),
         f"- Shared layer (arm64, as built), unzipped: {(sizes.get('layer_unzipped_bytes') or 0) / MIB:.2f}"
         " MiB" + "".join(f"; {name} {size / MIB:.2f} MiB" for name, size in (sizes.get("layer_largest") or {}).items()),
+        _site_client_line(sizes.get("site_client") or {}),
     ]
     return "\n".join(lines)
+
+
+def _site_client_line(size: dict) -> str:
+    if not size:
+        return "- Site client (site/hhl.js): n/a"
+    return f"- Site client (site/hhl.js): {size['bytes'] / KIB:.1f} KiB, {size['gzip_bytes'] / KIB:.1f} KiB gzipped"
 
 
 def write(results: dict, found: list[Target]) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import zipfile
 from pathlib import Path
 
 from bench.runtime import BUILT_LAYER
+
+SITE_CLIENT = Path(__file__).resolve().parents[1] / "site" / "hhl.js"
 
 
 def _files(directory: Path) -> list[Path]:
@@ -39,3 +42,9 @@ def layer_largest(count: int = 3) -> dict[str, int]:
         if not entry.name.endswith(".dist-info")
     }
     return dict(sorted(sizes.items(), key=lambda item: -item[1])[:count])
+
+
+def site_client() -> dict[str, int]:
+    """site/hhl.js as HubSpot's file manager serves it: the file, and gzipped as its CDN sends it."""
+    data = SITE_CLIENT.read_bytes()
+    return {"bytes": len(data), "gzip_bytes": len(gzip.compress(data, compresslevel=9))}

@@ -61,3 +61,16 @@ def test_progress_calls_must_not_grow_with_courses():
     results = _run()
     results["progress_calls"]["100"]["dynamodb_calls"] = 2
     assert _verdicts(results)["GET /progress DynamoDB calls with 1 / 10 / 100 courses"] == "FAIL"
+
+
+def test_the_site_client_size_is_reported_as_the_browser_downloads_it():
+    from bench.report import _site_client_line
+    from bench.sizes import SITE_CLIENT, site_client
+
+    size = site_client()
+    assert size["bytes"] == len(SITE_CLIENT.read_bytes())
+    assert 0 < size["gzip_bytes"] < size["bytes"]
+    assert _site_client_line({"bytes": 25_600, "gzip_bytes": 7_168}) == (
+        "- Site client (site/hhl.js): 25.0 KiB, 7.0 KiB gzipped"
+    )
+    assert _site_client_line({}) == "- Site client (site/hhl.js): n/a"
