@@ -18,7 +18,7 @@ ENV ?= prod
 .PHONY: help dev test lint cfn-lint sam-validate pytest build system-deps bench verify preflight crm-resync crm-properties lock clean
 
 help:
-	@echo "make dev             run the docker-free local stack (API :3000, hosted UI :9229, AWS emulator :5000)"
+	@echo "make dev             run the docker-free local stack (site :8000, API :3000, hosted UI :9229, AWS emulator :5000)"
 	@echo "make test            lint, template checks, unit + integration + browser tests, sam build smoke test"
 	@echo "make bench           cold-start / latency benchmarks against their floors -> docs/performance.md"
 	@echo "make preflight ENV=prod  read-only checks of the account before sam deploy (secrets, quotas, domain, role)"

@@ -20,23 +20,18 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 
 from local.http_server import LocalHTTPServer
 from local.lambda_context import LambdaContext
 from local.template import ROOT, Route, cors_configuration, http_routes
 
 LAYER_DIR = ROOT / "layers" / "shared"
-SITE_DIR = Path(__file__).resolve().parent / "site"
-SITE_CLIENT = ROOT / "site" / "hhl.js"
 ACCOUNT_ID = "123456789012"
 API_ID = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
 NOT_FOUND = (404, {"content-type": "application/json"}, [], b'{"message":"Not Found"}')
 INTERNAL_ERROR = (500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}')
-# What the HTTP API answers when the function hits its Timeout: the learner never sees the service's JSON.
-TIMED_OUT = (503, {"content-type": "application/json"}, [], b'{"message":"Service Unavailable"}')
 
 Response = tuple[int, dict[str, str], list[str], bytes]  # status, headers, set-cookies, body
 
@@ -150,34 +145,16 @@ class Router:
             return self._handlers[route.function]
 
     def invoke(self, route: Route, event: dict) -> Response:
-        """Run the route's handler as Lambda would, cut at the function's Timeout.
-
-        Lambda stops a function at its Timeout and API Gateway answers for it; here the handler runs in a
-        thread of its own and the answer is given at the Timeout whatever the thread still does (Python
-        cannot stop a thread: its late result is dropped, as a frozen Lambda sandbox's would be).
-        """
         context = LambdaContext(
             function_name=f"hedgehog-learn-local-{route.code_uri.name}",
             invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:hedgehog-learn-local-{route.code_uri.name}",
             log_group_name=f"/aws/lambda/hedgehog-learn-local-{route.code_uri.name}",
-            timeout_seconds=route.timeout,
         )
-        outcome: list[Response] = []
-
-        def run() -> None:
-            try:
-                outcome.append(to_http(self.handler_for(route)(event, context)))
-            except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a bare 500
-                traceback.print_exc()
-                outcome.append(INTERNAL_ERROR)
-
-        invocation = threading.Thread(target=run, name=f"invoke-{route.function}", daemon=True)
-        invocation.start()
-        invocation.join(route.timeout)
-        if not outcome:
-            print(f"[api] {route.function} timed out after {route.timeout:g}s", flush=True)
-            return TIMED_OUT
-        return outcome[0]
+        try:
+            return to_http(self.handler_for(route)(event, context))
+        except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a bare 500
+            traceback.print_exc()
+            return INTERNAL_ERROR
 
     def cors_headers(self, origin: str | None) -> dict[str, str]:
         if not origin or origin.rstrip("/") not in self.allowed_origins:
@@ -219,16 +196,6 @@ def import_handler(route: Route) -> Callable:
     return getattr(module, attr)
 
 
-def _site_page(path: str, host: str) -> Response | None:
-    """Dev-only stand-in for the HubSpot CMS learning page (/learn and below) and the site client it includes."""
-    if path == "/learn" or path.startswith("/learn/"):
-        page = (SITE_DIR / "learn.html").read_text(encoding="utf-8").replace("{{ hhl_api_base }}", f"http://{host}")
-        return 200, {"content-type": "text/html; charset=utf-8"}, [], page.encode()
-    if path == "/site/hhl.js":
-        return 200, {"content-type": "application/javascript; charset=utf-8"}, [], SITE_CLIENT.read_bytes()
-    return None
-
-
 class _Handler(BaseHTTPRequestHandler):
     server_version = "hedgehog-learn-local-api"
     protocol_version = "HTTP/1.1"
@@ -251,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         found = match_route(self.router.routes, self.command, url.path)
         if found is None:
-            self._write((self.command == "GET" and _site_page(url.path, self.headers.get("host", ""))) or NOT_FOUND)
+            self._write(NOT_FOUND)
             return
         route, path_parameters = found
         request = (self.command, url.path, url.query, self.headers.items(), body, self.client_address[0])

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,6 +55,16 @@ class StackInfo(dict):
         return self._client("dynamodb")
 
 
+def loopback_url(url: str) -> str:
+    """`url` as Python can fetch it: Chromium resolves *.localhost to loopback itself, Python's resolver
+    does not, so the stack's browser-facing names (site_url, site_api_url) become 127.0.0.1."""
+    parts = urllib.parse.urlsplit(url)
+    if not (parts.hostname or "").endswith(".localhost"):
+        return url
+    netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
 def free_ports(count: int) -> list[int]:
     sockets = [socket.socket() for _ in range(count)]
     try:
@@ -82,7 +93,7 @@ def _wait_until_up(process: subprocess.Popen, state_file: Path, log_file: Path) 
             raise RuntimeError(f"local stack exited with {process.returncode}:\n{log_file.read_text()[-4000:]}")
         if state_file.exists():
             stack = StackInfo(json.loads(state_file.read_text()))
-            if _answers(f"{stack['api_url']}/learn"):
+            if _answers(f"{stack['api_url']}/catalog"):
                 return stack
         time.sleep(0.2)
     raise RuntimeError(f"local stack not up after {STARTUP_TIMEOUT_SECONDS}s:\n{log_file.read_text()[-4000:]}")
@@ -105,10 +116,11 @@ def launch_stack(state_dir: Path, **extra_env: str) -> Iterator[StackInfo]:
     up and answering; stopped with everything it started when the block ends, however it ends."""
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "stack.json").unlink(missing_ok=True)
-    api, aws, cognito = free_ports(3)
+    api, site, aws, cognito = free_ports(4)
     env = {
         **os.environ,
         "HHL_API_PORT": str(api),
+        "HHL_SITE_PORT": str(site),
         "HHL_AWS_PORT": str(aws),
         "HHL_COGNITO_PORT": str(cognito),
         "HHL_STATE_DIR": str(state_dir),

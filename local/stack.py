@@ -4,7 +4,14 @@ moto (server mode, subprocess) emulates DynamoDB and Cognito; the tables, user p
 are provisioned from template.yaml; the hosted UI and the API run here on loopback; the handlers run
 in-process with the environment they would get in Lambda. Ctrl-C or SIGTERM stops everything.
 
-Ports: HHL_API_PORT (3000), HHL_AWS_PORT (5000), HHL_COGNITO_PORT (9229); state dir: HHL_STATE_DIR (.local).
+Shaped like production (local/site_server.py): the demo site at http://www.hedgehog.localhost:<site port>,
+the API for browsers at http://api.hedgehog.localhost:<api port> (same-site, cross-origin, as hedgehog.cloud
+and api.hedgehog.cloud), the hosted UI on another site (http://127.0.0.1:<cognito port>), and the API for
+curl and Python at http://127.0.0.1:<api port> (Python's resolver does not know *.localhost).
+
+Ports: HHL_API_PORT (3000), HHL_SITE_PORT (8000), HHL_AWS_PORT (5000), HHL_COGNITO_PORT (9229).
+Origins: HHL_SITE_ORIGIN (where sign-in and sign-out land; default the demo site), HHL_ALLOWED_ORIGINS
+(more origins the API accepts, comma-separated, e.g. a theme dev server). State dir: HHL_STATE_DIR (.local).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +34,8 @@ from pathlib import Path
 from local.template import ROOT, table_specs, user_pool_args, user_pool_client_args
 
 HOST = "127.0.0.1"
+SITE_HOST = "www.hedgehog.localhost"  # hedgehog.cloud's pages
+API_HOST = "api.hedgehog.localhost"  # api.hedgehog.cloud
 REGION = "us-east-1"
 STAGE = "local"
 EMULATOR_START_TIMEOUT_SECONDS = 30
@@ -43,25 +53,81 @@ class StackError(RuntimeError):
     pass
 
 
+PORT_DEFAULTS = {"HHL_API_PORT": 3000, "HHL_SITE_PORT": 8000, "HHL_AWS_PORT": 5000, "HHL_COGNITO_PORT": 9229}
+
+
+def _port(variable: str) -> int:
+    value = os.environ.get(variable, "").strip() or str(PORT_DEFAULTS[variable])
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise StackError(f"{variable} must be a TCP port number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Ports:
     api: int
+    site: int
     aws: int
     cognito: int
 
     @classmethod
     def from_env(cls) -> Ports:
         return cls(
-            api=int(os.environ.get("HHL_API_PORT", "3000")),
-            aws=int(os.environ.get("HHL_AWS_PORT", "5000")),
-            cognito=int(os.environ.get("HHL_COGNITO_PORT", "9229")),
+            api=_port("HHL_API_PORT"),
+            site=_port("HHL_SITE_PORT"),
+            aws=_port("HHL_AWS_PORT"),
+            cognito=_port("HHL_COGNITO_PORT"),
+        )
+
+
+def _origin(variable: str, value: str) -> str:
+    parts = urllib.parse.urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise StackError(f"{variable}: {value.strip()!r} is not an origin like http://www.hedgehog.localhost:8000")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where each part is reached from, shaped like production."""
+
+    api: str  # curl and Python: http://127.0.0.1:<api port>
+    site_api: str  # the site's pages: http://api.hedgehog.localhost:<api port>
+    demo_site: str  # the demo page's origin: http://www.hedgehog.localhost:<site port>
+    site: str  # SITE_BASE_URL, where sign-in and sign-out land: HHL_SITE_ORIGIN, else the demo site
+    allowed: tuple[str, ...]  # ALLOWED_ORIGINS: the site, the demo site and HHL_ALLOWED_ORIGINS
+    cognito: str  # the hosted UI, on a site of its own as Cognito's domain is
+
+    @classmethod
+    def from_env(cls, ports: Ports) -> Origins:
+        demo_site = f"http://{SITE_HOST}:{ports.site}"
+        site = (
+            _origin("HHL_SITE_ORIGIN", os.environ["HHL_SITE_ORIGIN"])
+            if os.environ.get("HHL_SITE_ORIGIN")
+            else demo_site
+        )
+        extra = [
+            _origin("HHL_ALLOWED_ORIGINS", o) for o in os.environ.get("HHL_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        ]
+        return cls(
+            api=f"http://{HOST}:{ports.api}",
+            site_api=f"http://{API_HOST}:{ports.api}",
+            demo_site=demo_site,
+            site=site,
+            allowed=tuple(dict.fromkeys([site, demo_site, *extra])),
+            cognito=f"http://{HOST}:{ports.cognito}",
         )
 
 
 # ==================================================================== the AWS emulator
 def ensure_ports_free(ports: Ports) -> None:
     """Fail before starting anything, naming the variable that moves the busy port."""
-    named = (("HHL_API_PORT", ports.api), ("HHL_AWS_PORT", ports.aws), ("HHL_COGNITO_PORT", ports.cognito))
+    named = (
+        ("HHL_API_PORT", ports.api),
+        ("HHL_SITE_PORT", ports.site),
+        ("HHL_AWS_PORT", ports.aws),
+        ("HHL_COGNITO_PORT", ports.cognito),
+    )
     for variable, port in named:
         with socket.socket() as probe:
             if probe.connect_ex((HOST, port)) == 0:
@@ -107,7 +173,7 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def provision(api_base: str) -> dict:
+def provision(origins: Origins) -> dict:
     """Tables, user pool, app client and demo user, from template.yaml. Returns the ids."""
     import boto3  # after the emulator's endpoint is in os.environ
 
@@ -122,8 +188,8 @@ def provision(api_base: str) -> dict:
             **client_args,
             "UserPoolId": pool_id,
             "ClientName": f"hedgehog-learn-{STAGE}-web",
-            "CallbackURLs": [f"{api_base}/auth/callback"],
-            "LogoutURLs": [f"{api_base}/learn"],
+            "CallbackURLs": [f"{origins.site_api}/auth/callback"],
+            "LogoutURLs": [f"{origins.site}/learn"],
             # The local hosted UI checks passwords through the admin API; Cognito's own UI needs no flow for that.
             "ExplicitAuthFlows": [*client_args["ExplicitAuthFlows"], "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
             "ReadAttributes": READ_ATTRIBUTES,
@@ -161,18 +227,17 @@ def aws_environment(ports: Ports) -> dict[str, str]:
     }
 
 
-def handler_environment(ports: Ports, ids: dict) -> dict[str, str]:
+def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, str]:
     """What template.yaml's Globals give each function in AWS, with local values (secrets in plain env: local only)."""
-    api_base = f"http://{HOST}:{ports.api}"
     env = {
         **aws_environment(ports),
         "APP_STAGE": STAGE,
-        "SITE_BASE_URL": api_base,
-        "ALLOWED_ORIGINS": f"{api_base},http://localhost:{ports.api}",
+        "SITE_BASE_URL": origins.site,
+        "ALLOWED_ORIGINS": ",".join(origins.allowed),
         "COGNITO_USER_POOL_ID": ids["user_pool_id"],
         "COGNITO_CLIENT_ID": ids["client_id"],
         "COGNITO_DOMAIN": f"{HOST}:{ports.cognito}",
-        "COGNITO_REDIRECT_URI": f"{api_base}/auth/callback",
+        "COGNITO_REDIRECT_URI": f"{origins.site_api}/auth/callback",
         # moto signs with the AWS-form issuer but serves the JWKS from its own endpoint.
         "COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{ids['user_pool_id']}",
         "COGNITO_JWKS_URL": f"http://{HOST}:{ports.aws}/{ids['user_pool_id']}/.well-known/jwks.json",
@@ -216,8 +281,8 @@ def run() -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     state_file = state_dir / "stack.json"
     state_file.unlink(missing_ok=True)
-    api_base = f"http://{HOST}:{ports.api}"
-    cognito_base = f"http://{HOST}:{ports.cognito}"
+    origins = Origins.from_env(ports)
+    site_url = f"{origins.demo_site}/learn"
 
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -229,18 +294,19 @@ def run() -> None:
     servers = []
     poller = None
     try:
-        ids = provision(api_base)
-        env = handler_environment(ports, ids)
+        ids = provision(origins)
+        env = handler_environment(ports, origins, ids)
         os.environ.update(env)  # before any handler is imported: settings are read once, at import
 
         import boto3
 
-        from local import api_gateway, hosted_ui
+        from local import api_gateway, hosted_ui, site_server
 
         ui = hosted_ui.HostedUI(boto3.client("cognito-idp", region_name=REGION), ids["user_pool_id"])
         servers = [
             hosted_ui.serve(ui, HOST, ports.cognito),
-            api_gateway.serve(api_gateway.Router(env["ALLOWED_ORIGINS"].split(",")), HOST, ports.api),
+            api_gateway.serve(api_gateway.Router(origins.allowed), HOST, ports.api),
+            site_server.serve(origins.site_api, HOST, ports.site),
         ]
         for server in servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -252,13 +318,15 @@ def run() -> None:
         write_state(
             state_file,
             {
-                "api_url": api_base,
+                "api_url": origins.api,
+                "site_url": site_url,
+                "site_api_url": origins.site_api,
                 "aws_endpoint_url": env["AWS_ENDPOINT_URL"],
                 "emulator_pid": emulator.pid,  # fault tests stall the emulator (SIGSTOP) to fake an outage
                 "region": REGION,
                 "user_pool_id": ids["user_pool_id"],
                 "client_id": ids["client_id"],
-                "cognito_base_url": cognito_base,
+                "cognito_base_url": origins.cognito,
                 "demo_user": {
                     "username": DEMO_USER["email"],
                     "password": DEMO_USER["password"],
@@ -269,8 +337,9 @@ def run() -> None:
         )
         print(
             f"\nHedgehog Learn local stack is up\n"
-            f"  API            {api_base}   (try {api_base}/learn)\n"
-            f"  hosted UI      {cognito_base}\n"
+            f"  site           {site_url}   (Chromium resolves *.localhost to loopback by itself)\n"
+            f"  API            {origins.site_api} for the site's pages, {origins.api} for curl\n"
+            f"  hosted UI      {origins.cognito}\n"
             f"  AWS emulator   {env['AWS_ENDPOINT_URL']}\n"
             f"  demo login     {DEMO_USER['email']} / {DEMO_USER['password']}\n"
             f"  state          {state_file}\n"

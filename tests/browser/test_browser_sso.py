@@ -1,8 +1,12 @@
-"""Single sign-on in a real browser: Debian's headless Chromium, driven by Playwright, signs the demo
-user in through the local hosted UI, lands on return_to (/learn), sees its profile from /auth/me and
-signs out. Cookie flags are read from the browser's own cookie store, as it decided to keep them."""
+"""Single sign-on in a real browser, across origins as in production: Debian's headless Chromium, driven
+by Playwright, opens the site page (www.hedgehog.localhost), signs the demo user in through the local
+hosted UI (another site), lands back on the page, which sees its profile from the API on its own origin
+(api.hedgehog.localhost, same-site) with a credentialed fetch, and signs out. Cookie flags are read from
+the browser's own cookie store, as it decided to keep them."""
 
 from __future__ import annotations
+
+import urllib.parse
 
 import pytest
 
@@ -19,10 +23,10 @@ def cookies_by_name(page) -> dict[str, dict]:
 
 
 def test_demo_user_signs_in_sees_profile_and_signs_out(local_stack, page):
-    api = local_stack["api_url"]
+    site_url, site_api = local_stack["site_url"], urllib.parse.urlsplit(local_stack["site_api_url"])
     demo = local_stack["demo_user"]
 
-    page.goto(f"{api}/learn")
+    page.goto(site_url)
     page.locator("#login").click()
 
     # The local hosted UI's sign-in form.
@@ -32,7 +36,7 @@ def test_demo_user_signs_in_sees_profile_and_signs_out(local_stack, page):
     page.click("button[type=submit]")
 
     # Back on return_to, signed in: the page's script fetched /auth/me with the HttpOnly cookie.
-    page.wait_for_url(f"{api}/learn")
+    page.wait_for_url(site_url)
     page.locator("#profile-email").filter(has_text=demo["email"]).wait_for()
     assert page.locator("#profile-email").inner_text() == demo["email"]
     assert page.locator("#profile-name").inner_text() == "Demo Learner"
@@ -48,12 +52,13 @@ def test_demo_user_signs_in_sees_profile_and_signs_out(local_stack, page):
         "/",
     )
     assert access["expires"] > 0 and refresh["expires"] > access["expires"]
+    assert access["domain"] == refresh["domain"] == site_api.hostname  # the API's host only, not the site's
     assert "__Host-hhl_login" not in cookies  # the callback cleared the login transaction
     assert page.evaluate("document.cookie") == ""  # no token is readable by scripts
 
     # Sign out: /auth/logout -> hosted UI /logout -> back to /learn, signed out.
     page.locator("#logout").click()
-    page.wait_for_url(f"{api}/learn")
+    page.wait_for_url(site_url)
     page.locator("#login").wait_for(state="visible")
     assert page.locator("#profile-email").is_hidden()
     assert not {"__Host-hhl_access_token", "__Host-hhl_refresh_token"} & set(cookies_by_name(page))

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import requests
 
+from local.launcher import loopback_url
+
 ACCESS_COOKIE = "__Host-hhl_access_token"
 REFRESH_COOKIE = "__Host-hhl_refresh_token"
 LOGIN_COOKIE = "__Host-hhl_login"
@@ -89,6 +91,11 @@ class SignedIn:
         return {"origin": self.origin, "content-type": "application/json"}
 
 
+def site_origin(stack) -> str:
+    """The site's origin (SITE_BASE_URL): where sign-in lands, and the Origin its pages' writes carry."""
+    return stack["handler_env"]["SITE_BASE_URL"]
+
+
 def start_login(stack, return_to: str | None = "/learn") -> tuple[str, str]:
     """GET /auth/login: returns (the hosted UI authorize URL, the sealed transaction cookie)."""
     query = f"?{urllib.parse.urlencode({'return_to': return_to})}" if return_to is not None else ""
@@ -98,7 +105,8 @@ def start_login(stack, return_to: str | None = "/learn") -> tuple[str, str]:
 
 
 def submit_hosted_ui(authorize_url: str, username: str, password: str) -> str:
-    """Open the hosted UI's form and post the credentials; returns the callback URL it redirects to."""
+    """Open the hosted UI's form and post the credentials; returns the callback URL it redirects to, on
+    loopback for Python (the browser's URL is on api.hedgehog.localhost, a name only Chromium resolves)."""
     page = requests.get(authorize_url, timeout=TIMEOUT)
     assert page.status_code == 200, page.text
     action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', page.text).group(1))
@@ -109,7 +117,7 @@ def submit_hosted_ui(authorize_url: str, username: str, password: str) -> str:
         timeout=TIMEOUT,
     )
     assert response.status_code == 302, f"hosted UI refused the sign-in: {response.status_code} {response.text[:500]}"
-    return response.headers["location"]
+    return loopback_url(response.headers["location"])
 
 
 def sign_in(stack, username: str, password: str, return_to: str = "/learn") -> SignedIn:
@@ -120,12 +128,11 @@ def sign_in(stack, username: str, password: str, return_to: str = "/learn") -> S
     assert response.status_code == 302, f"callback failed: {response.status_code} {response.text[:500]}"
     cookies = set_cookies(response)
     assert cookies.get(LOGIN_COOKIE) == "", "the callback must clear the login transaction cookie"
-    api = urllib.parse.urlsplit(stack["api_url"])
     session = {ACCESS_COOKIE: cookies[ACCESS_COOKIE], REFRESH_COOKIE: cookies[REFRESH_COOKIE]}
     return SignedIn(
         access_token=cookies[ACCESS_COOKIE],
         refresh_token=cookies[REFRESH_COOKIE],
         landed_on=response.headers["location"],
-        origin=f"{api.scheme}://{api.netloc}",
+        origin=site_origin(stack),
         cookies=session,
     )

@@ -15,6 +15,7 @@ from tests.integration.auth_helpers import (
     TIMEOUT,
     set_cookies,
     sign_in,
+    site_origin,
     start_login,
     submit_hosted_ui,
 )
@@ -28,9 +29,9 @@ def demo(local_stack):
 
 
 def test_sign_in_me_refresh_logout(local_stack, demo):
-    api = local_stack["api_url"]
+    api, site = local_stack["api_url"], site_origin(local_stack)
     signed = sign_in(local_stack, demo["username"], demo["password"], return_to="/learn/courses/first?tab=2")
-    assert signed.landed_on == f"{api}/learn/courses/first?tab=2"
+    assert signed.landed_on == f"{site}/learn/courses/first?tab=2"
 
     me = requests.get(f"{api}/auth/me", cookies={ACCESS_COOKIE: signed.access_token}, timeout=TIMEOUT)
     assert me.status_code == 200, me.text
@@ -61,10 +62,10 @@ def test_sign_in_me_refresh_logout(local_stack, demo):
     assert target.path == "/logout"
     assert dict(urllib.parse.parse_qsl(target.query)) == {
         "client_id": local_stack["client_id"],
-        "logout_uri": f"{api}/learn",
+        "logout_uri": f"{site}/learn",
     }
     hosted_logout = requests.get(logout.headers["location"], allow_redirects=False, timeout=TIMEOUT)
-    assert hosted_logout.status_code == 302 and hosted_logout.headers["location"] == f"{api}/learn"
+    assert hosted_logout.status_code == 302 and hosted_logout.headers["location"] == f"{site}/learn"
 
     # The refresh token was revoked at Cognito: it cannot mint access tokens any more.
     after = requests.post(

@@ -23,7 +23,7 @@ import requests
 
 from local import api_gateway
 from local.hosted_ui import pkce_challenge
-from local.launcher import free_ports
+from local.launcher import free_ports, loopback_url
 from local.template import ROOT, Route
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,7 @@ def authorize_params(stack, verifier: str, **overrides) -> dict[str, str]:
     params = {
         "response_type": "code",
         "client_id": stack.client_id,
-        "redirect_uri": f"{stack.api_url}/auth/callback",
+        "redirect_uri": f"{stack.site_api_url}/auth/callback",
         "scope": "openid email profile",
         "state": secrets.token_urlsafe(16),
         "nonce": secrets.token_urlsafe(16),
@@ -126,8 +126,8 @@ def test_stack_json_describes_the_running_stack(local_stack):
     client = local_stack.cognito().describe_user_pool_client(
         UserPoolId=local_stack.user_pool_id, ClientId=local_stack.client_id
     )["UserPoolClient"]
-    assert client["CallbackURLs"] == [f"{local_stack.api_url}/auth/callback"]
-    assert client["LogoutURLs"] == [f"{local_stack.api_url}/learn"]
+    assert client["CallbackURLs"] == [f"{local_stack.site_api_url}/auth/callback"]
+    assert client["LogoutURLs"] == [local_stack.site_url]
     assert client["AllowedOAuthFlows"] == ["code"]
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
 
@@ -145,7 +145,7 @@ def test_a_second_stack_on_busy_ports_says_which_variable_to_change(local_stack,
     assert result.returncode == 1
     assert "HHL_API_PORT" in result.stderr
     assert not (tmp_path / "stack.json").exists()
-    assert requests.get(f"{local_stack.api_url}/learn", timeout=10).status_code == 200
+    assert requests.get(f"{local_stack.api_url}/catalog", timeout=10).status_code == 200
 
 
 LAUNCHER = """
@@ -360,7 +360,7 @@ def test_token_endpoint_errors_are_oauth_json(local_stack):
         grant_type="authorization_code",
         client_id=local_stack.client_id,
         code="made-up",
-        redirect_uri=f"{local_stack.api_url}/auth/callback",
+        redirect_uri=f"{local_stack.site_api_url}/auth/callback",
         code_verifier="v" * 50,
     )
     assert (made_up_code.status_code, made_up_code.json()["error"]) == (400, "invalid_grant")
@@ -429,13 +429,18 @@ def test_revoke_needs_a_known_client(local_stack):
 def test_logout_redirects_only_to_a_registered_sign_out_url(local_stack):
     allowed = requests.get(
         f"{local_stack.cognito_base_url}/logout",
-        params={"client_id": local_stack.client_id, "logout_uri": f"{local_stack.api_url}/learn"},
+        params={"client_id": local_stack.client_id, "logout_uri": local_stack.site_url},
         allow_redirects=False,
         timeout=10,
     )
     assert allowed.status_code == 302
-    assert allowed.headers["location"] == f"{local_stack.api_url}/learn"
-    for logout_uri in ("https://evil.example/learn", f"{local_stack.api_url}/learn/../admin", ""):
+    assert allowed.headers["location"] == local_stack.site_url
+    for logout_uri in (
+        "https://evil.example/learn",
+        f"{local_stack.site_url}/../admin",
+        f"{local_stack.api_url}/learn",
+        "",
+    ):
         refused = requests.get(
             f"{local_stack.cognito_base_url}/logout",
             params={"client_id": local_stack.client_id, "logout_uri": logout_uri},
@@ -466,7 +471,7 @@ def test_unknown_routes_are_api_gateways_404(local_stack):
 
 
 def test_preflight_follows_the_templates_cors_configuration(local_stack):
-    origin = local_stack.api_url
+    origin = local_stack.handler_env.SITE_BASE_URL
     allowed = requests.options(
         f"{local_stack.api_url}/enrollments",
         headers={"origin": origin, "access-control-request-method": "POST"},
@@ -486,13 +491,30 @@ def test_preflight_follows_the_templates_cors_configuration(local_stack):
     assert "access-control-allow-origin" not in foreign.headers
 
 
-def test_the_site_page_loads_the_site_client_pointed_at_the_api(local_stack):
-    page = requests.get(f"{local_stack.api_url}/learn/some/course", timeout=10).text
-    assert f'data-api-base="{local_stack.api_url}"' in page
-    assert '<script src="/site/hhl.js"></script>' in page
-    client = requests.get(f"{local_stack.api_url}/site/hhl.js", timeout=10)
-    assert client.headers["content-type"].startswith("application/javascript")
+def test_the_site_is_its_own_origin_same_site_with_the_api_as_in_production(local_stack):
+    site, site_api = urllib.parse.urlsplit(local_stack.site_url), urllib.parse.urlsplit(local_stack.site_api_url)
+    assert (site.hostname, site_api.hostname) == ("www.hedgehog.localhost", "api.hedgehog.localhost")
+    assert site.port != site_api.port  # another origin, the same site (hedgehog.localhost)
+    assert f"http://{site.netloc}" == local_stack.handler_env.SITE_BASE_URL
+    assert local_stack.handler_env.ALLOWED_ORIGINS.split(",") == [f"http://{site.netloc}"]
+    assert f"{local_stack.site_api_url}/auth/callback" == local_stack.handler_env.COGNITO_REDIRECT_URI
+    assert urllib.parse.urlsplit(local_stack.api_url).hostname == "127.0.0.1"
+    # Pages are the site's, not the API's (API Gateway serves no pages).
+    assert requests.get(f"{local_stack.api_url}/learn", timeout=10).status_code == 404
+
+
+def test_the_site_serves_the_demo_page_calling_the_api_by_its_site_name(local_stack):
+    page = requests.get(loopback_url(f"{local_stack.site_url}/some/course"), timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f'data-api-base="{local_stack.site_api_url}"' in page.text
+    assert "{{" not in page.text
+    assert '<script src="/site/hhl.js"></script>' in page.text
+    client = requests.get(loopback_url(local_stack.site_url.replace("/learn", "/site/hhl.js")), timeout=10)
+    assert client.headers["content-type"] == "text/javascript; charset=utf-8"
     assert "window.hhIdentity" in client.text
+    site_root = loopback_url(local_stack.site_url).removesuffix("/learn")
+    for escape in ("/site/%2e%2e/template.yaml", "/site/", "/template.yaml"):
+        assert requests.get(f"{site_root}{escape}", timeout=10).status_code == 404, escape
 
 
 # ==================================================================== API router (echo handler on loopback)

@@ -29,6 +29,7 @@ from tests.integration.auth_helpers import (
     REFRESH_COOKIE,
     TIMEOUT,
     set_cookies,
+    site_origin,
     start_login,
     submit_hosted_ui,
 )
@@ -141,7 +142,10 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
         time.sleep(0.2)
 
     refreshed = requests.post(
-        f"{api}/auth/refresh", cookies={REFRESH_COOKIE: refresh}, headers={"origin": api}, timeout=TIMEOUT
+        f"{api}/auth/refresh",
+        cookies={REFRESH_COOKIE: refresh},
+        headers={"origin": site_origin(stack)},
+        timeout=TIMEOUT,
     )
     assert refreshed.status_code == 200, refreshed.text
     found["refreshed access token"] = set_cookies(refreshed)[ACCESS_COOKIE]

@@ -146,6 +146,18 @@ def test_dev_accepts_http_on_localhost_for_sam_local_but_prod_does_not(aws_env, 
     assert load_settings().site_base_url == "http://localhost:3000"
 
 
+def test_names_under_localhost_are_loopback_outside_prod(aws_env, monkeypatch):
+    monkeypatch.setenv("SITE_BASE_URL", "http://www.hedgehog.localhost:8000")
+    monkeypatch.setenv("COGNITO_REDIRECT_URI", "http://api.hedgehog.localhost:3000/auth/callback")
+    with pytest.raises(ConfigError, match="SITE_BASE_URL"):
+        load_settings()
+    monkeypatch.setenv("APP_STAGE", "dev")
+    assert load_settings().redirect_uri == "http://api.hedgehog.localhost:3000/auth/callback"
+    monkeypatch.setenv("SITE_BASE_URL", "http://localhost.evil.example")
+    with pytest.raises(ConfigError, match="SITE_BASE_URL"):
+        load_settings()
+
+
 def test_the_local_stage_accepts_its_loopback_http_urls(service_env, fresh_caches):
     loaded = settings()
     assert loaded.is_local

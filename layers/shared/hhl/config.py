@@ -16,6 +16,12 @@ STAGES = ("local", "dev", "prod")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """127.0.0.1, localhost, or a name under .localhost (RFC 6761: always loopback; the local stack's
+    www.hedgehog.localhost and api.hedgehog.localhost mirror hedgehog.cloud and api.hedgehog.cloud)."""
+    return host in LOOPBACK_HOSTS or (host or "").endswith(".localhost")
+
+
 class ConfigError(RuntimeError):
     """A required setting is missing or invalid; the message names the variable."""
 
@@ -66,7 +72,7 @@ def _checked_url(name: str, value: str, stage: str) -> str:
     `sam local start-api` on http://localhost against a dev stack (README)."""
     value = value.strip().rstrip("/")
     parts = urllib.parse.urlsplit(value)
-    loopback_http = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and stage != "prod"
+    loopback_http = parts.scheme == "http" and is_loopback_host(parts.hostname) and stage != "prod"
     if not parts.hostname or (parts.scheme != "https" and not loopback_http):
         raise ConfigError(f"Environment variable {name} must be an https URL (http only on loopback outside prod)")
     return value

@@ -1,0 +1,75 @@
+"""The demo site (dev only): the stand-in for the HubSpot CMS pages, on its own origin.
+
+Production serves the pages from https://hedgehog.cloud and the API from https://api.hedgehog.cloud:
+cross-origin but same-site, which is what lets the API's SameSite cookies travel with the pages'
+credentialed fetches. Locally the pages are at http://www.hedgehog.localhost:<site port> and the API
+at http://api.hedgehog.localhost:<api port> (Chromium resolves *.localhost to loopback by itself and
+treats it as a secure context, so the Secure cookies are kept over plain http).
+
+- /learn and below: local/site/learn.html, with `{{ hhl_api_base }}` replaced by the API's base URL
+  as the site's pages call it (HubSpot's templates fill the same value in with HubL).
+- /site/<file>: the site client the real pages include (the top-level site/ folder, e.g. /site/hhl.js).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import urllib.parse
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from local.http_server import LocalHTTPServer
+from local.template import ROOT
+
+PAGES_DIR = Path(__file__).resolve().parent / "site"
+CLIENT_DIR = ROOT / "site"
+API_BASE_PLACEHOLDER = b"{{ hhl_api_base }}"
+# RFC 9239's type for scripts; mimetypes answers differently from one Python version to the next.
+CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+def demo_page(api_base: str) -> bytes:
+    return (PAGES_DIR / "learn.html").read_bytes().replace(API_BASE_PLACEHOLDER, api_base.encode("utf-8"))
+
+
+def client_file(name: str) -> Path | None:
+    """A file directly in site/ (never outside it, never a directory)."""
+    path = (CLIENT_DIR / name).resolve()
+    return path if path.parent == CLIENT_DIR.resolve() and path.is_file() else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "hedgehog-learn-local-site"
+    protocol_version = "HTTP/1.1"
+    api_base: str
+
+    def log_request(self, code="-", size="-"):
+        print(f"[site] {self.command} {urllib.parse.urlsplit(self.path).path} {code}", flush=True)
+
+    def do_GET(self) -> None:
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        if path == "/":
+            self._send(302, b"", {"location": "/learn"})
+        elif path == "/learn" or path.startswith("/learn/"):
+            self._send(200, demo_page(self.api_base), {"content-type": "text/html; charset=utf-8"})
+        elif path.startswith("/site/") and (found := client_file(path.removeprefix("/site/"))):
+            content_type = (
+                CONTENT_TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+            )
+            self._send(200, found.read_bytes(), {"content-type": content_type})
+        else:
+            self._send(404, b"Not Found", {"content-type": "text/plain; charset=utf-8"})
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {**headers, "cache-control": "no-store"}.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve(api_base: str, host: str, port: int) -> LocalHTTPServer:
+    """Bind the demo site (not yet serving: the caller runs serve_forever in a thread)."""
+    handler = type("SiteHandler", (_Handler,), {"api_base": api_base})
+    return LocalHTTPServer((host, port), handler)
