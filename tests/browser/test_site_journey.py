@@ -9,6 +9,7 @@ in stack.json), as https://hedgehog.cloud calls https://api.hedgehog.cloud.
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 import uuid
@@ -73,10 +74,17 @@ def wait_for_progress(page, completed: int) -> None:
 
 
 def api_get(page, stack, path: str) -> dict:
-    """The API's own answer, with the browser context's cookies: the state is the server's, not the page's."""
-    response = page.context.request.get(site_api(stack) + path, headers={"origin": origin(site_url(stack))})
-    assert response.ok, response.text()
-    return response.json()
+    """The API's own answer to a credentialed fetch from the page: the state is the server's, not the page's.
+    (Fetched by Chromium: Playwright's own request context resolves names in Node, which knows no *.localhost.)"""
+    answer = page.evaluate(
+        """async (url) => {
+            const response = await fetch(url, {credentials: "include", headers: {accept: "application/json"}});
+            return {ok: response.ok, text: await response.text()};
+        }""",
+        site_api(stack) + path,
+    )
+    assert answer["ok"], answer["text"]
+    return json.loads(answer["text"])
 
 
 def test_sign_in_enroll_complete_course_badge_and_reload(local_stack, context, learner):
