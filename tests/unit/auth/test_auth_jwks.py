@@ -9,6 +9,8 @@ import pytest
 from hhl.auth.jwks import (
     CACHE_TTL_SECONDS,
     FETCH_TIMEOUT_SECONDS,
+    OUTAGE_RETRY_SECONDS,
+    REFETCH_INTERVAL_SECONDS,
     JwksCache,
     JwksUnavailable,
     JwtUnknownKid,
@@ -138,3 +140,35 @@ def test_a_hanging_jwks_endpoint_times_out_within_2_seconds():
         elapsed = time.monotonic() - start
     assert FETCH_TIMEOUT_SECONDS <= 2
     assert elapsed < FETCH_TIMEOUT_SECONDS + 0.5
+
+
+def test_an_outage_without_keys_is_retried_within_a_second_not_after_the_unknown_kid_penalty(
+    jwks_server, cache, clock, signing_key
+):
+    jwks_server.fail = True
+    with pytest.raises(JwksUnavailable):
+        cache.get_key(signing_key.kid)
+    clock.now += OUTAGE_RETRY_SECONDS / 2
+    with pytest.raises(JwksUnavailable):
+        cache.get_key(signing_key.kid)
+    assert jwks_server.fetches == 1  # a failing issuer is not hammered on every request
+    jwks_server.fail = False
+    clock.now += OUTAGE_RETRY_SECONDS / 2
+    assert cache.get_key(signing_key.kid).key_id == signing_key.kid
+    assert jwks_server.fetches == 2
+    assert OUTAGE_RETRY_SECONDS <= 1 < REFETCH_INTERVAL_SECONDS
+
+
+def test_unknown_kids_after_an_outage_still_wait_out_the_penalty(jwks_server, cache, clock, signing_key):
+    jwks_server.fail = True
+    with pytest.raises(JwksUnavailable):
+        cache.get_key(signing_key.kid)
+    jwks_server.fail = False
+    clock.now += OUTAGE_RETRY_SECONDS
+    cache.get_key(signing_key.kid)
+    recovered_at = clock.now
+    while clock.now + OUTAGE_RETRY_SECONDS < recovered_at + REFETCH_INTERVAL_SECONDS:
+        clock.now += OUTAGE_RETRY_SECONDS
+        with pytest.raises(JwtUnknownKid):
+            cache.get_key("attacker-kid")
+    assert jwks_server.fetches == 2

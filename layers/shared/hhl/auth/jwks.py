@@ -7,6 +7,8 @@ awslabs/aws-jwt-verify implements:
   - fetched on first need, then kept for at least CACHE_TTL_SECONDS;
   - an unknown `kid` triggers at most one refetch per REFETCH_INTERVAL_SECONDS (key rotation);
   - a failed refetch keeps the last good keys;
+  - with no keys at all (every request failing), a failed fetch is retried after OUTAGE_RETRY_SECONDS,
+    not after the unknown-`kid` interval: the service is back about a second after the issuer is;
   - every fetch has a short timeout, cut to the invocation's deadline (hhl.deadline), so a slow issuer
     cannot hold a request for long.
 
@@ -30,6 +32,7 @@ from hhl.deadline import attempt_timeout
 
 CACHE_TTL_SECONDS = 3600.0
 REFETCH_INTERVAL_SECONDS = 10.0
+OUTAGE_RETRY_SECONDS = 1.0
 FETCH_TIMEOUT_SECONDS = 2.0
 MAX_JWKS_BYTES = 64 * 1024
 
@@ -61,15 +64,18 @@ class JwksCache:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None  # last successful fetch
         self._attempted_at: float | None = None  # last fetch attempt, successful or not
+        self._last_fetch_failed = False
         self._lock = threading.Lock()
 
     def get_key(self, kid: str) -> jwt.PyJWK:
         """The key called `kid`. Raises JwtUnknownKid, or JwksUnavailable when no keys exist at all."""
         if self._is_stale():
-            self._refresh()
-        key = self._keys.get(kid)
-        if key is None and self._refresh():
+            self._refresh()  # at most one fetch per call: a kid missing from keys just fetched is unknown
             key = self._keys.get(kid)
+        else:
+            key = self._keys.get(kid)
+            if key is None and self._refresh():
+                key = self._keys.get(kid)
         if key is None:
             if not self._keys:
                 raise JwksUnavailable("No JWKS keys available")
@@ -84,20 +90,27 @@ class JwksCache:
         return age < 0 or age >= CACHE_TTL_SECONDS
 
     def _refresh(self) -> bool:
-        """Fetch the keys unless a fetch was attempted within the refetch interval. True if new keys arrived.
+        """Fetch the keys unless the last attempt is too recent. True if new keys arrived.
 
-        Every fetch, whatever prompted it, counts against the interval: a failing or unknown-kid flood
-        costs the issuer (and our requests) at most one round-trip per interval.
+        Every fetch, whatever prompted it, counts against the interval: an unknown-kid flood costs the
+        issuer (and our requests) at most one round-trip per REFETCH_INTERVAL_SECONDS, and so does a
+        failing issuer while the last good keys still serve. Without keys every request is failing, so
+        an outage is retried sooner (OUTAGE_RETRY_SECONDS), still at most once per that interval.
         """
         with self._lock:
             now = self._clock()
-            if self._attempted_at is not None and 0 <= now - self._attempted_at < REFETCH_INTERVAL_SECONDS:
+            if self._attempted_at is not None and 0 <= now - self._attempted_at < self._retry_interval():
                 return False
             self._attempted_at = now
             try:
                 keys = fetch_jwks(self.url)
             except JwksUnavailable:
+                self._last_fetch_failed = True
                 return False  # keep the last good keys; callers raise if there are none
             self._keys = keys
             self._fetched_at = now
+            self._last_fetch_failed = False
             return True
+
+    def _retry_interval(self) -> float:
+        return OUTAGE_RETRY_SECONDS if self._last_fetch_failed and not self._keys else REFETCH_INTERVAL_SECONDS

@@ -10,12 +10,14 @@ those requests are not CSRF-exposed and skip the check.
 
 from __future__ import annotations
 
+import math
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hhl.auth.cookies import ACCESS_COOKIE, session_cookies
+from hhl.auth.jwks import OUTAGE_RETRY_SECONDS
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, cognito_verifier
 from hhl.config import settings
 from hhl.http import DependencyError, Forbidden, HttpError, header
@@ -39,6 +41,16 @@ class InvalidAccessToken(Unauthorized):
         super().__init__(
             "Unauthorized: Invalid or expired token", headers={"www-authenticate": f'{REALM}, error="invalid_token"'}
         )
+
+
+class SignInUnavailable(DependencyError):
+    """The issuer's keys cannot be fetched: not the caller's fault (503), and worth retrying shortly."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        retry_after = str(math.ceil(OUTAGE_RETRY_SECONDS))
+        super().__init__("Sign-in service unavailable, try again shortly", headers={"retry-after": retry_after})
 
 
 class OriginNotAllowed(Forbidden):
@@ -72,7 +84,7 @@ def authenticate(event: Mapping) -> Identity:
         claims = cognito_verifier().verify_access_token(token)
     except JwksUnavailable:
         logger.warning("JWKS unavailable; cannot verify access tokens")
-        raise DependencyError("Sign-in service unavailable, try again shortly", status=503) from None
+        raise SignInUnavailable() from None
     except JwtVerificationError as exc:
         logger.info("access token rejected", extra={"check": type(exc).__name__})
         raise InvalidAccessToken() from None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hhl.auth import cookies, oauth
-from hhl.auth.request_auth import Unauthorized
+from hhl.auth.request_auth import SignInUnavailable, Unauthorized
 from hhl.auth.transaction import redeem
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, TokenVerifier, cognito_verifier
 from hhl.config import settings
@@ -92,7 +92,7 @@ def _verified(check: Callable[[TokenVerifier], dict], rejection: type[HttpError]
     try:
         return check(cognito_verifier())
     except JwksUnavailable:
-        raise DependencyError("Sign-in service unavailable, try again shortly", status=503) from None
+        raise SignInUnavailable() from None
     except JwtVerificationError as exc:
         logger.warning("token rejected", extra={"check": type(exc).__name__, "rejection": rejection.__name__})
         raise rejection() from None
