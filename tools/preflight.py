@@ -66,7 +66,12 @@ class TemplateValues:
     def __init__(self, template: dict, parameters: dict[str, str], region: str):
         self.template = template
         self.parameters = parameters
-        self.pseudo = {"AWS::Region": region, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+        self.pseudo = {
+            "AWS::Region": region,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": None,  # the property is left out
+        }
 
     def condition(self, name: str) -> bool:
         return bool(self.value(self.template["Conditions"][name]))
@@ -261,13 +266,11 @@ class Preflight:
 
     def check_concurrency(self) -> tuple[bool, str]:
         values = self.values
-        reserved = {
-            values.value(function["Properties"]["FunctionName"]): int(
-                values.value(function["Properties"]["ReservedConcurrentExecutions"])
-            )
-            for function in resources("AWS::Serverless::Function", self.template).values()
-            if "ReservedConcurrentExecutions" in function["Properties"]
-        }
+        reserved = {}
+        for function in resources("AWS::Serverless::Function", self.template).values():
+            setting = values.value(function["Properties"].get("ReservedConcurrentExecutions"))
+            if setting is not None:
+                reserved[values.value(function["Properties"]["FunctionName"])] = int(setting)
         lambda_ = self.client("lambda")
         limit = lambda_.get_account_settings()["AccountLimit"]
         # On an update the functions' current reservations are already out of the unreserved pool.

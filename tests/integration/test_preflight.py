@@ -167,21 +167,29 @@ def test_make_preflight_env_prod_prints_a_full_passing_checklist(aws):
     assert f"account {ACCOUNT}" in said["credentials"]
     assert f"/hedgehog-learn/{ENV}/jwt-secret: SecureString" in said["JWT secret"]
     assert f"hedgehog-learn-{ENV} is free" in said["Cognito domain"]
-    assert "hedgehog-learn-prod-crm-sync reserves" in said["Lambda concurrency"]
+    assert "unreserved after the deploy (Lambda requires >= 100)" in said["Lambda concurrency"]
     assert SAM_BUCKET in said["artifact bucket"]
     assert "Python 3.13." in said["Python 3.13"]
     assert "repo:hedgehog/learn-backend:environment:production" in said["GitHub deploy role"]
 
 
-def test_the_whole_checklist_runs_read_only(aws, quota, run):
+def account_state(aws) -> dict:
+    """What a deploy (or a careless check) would change: stacks, parameters, roles, pools, buckets."""
+    return {
+        "stacks": [s["StackName"] for s in aws("cloudformation").list_stacks()["StackSummaries"]],
+        "parameters": [(p["Name"], p["Version"]) for p in aws("ssm").describe_parameters()["Parameters"]],
+        "roles": [(r["RoleName"], r["CreateDate"]) for r in aws("iam").list_roles()["Roles"]],
+        "pools": aws("cognito-idp").list_user_pools(MaxResults=60)["UserPools"],
+        "buckets": [b["Name"] for b in aws("s3").list_buckets()["Buckets"]],
+    }
+
+
+def test_the_whole_checklist_is_read_only(aws, quota, run):
+    before = account_state(aws)
     code, lines, _ = run("--account", ACCOUNT)
     assert code == 0 and not failed(lines)
-    assert quota.requests == [
-        "/2016-08-19/account-settings",
-        "/2019-09-30/functions/hedgehog-learn-prod-crm-sync/concurrency",
-    ]
-    assert aws("cloudformation").list_stacks()["StackSummaries"][0]["StackName"] == preflight.SAM_MANAGED_STACK
-    assert len(aws("cloudformation").list_stacks()["StackSummaries"]) == 1  # it deployed nothing
+    assert account_state(aws) == before
+    assert quota.requests[0] == "/2016-08-19/account-settings"
 
 
 # ==================================================================== credentials, account, region
@@ -321,41 +329,45 @@ def test_an_existing_pool_passes_when_it_exists(aws, run):
 
 
 # ==================================================================== Lambda concurrency
-def _reservation() -> int:
-    """crm-sync's reserved concurrency for prod: a number in the template, or a parameter's default/override."""
+RESERVED = 5
+
+
+def reserving() -> tuple[list[str], int]:
+    """(overrides, count): crm-sync reserving concurrency in prod, through CrmSyncReservedConcurrency where the
+    template has that parameter, else the number the template fixes."""
     template = load_template()
-    setting = template["Resources"]["CrmSyncFunction"]["Properties"]["ReservedConcurrentExecutions"]
-    if isinstance(setting, dict):
-        setting = CONFIG.parameter_overrides.get(setting["Ref"], template["Parameters"][setting["Ref"]]["Default"])
-    return int(setting)
+    if "CrmSyncReservedConcurrency" in template["Parameters"]:
+        return overrides(CrmSyncReservedConcurrency=str(RESERVED)), RESERVED
+    return [], int(template["Resources"]["CrmSyncFunction"]["Properties"]["ReservedConcurrentExecutions"])
 
 
 def test_a_new_accounts_quota_fails(aws, quota, run):
     quota.concurrent_executions = 10  # what new accounts get until they ask for more
-    code, lines, _ = run()
+    args, count = reserving()
+    code, lines, _ = run(*args)
     assert code == 1 and failed(lines) == {"Lambda concurrency"}
-    after = 10 - _reservation()
-    assert (
-        f"account limit 10, unreserved 10; hedgehog-learn-prod-crm-sync reserves {_reservation()}: {after}"
-        in lines["Lambda concurrency"]
-    )
+    expected = f"account limit 10, unreserved 10; hedgehog-learn-prod-crm-sync reserves {count}: {10 - count}"
+    assert expected in lines["Lambda concurrency"]
 
 
 def test_an_account_reserved_up_to_its_limit_fails(aws, quota, run):
-    quota.reserved = {"some-other-app": 1000 - 100 - _reservation() + 1}
-    code, lines, _ = run()
+    args, count = reserving()
+    quota.reserved = {"some-other-app": 1000 - 100 - count + 1}
+    code, lines, _ = run(*args)
     assert code == 1 and "99 unreserved after the deploy (Lambda requires >= 100)" in lines["Lambda concurrency"]
-    quota.reserved = {"some-other-app": 1000 - 100 - _reservation()}
-    code, lines, _ = run()
+    quota.reserved = {"some-other-app": 1000 - 100 - count}
+    code, lines, _ = run(*args)
     assert (
-        "100 unreserved after the deploy" in lines["Lambda concurrency"] and lines["Lambda concurrency"][:4] == "PASS"
+        lines["Lambda concurrency"].startswith("PASS")
+        and "100 unreserved after the deploy" in lines["Lambda concurrency"]
     )
 
 
 def test_an_update_counts_the_functions_current_reservation(aws, quota, run):
     # Already deployed: crm-sync's reservation is out of the unreserved pool, which is at the minimum.
-    quota.reserved = {"hedgehog-learn-prod-crm-sync": _reservation(), "some-other-app": 900 - _reservation()}
-    _, lines, _ = run()
+    args, count = reserving()
+    quota.reserved = {"hedgehog-learn-prod-crm-sync": count, "some-other-app": 900 - count}
+    _, lines, _ = run(*args)
     assert "unreserved 100;" in lines["Lambda concurrency"] and lines["Lambda concurrency"].startswith("PASS")
 
 
