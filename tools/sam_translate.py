@@ -22,10 +22,19 @@ def artifact_key(logical_id: str) -> str:
     return f"{logical_id}.zip"
 
 
-def translate(stage: str, region: str = "us-west-2", template: dict | None = None) -> dict:
-    """The CloudFormation template SAM deploys for `stage`, with code locations pointing at
-    s3://ARTIFACT_BUCKET/<logical id>.zip as `sam package` would rewrite them."""
+def translate(
+    stage: str, region: str = "us-west-2", template: dict | None = None, parameters: dict[str, str] | None = None
+) -> dict:
+    """The CloudFormation template SAM deploys for `stage` (and any other `parameters`, as
+    `--parameter-overrides` would give them), with code locations pointing at
+    s3://ARTIFACT_BUCKET/<logical id>.zip as `sam package` would rewrite them.
+
+    The parameters also become the translated template's defaults, so a linter resolving a `Ref` to a
+    parameter sees the value this deployment would use."""
     sam_template = copy.deepcopy(template or load_template())
+    parameter_values = {**(parameters or {}), "Stage": stage}
+    for name, value in parameter_values.items():
+        sam_template["Parameters"][name]["Default"] = value
     for logical_id, resource in sam_template["Resources"].items():
         properties = resource.get("Properties") or {}
         for key in ("CodeUri", "ContentUri"):
@@ -36,4 +45,4 @@ def translate(stage: str, region: str = "us-west-2", template: dict | None = Non
     translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
     # Managed policy names are only looked up for `Policies: [SomeAWSManagedPolicyName]`; the template uses
     # policy templates and inline statements, so an empty map keeps this offline.
-    return translator.translate(sam_template, parameter_values={"Stage": stage}, get_managed_policy_map=dict)
+    return translator.translate(sam_template, parameter_values=parameter_values, get_managed_policy_map=dict)

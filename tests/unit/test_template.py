@@ -193,8 +193,18 @@ def test_prod_tables_are_protected_and_retained(table, stage):
     res = TABLES[table]
     expected = stage == "prod"
     assert resolve(res["Properties"]["DeletionProtectionEnabled"], stage) is expected
-    assert (resolve(res["DeletionPolicy"], stage) == "Retain") is expected
-    assert (resolve(res["UpdateReplacePolicy"], stage) == "Retain") is expected
+    # RetainExceptOnCreate: a failed first create leaves no named table behind to block the retry.
+    assert resolve(res["DeletionPolicy"], stage) == ("RetainExceptOnCreate" if expected else "Delete")
+    assert resolve(res["UpdateReplacePolicy"], stage) == ("Retain" if expected else "Delete")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_prod_user_pool_is_protected_and_retained_except_on_a_failed_create(stage):
+    pool = TEMPLATE["Resources"]["UserPool"]
+    prod = stage == "prod"
+    assert resolve(pool["Properties"]["DeletionProtection"], stage) == ("ACTIVE" if prod else "INACTIVE")
+    assert resolve(pool["DeletionPolicy"], stage) == ("RetainExceptOnCreate" if prod else "Delete")
+    assert resolve(pool["UpdateReplacePolicy"], stage) == ("Retain" if prod else "Delete")
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -287,16 +297,91 @@ def test_http_api_cors_is_an_allow_list_with_credentials_and_logs_have_retention
     assert TEMPLATE["Resources"][log_arn[0]]["Properties"]["RetentionInDays"]
 
 
-def test_user_pool_client_is_code_flow_only_with_the_guides_callback_default():
+def evaluate(value, parameters: dict[str, str]):
+    """Ref, Fn::Sub, Fn::If and the template's Conditions for these parameter values (defaults otherwise);
+    pseudo parameters and resource references stay as `<name>`."""
+    values = {name: p.get("Default", "") for name, p in TEMPLATE["Parameters"].items()} | parameters
+
+    def ref(name: str) -> str:
+        return str(values[name]) if name in values else f"<{name}>"
+
+    def condition(name: str) -> bool:
+        return evaluate(TEMPLATE["Conditions"][name], parameters)
+
+    if isinstance(value, list):
+        return [evaluate(v, parameters) for v in value]
+    if not isinstance(value, dict):
+        return value
+    ((function, argument),) = value.items()
+    if function == "Ref":
+        return ref(argument)
+    if function == "Fn::Sub":
+        return re.sub(r"\$\{([\w:.]+)\}", lambda m: ref(m.group(1)), argument)
+    if function == "Fn::If":
+        name, if_true, if_false = argument
+        return evaluate(if_true if condition(name) else if_false, parameters)
+    if function == "Fn::Equals":
+        left, right = (evaluate(a, parameters) for a in argument)
+        return str(left) == str(right)
+    if function == "Fn::Not":
+        return not evaluate(argument[0], parameters)
+    if function == "Fn::And":
+        return all(evaluate(a, parameters) for a in argument)
+    if function == "Condition":
+        return condition(argument)
+    raise AssertionError(f"unsupported intrinsic {function}")
+
+
+def test_user_pool_client_is_code_flow_only_and_asks_for_no_admin_scope():
     client = TEMPLATE["Resources"]["UserPoolClient"]["Properties"]
     assert client["AllowedOAuthFlows"] == ["code"]
+    # No aws.cognito.signin.user.admin: nothing here needs it, and it would let a learner change their own email.
     assert sorted(client["AllowedOAuthScopes"]) == ["email", "openid", "profile"]
-    assert client["CallbackURLs"] == [
-        {"Fn::If": ["DefaultCallbackUrl", {"Fn::Sub": "${SiteBaseUrl}/auth/callback"}, {"Ref": "CallbackUrl"}]}
-    ]
-    assert GLOBAL_ENV["COGNITO_REDIRECT_URI"] == client["CallbackURLs"][0]
     for logical_id in ("UserPool", "UserPoolClient", "UserPoolDomain"):
         assert TEMPLATE["Resources"][logical_id]["Condition"] == "CreateUserPool"
+
+
+API_DOMAIN = {
+    "ApiDomainName": "api.hedgehog.cloud",
+    "ApiCertificateArn": "arn:aws:acm:us-west-2:111122223333:certificate/x",
+}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "callback"),
+    [
+        ({}, "https://hedgehog.cloud/auth/callback"),
+        (API_DOMAIN, "https://api.hedgehog.cloud/auth/callback"),
+        (
+            {**API_DOMAIN, "CallbackUrl": "https://elsewhere.example/auth/callback"},
+            "https://elsewhere.example/auth/callback",
+        ),
+    ],
+    ids=["no-domain", "api-domain", "explicit"],
+)
+def test_the_callback_defaults_to_the_api_domain_and_cognito_and_the_functions_agree(parameters, callback):
+    client = TEMPLATE["Resources"]["UserPoolClient"]["Properties"]
+    assert evaluate(client["CallbackURLs"], parameters) == [callback]
+    assert evaluate(GLOBAL_ENV["COGNITO_REDIRECT_URI"], parameters) == callback
+    # Sign-out lands on the site, wherever the API lives; the logout function sends the same URL.
+    assert evaluate(client["LogoutURLs"], parameters) == ["https://hedgehog.cloud/learn"]
+
+
+@pytest.mark.parametrize("parameters", [{}, API_DOMAIN], ids=["no-domain", "api-domain"])
+def test_with_an_api_domain_clients_use_it_and_only_it(parameters):
+    domain = parameters.get("ApiDomainName")
+    api = TEMPLATE["Resources"]["HttpApi"]["Properties"]
+    outputs = TEMPLATE["Outputs"]
+    assert evaluate(api["DisableExecuteApiEndpoint"], parameters) is bool(domain)
+    execute_api = "https://<HttpApi>.execute-api.<AWS::Region>.<AWS::URLSuffix>"
+    assert evaluate(outputs["HttpApiUrl"]["Value"], parameters) == (f"https://{domain}" if domain else execute_api)
+    assert evaluate(outputs["ExecuteApiUrl"]["Value"], parameters) == execute_api
+    for logical_id in ("ApiDomain", "ApiDomainMapping"):
+        assert evaluate({"Condition": TEMPLATE["Resources"][logical_id]["Condition"]}, parameters) is bool(domain)
+    with_zone = {**parameters, "HostedZoneId": "Z0123456789ABCDEFGHIJ"}
+    record = TEMPLATE["Resources"]["ApiDnsRecord"]
+    assert evaluate({"Condition": record["Condition"]}, with_zone) is bool(domain)
+    assert evaluate({"Condition": record["Condition"]}, parameters) is False  # no zone: a CNAME to ApiDomainTarget
 
 
 def test_outputs_the_deployment_guide_and_scripts_read():
@@ -312,7 +397,7 @@ def test_outputs_the_deployment_guide_and_scripts_read():
         "BadgesTableName",
     ):
         assert key in outputs, key
-    assert "${HttpApi}.execute-api" in outputs["HttpApiUrl"]["Value"]["Fn::Sub"]
+    assert "${HttpApi}.execute-api" in outputs["ExecuteApiUrl"]["Value"]["Fn::Sub"]
     for table in TABLES:
         assert outputs[f"{table.removesuffix('Table')}TableName"]["Value"] == {"Ref": table}
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hhl.deadline import DeadlineExceeded, invocation
-from hhl.observability import logger, metrics
+from hhl.observability import log_metrics, logger
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_HEADERS = {"content-type": "application/json"}
@@ -188,7 +188,7 @@ def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
     """Wrap a Lambda handler: deadline, correlation id, error envelope, metrics flush, no tracebacks out."""
 
     @functools.wraps(handler)
-    @metrics.log_metrics
+    @log_metrics
     @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
     def wrapper(event: dict, context: Any) -> dict:
         try:

@@ -76,7 +76,9 @@ def test_the_rollback_alarm_watches_the_version_being_deployed(translated, funct
     version_id = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
     group_id = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"]["Ref"]
     alarm_ids = [
-        a["Name"]["Ref"] for a in template["Resources"][group_id]["Properties"]["AlarmConfiguration"]["Alarms"]
+        a["Name"]["Ref"]
+        for a in template["Resources"][group_id]["Properties"]["AlarmConfiguration"]["Alarms"]
+        if "Ref" in a["Name"]
     ]
     errors_alarms = [
         template["Resources"][a]["Properties"]
@@ -93,10 +95,14 @@ def test_the_rollback_alarm_watches_the_version_being_deployed(translated, funct
 
 
 def test_http_functions_also_roll_back_on_api_5xx_the_stream_consumer_does_not():
+    # By name, not !Ref: the alarm depends on the API, which depends on every alias and so on its deployment
+    # group; a !Ref back from the group is a cycle (test_translated_template.py lints for it).
+    api_5xx_name = TEMPLATE["Resources"]["Api5xxAlarm"]["Properties"]["AlarmName"]
     for name, function in FUNCTIONS.items():
         alarms = function["Properties"]["DeploymentPreference"]["Alarms"]
         serves_http = any(e["Type"] == "HttpApi" for e in function["Properties"].get("Events", {}).values())
-        assert ({"Ref": "Api5xxAlarm"} in alarms) == serves_http, name
+        assert (api_5xx_name in alarms) == serves_http, name
+        assert {"Ref": "Api5xxAlarm"} not in alarms, name
 
 
 # ==================================================================== the docs name what exists

@@ -39,7 +39,7 @@ BUSINESS_METRICS = (
 #   lambda/latest/dg/monitoring-metrics-types.html, apigateway/latest/developerguide/http-api-metrics.html,
 #   amazondynamodb/latest/developerguide/metrics-dimensions.html,
 #   AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html;
-# HedgehogLearn is ours: Powertools EMF with its default `service` dimension (hhl/observability.py).
+# HedgehogLearn is ours: Powertools EMF with its `service` dimension and our `stage` (hhl/observability.py).
 REAL_METRICS: dict[str, dict[str, list[set[str]]]] = {
     "AWS/Lambda": {
         name: LAMBDA_DIMENSIONS
@@ -66,7 +66,7 @@ REAL_METRICS: dict[str, dict[str, list[set[str]]]] = {
         name: [{"QueueName"}]
         for name in ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", "NumberOfMessagesSent")
     },
-    "HedgehogLearn": {name: [{"service"}] for name in BUSINESS_METRICS},
+    "HedgehogLearn": {name: [{"service", "stage"}] for name in BUSINESS_METRICS},
 }
 INSIGHTS_QUERY = re.compile(
     r'SELECT (?P<stat>\w+)\((?P<metric>\w+)\) FROM SCHEMA\("(?P<namespace>[^"]+)"(?P<dims>(?:, *\w+)*)\)'
@@ -157,10 +157,29 @@ def test_dashboard_metrics_are_published_by_aws_with_those_dimensions():
 
 
 # ==================================================================== every resource is covered
+def paging_errors_alarm(function: str) -> str:
+    """The function's Errors alarm on its `live` alias, whatever version that is (not CodeDeploy's canary one)."""
+    (alarm,) = [
+        a
+        for a in alarms_on("Errors", "FunctionName", {"Ref": function})
+        if "ExecutedVersion" not in alarm_metrics(ALARMS[a]["Properties"])[0][2]
+    ]
+    return alarm
+
+
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
-@pytest.mark.parametrize("metric", ["Errors", "Throttles", "Duration"])
-def test_every_function_has_errors_throttles_and_duration_alarms(function, metric):
+@pytest.mark.parametrize("metric", ["Throttles", "Duration"])
+def test_every_function_has_throttles_and_duration_alarms(function, metric):
     assert len(alarms_on(metric, "FunctionName", {"Ref": function})) == 1
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_functions_paging_errors_alarm_watches_the_live_alias_not_one_version(function):
+    """After a manual rollback `live` points to an older version; an alarm pinned to the deployed version
+    (ExecutedVersion) would then watch nothing, so the alarm that pages watches the alias itself."""
+    (_, _, dims) = alarm_metrics(ALARMS[paging_errors_alarm(function)]["Properties"])[0]
+    assert dims == {"FunctionName": {"Ref": function}, "Resource": {"Fn::Sub": "${" + function + "}:live"}}
+    assert paging_errors_alarm(function) not in FUNCTIONS[function]["Properties"]["DeploymentPreference"]["Alarms"]
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
@@ -251,7 +270,7 @@ def test_the_composite_alarm_covers_what_a_learner_would_notice():
     referenced = set(re.findall(r"ALARM\(\$\{(\w+)\}\)", text(composite["Properties"]["AlarmRule"])))
     assert referenced <= set(ALARMS), referenced - set(ALARMS)
     must = {alarms_on("5xx", "ApiId", {"Ref": "HttpApi"})[0], alarms_on("Latency", "ApiId", {"Ref": "HttpApi"})[0]}
-    must |= {alarms_on("Errors", "FunctionName", {"Ref": f})[0] for f in FUNCTIONS}
+    must |= {paging_errors_alarm(f) for f in FUNCTIONS}
     must |= {alarms_on("SystemErrors", "TableName", sub_ref(t))[0] for t in TABLES}
     assert must <= referenced, must - referenced
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pytest
 from aws_lambda_powertools.metrics import MetricUnit
@@ -69,11 +70,13 @@ def test_metrics_are_emf_in_the_namespace_and_dimension_the_dashboard_reads(invo
     (emf,) = [line for line in lines if "_aws" in line]
     (directive,) = emf["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "HedgehogLearn"
-    assert directive["Dimensions"] == [["service"]]
+    # `stage` keeps dev's and prod's numbers apart when they share an account (and the namespace).
+    assert [set(dimensions) for dimensions in directive["Dimensions"]] == [{"service", "stage"}]
     assert emf["service"] == "hedgehog-learn"
+    assert emf["stage"] == os.environ["APP_STAGE"]
     assert emf["ModulesCompleted"] == [1.0] or emf["ModulesCompleted"] == 1.0
     dashboard = load_template()["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
-    assert '["HedgehogLearn","ModulesCompleted","service","hedgehog-learn"]' in dashboard
+    assert '["HedgehogLearn","ModulesCompleted","service","hedgehog-learn","stage","${Stage}"]' in dashboard
 
 
 def test_tracing_is_active_on_the_platform_and_powertools_tracer_is_not_imported():
