@@ -97,6 +97,11 @@ class TokenMinter:
         return self.sign(self.id_claims(expected_nonce, **overrides))
 
 
+def at_hash(access_token: str) -> str:
+    """OIDC Core 3.1.3.6: base64url of the left half of the SHA-256 of the access token's ASCII."""
+    return base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()[:16]).rstrip(b"=").decode()
+
+
 def _apply(claims: dict, overrides: dict) -> dict:
     """Overrides set claims; an override of None removes the claim."""
     for name, value in overrides.items():
@@ -165,10 +170,12 @@ class FakeCognito:
             sub = issued.claims.get("sub", "user-sub-1")
             refresh_token = f"refresh-{uuid.uuid4().hex}"
             self.refresh_tokens[refresh_token] = sub
-            id_claims = {"sub": sub, **issued.claims}
+            access_token = self.minter.access(sub=sub)
+            # Like Cognito, the ID token is bound to its access token by at_hash (unless a test says otherwise).
+            id_claims = {"sub": sub, "at_hash": at_hash(access_token), **issued.claims}
             return 200, {
                 "id_token": self.minter.id(issued.nonce, **id_claims),
-                "access_token": self.minter.access(sub=sub),
+                "access_token": access_token,
                 "refresh_token": refresh_token,
                 "expires_in": 3600,
                 "token_type": "Bearer",

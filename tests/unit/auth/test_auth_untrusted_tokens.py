@@ -9,7 +9,7 @@ from hhl.auth.cookies import REFRESH_COOKIE
 
 # The endpoint suite's fixtures (api, signed_in, start_login), shared rather than copied; pytest finds them by name.
 from tests.unit.auth.test_auth_endpoints import _assert_rejected, api, refresh, signed_in, start_login  # noqa: F401
-from tests.unit.conftest import TokenMinter, new_signing_key
+from tests.unit.conftest import TokenMinter, at_hash, new_signing_key
 
 
 class NonFiniteMinter(TokenMinter):
@@ -52,3 +52,8 @@ def test_refresh_answered_with_a_non_finite_time_is_502_and_keeps_the_session(
     assert reply.status == 502
     assert reply.body == {"error": "Token endpoint returned an invalid token"}
     assert reply.set_cookies == {}
+
+
+def test_callback_refuses_an_id_token_whose_at_hash_does_not_match(api, signed_in, tokens, dynamodb):
+    """An ID token paired with another access token (e.g. one issued to the attacker) is refused."""
+    _assert_rejected(signed_in(at_hash=at_hash(tokens.access(sub="attacker-sub"))), 400, dynamodb)

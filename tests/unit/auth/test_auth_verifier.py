@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from hhl.auth import verifier as v
 from hhl.auth.jwks import JwksCache
 
-from tests.unit.conftest import CLIENT_ID, ISSUER, new_signing_key
+from tests.unit.conftest import CLIENT_ID, ISSUER, at_hash, new_signing_key
 
 NONCE = "transaction-nonce-123"
 
@@ -251,3 +251,23 @@ def test_non_finite_times_are_rejected(token_verifier, tokens, signing_key, clai
 
 def test_a_finite_float_exp_is_accepted(token_verifier, tokens):
     assert token_verifier.verify_access_token(tokens.access(exp=time.time() + 600.5))
+
+
+def test_id_token_bound_to_its_access_token_by_at_hash_is_accepted(token_verifier, tokens):
+    access = tokens.access()
+    claims = token_verifier.verify_id_token(tokens.id(NONCE, at_hash=at_hash(access)), NONCE, access)
+    assert claims["at_hash"] == at_hash(access)
+
+
+@pytest.mark.parametrize("bad", ["another token's", "", 42, None])
+def test_at_hash_of_another_access_token_is_rejected(token_verifier, tokens, bad):
+    access = tokens.access()
+    value = {"another token's": at_hash(tokens.access(sub="someone-else"))}.get(bad, bad)
+    claims = tokens.id_claims(NONCE)
+    claims["at_hash"] = value  # present, even as null: a claim that is there must match
+    with pytest.raises(v.JwtInvalidAtHash):
+        token_verifier.verify_id_token(tokens.sign(claims), NONCE, access)
+
+
+def test_id_token_without_at_hash_is_accepted(token_verifier, tokens):
+    assert "at_hash" not in token_verifier.verify_id_token(tokens.id(NONCE), NONCE, tokens.access())

@@ -69,3 +69,7 @@ class JwtExpired(JwtVerificationError):
 
 class JwtNonceMismatch(JwtVerificationError):
     """ID token nonce differs from the login transaction's (a replayed or injected ID token)."""
+
+
+class JwtInvalidAtHash(JwtVerificationError):
+    """ID token at_hash does not match the access token it came with (tokens from two different sign-ins)."""

@@ -61,7 +61,9 @@ def complete_login(sealed_transaction: str | None, code: str | None, state: str 
     tokens = oauth.exchange_code(code, transaction.code_verifier)
     if not tokens.id_token:
         raise DependencyError("Token endpoint returned no ID token")
-    id_claims = _verified(lambda v: v.verify_id_token(tokens.id_token, transaction.nonce), SignInNotVerified)
+    id_claims = _verified(
+        lambda v: v.verify_id_token(tokens.id_token, transaction.nonce, tokens.access_token), SignInNotVerified
+    )
     access_claims = _verified(lambda v: v.verify_access_token(tokens.access_token), SignInNotVerified)
     if access_claims["sub"] != id_claims["sub"]:
         logger.warning("sign-in rejected", extra={"check": "access and ID token subjects differ"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import hmac
 import json
 import math
@@ -24,6 +25,7 @@ from hhl.auth.errors import (
     JwksUnavailable,
     JwtExpired,
     JwtInvalidAlgorithm,
+    JwtInvalidAtHash,
     JwtInvalidAudience,
     JwtInvalidClaim,
     JwtInvalidClientId,
@@ -55,6 +57,7 @@ __all__ = [
     "JwksUnavailable",
     "JwtExpired",
     "JwtInvalidAlgorithm",
+    "JwtInvalidAtHash",
     "JwtInvalidAudience",
     "JwtInvalidClaim",
     "JwtInvalidClientId",
@@ -91,13 +94,19 @@ class TokenVerifier:
             raise JwtInvalidClientId("client_id is not this app client")
         return claims
 
-    def verify_id_token(self, token: str, nonce: str) -> dict[str, Any]:
+    def verify_id_token(self, token: str, nonce: str, access_token: str | None = None) -> dict[str, Any]:
+        """The ID token's claims; `access_token` is the one that came with it, checked against at_hash."""
         claims = self._verify(token, token_use="id")
         if claims.get("aud") != self.client_id:
             raise JwtInvalidAudience("aud is not this app client")
         token_nonce = claims.get("nonce")
         if not isinstance(token_nonce, str) or not hmac.compare_digest(token_nonce.encode(), nonce.encode()):
             raise JwtNonceMismatch("nonce does not match the login transaction")
+        if "at_hash" in claims:
+            expected = access_token_hash(access_token) if access_token is not None else None
+            actual = claims["at_hash"]
+            if not isinstance(actual, str) or expected is None or not hmac.compare_digest(actual, expected):
+                raise JwtInvalidAtHash("at_hash does not match the access token")
         return claims
 
     def _verify(self, token: str, token_use: str) -> dict[str, Any]:
@@ -163,6 +172,12 @@ class TokenVerifier:
             raise JwtExpired("token has expired")
         if iat > now + IAT_CLOCK_SKEW_SECONDS:
             raise JwtInvalidClaim("iat is in the future")
+
+
+def access_token_hash(access_token: str) -> str:
+    """OIDC Core 3.1.3.6 at_hash for RS256: base64url (unpadded) of the left half of SHA-256 of the token's ASCII."""
+    digest = hashlib.sha256(access_token.encode("ascii", errors="replace")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
 def _is_finite_number(value: Any) -> bool:
