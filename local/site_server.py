@@ -7,7 +7,8 @@ at http://api.hedgehog.localhost:<api port> (Chromium resolves *.localhost to lo
 treats it as a secure context, so the Secure cookies are kept over plain http).
 
 - /learn and below: local/site/learn.html, with `{{ hhl_api_base }}` replaced by the API's base URL
-  as the site's pages call it (HubSpot's templates fill the same value in with HubL).
+  as the site's pages call it (HubSpot's templates fill the same value in with HubL);
+  /learn/theme-example: local/site/theme-example.html, a page written for the HubSpot theme as it is.
 - /site/<file>: the site client the real pages include (the top-level site/ folder, e.g. /site/hhl.js).
 """
 
@@ -28,8 +29,12 @@ API_BASE_PLACEHOLDER = b"{{ hhl_api_base }}"
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
-def demo_page(api_base: str) -> bytes:
-    return (PAGES_DIR / "learn.html").read_bytes().replace(API_BASE_PLACEHOLDER, api_base.encode("utf-8"))
+THEME_EXAMPLE = "/learn/theme-example"  # a page using only the HubSpot theme's existing contract
+
+
+def demo_page(api_base: str, path: str = "/learn") -> bytes:
+    name = "theme-example.html" if path == THEME_EXAMPLE or path.startswith(THEME_EXAMPLE + "/") else "learn.html"
+    return (PAGES_DIR / name).read_bytes().replace(API_BASE_PLACEHOLDER, api_base.encode("utf-8"))
 
 
 def client_file(name: str) -> Path | None:
@@ -51,7 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/":
             self._send(302, b"", {"location": "/learn"})
         elif path == "/learn" or path.startswith("/learn/"):
-            self._send(200, demo_page(self.api_base), {"content-type": "text/html; charset=utf-8"})
+            self._send(200, demo_page(self.api_base, path), {"content-type": "text/html; charset=utf-8"})
         elif path.startswith("/site/") and (found := client_file(path.removeprefix("/site/"))):
             content_type = (
                 CONTENT_TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"

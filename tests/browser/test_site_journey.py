@@ -169,3 +169,27 @@ def test_sign_out_shows_the_signed_out_page(local_stack, context, learner):
     assert page.locator("#profile-email").is_hidden()
     assert page.locator('[data-auth-state="anonymous"]').is_visible()
     assert not {"__Host-hhl_access_token", "__Host-hhl_refresh_token"} & {c["name"] for c in context.cookies()}
+
+
+def test_the_same_page_on_a_cross_site_origin_reports_the_misconfiguration(local_stack, context):
+    """127.0.0.1 is another site than *.hedgehog.localhost: the cookies could never reach the API."""
+    site = urllib.parse.urlsplit(site_url(local_stack))
+    cross_site_url = f"{site.scheme}://127.0.0.1:{site.port}{site.path}"
+    errors = []
+    page = context.new_page()
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    page.goto(cross_site_url)
+    page.evaluate("hhIdentity.ready")
+
+    problem = page.locator("#problem")
+    problem.wait_for()
+    assert problem.get_attribute("data-code") == "cross_site_api"
+    assert "different sites" in problem.inner_text()
+    assert page.evaluate("hhl.problem().apiSite") == "http://hedgehog.localhost"
+    assert any("different sites" in text for text in errors)
+    # The API does not allow this origin (CORS), so the page could not ask who is signed in: it says
+    # neither "signed in" nor "not signed in".
+    assert page.evaluate("hhl.state()") == "unknown"
+    assert page.locator('[data-auth-state="unknown"]').is_visible()
+    assert page.locator('[data-auth-state="anonymous"]').is_hidden()

@@ -512,6 +512,9 @@ def test_the_site_serves_the_demo_page_calling_the_api_by_its_site_name(local_st
     client = requests.get(loopback_url(local_stack.site_url.replace("/learn", "/site/hhl.js")), timeout=10)
     assert client.headers["content-type"] == "text/javascript; charset=utf-8"
     assert "window.hhIdentity" in client.text
+    theme = requests.get(loopback_url(f"{local_stack.site_url}/theme-example"), timeout=10).text
+    assert f'data-auth-me-url="{local_stack.site_api_url}/auth/me"' in theme and "{{" not in theme
+    assert "data-api-base" not in theme  # the theme's pages carry only the three auth URLs
     site_root = loopback_url(local_stack.site_url).removesuffix("/learn")
     for escape in ("/site/%2e%2e/template.yaml", "/site/", "/template.yaml"):
         assert requests.get(f"{site_root}{escape}", timeout=10).status_code == 404, escape
