@@ -64,7 +64,14 @@ def first_events(tokens, origin: str) -> dict[str, list[dict]]:
         "me" + subjects.SNAPSHOT_SUFFIX: [me],
         "login": [api_event("GET /auth/login", query={"return_to": "/learn"})],
         # A token the hosted UI does not know: revocation is attempted (best effort) and fails.
-        "logout": [api_event("GET /auth/logout", cookies={"__Host-hhl_refresh_token": "not-a-real-token"})],
+        # The site's sign-out link: a same-site navigation (a cross-site one would only redirect).
+        "logout": [
+            api_event(
+                "GET /auth/logout",
+                headers={"sec-fetch-site": "same-site"},
+                cookies={"__Host-hhl_refresh_token": "not-a-real-token"},
+            )
+        ],
         "refresh": [api_event("POST /auth/refresh", headers={"origin": origin}, cookies=refresh_cookie)],
         "enroll": [api_event("GET /enrollments", headers=bearer)],
         "progress": [api_event("GET /progress", headers=bearer)],

@@ -1,12 +1,19 @@
-"""GET /auth/callback?code&state: finish the sign-in the hosted UI redirected back from."""
+"""GET /auth/callback?code&state (or ?error&state): finish the sign-in the hosted UI redirected back from.
+
+A failure a browser can meet goes back to the site with `?auth_error=<code>` (hhl/auth/sign_in_errors.py);
+API clients get the JSON error. Only the transaction whose state came back is taken out of the login
+cookie: another tab's sign-in in progress is left alone, and a state that matches none changes nothing.
+"""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
-from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, clear_login_cookie, session_cookies
-from hhl.auth.session import auth_error_redirect, complete_login
+from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, session_cookies
+from hhl.auth.session import complete_login
+from hhl.auth.sign_in_errors import HostedUiError, auth_error_code, is_browser_navigation, site_error_url
+from hhl.auth.transaction import redeem
 from hhl.config import settings
-from hhl.http import HttpError, endpoint, error_response_for, query_params, redirect
+from hhl.http import HttpError, endpoint, error_response, query_params, redirect
 from hhl.observability import logger, metrics
 from hhl.secret_store import jwt_secret
 from hhl.storage import users
@@ -18,24 +25,27 @@ JWT_SECRET = jwt_secret()  # at init: a missing secret fails the deployment's fi
 @endpoint
 def handler(event: dict, context) -> dict:
     params = query_params(event)
-    # The transaction ends here whatever the outcome: the cookie is cleared on every answer.
-    if params.get("error"):
-        _count("LoginFailures")
-        logger.info("hosted UI returned an error", extra={"oauth_error": params["error"][:64]})
-        return redirect(auth_error_redirect(params["error"]), [clear_login_cookie()], AUTH_RESPONSE_HEADERS)
     try:
-        login = complete_login(
-            session_cookies(event).get(LOGIN_COOKIE), params.get("code"), params.get("state"), JWT_SECRET
-        )
+        pending = redeem(session_cookies(event).get(LOGIN_COOKIE), params.get("state"), JWT_SECRET)
+    except HttpError as exc:  # no transaction of this browser matches (or its cookie is repeated or unreadable)
+        return _failed(event, exc, getattr(exc, "return_to", None), exc.cookies)
+    try:
+        if params.get("error"):
+            raise HostedUiError(params["error"])
+        login = complete_login(pending.transaction, params.get("code"))
         users.upsert_user(login.user_id, users.profile_from_id_token(login.claims))
     except HttpError as exc:
-        _count("LoginFailures")
-        logger.info("sign-in failed", extra={"status": exc.status, "reason": exc.message})
-        return {**error_response_for(exc, AUTH_RESPONSE_HEADERS), "cookies": exc.cookies or [clear_login_cookie()]}
+        return _failed(event, exc, pending.transaction.return_to, [pending.cookie])
     _count("Logins")
-    return redirect(
-        settings().site_base_url + login.return_to, [*login.cookies, clear_login_cookie()], AUTH_RESPONSE_HEADERS
-    )
+    return redirect(settings().site_base_url + login.return_to, [*login.cookies, pending.cookie], AUTH_RESPONSE_HEADERS)
+
+
+def _failed(event: dict, exc: HttpError, return_to: str | None, cookies: list[str]) -> dict:
+    _count("LoginFailures")
+    logger.info("sign-in failed", extra={"status": exc.status, "reason": exc.message})
+    if exc.status < 500 and is_browser_navigation(event):
+        return redirect(site_error_url(return_to, auth_error_code(exc)), cookies, AUTH_RESPONSE_HEADERS)
+    return error_response(exc.status, exc.message, exc.details, {**exc.headers, **AUTH_RESPONSE_HEADERS}, cookies)
 
 
 def _count(metric: str) -> None:

@@ -1,14 +1,15 @@
-"""GET /auth/login?return_to=<path>: start a sign-in at the Cognito hosted UI.
+"""GET /auth/login?return_to=<path> (or the theme's `redirect_url=<path>`): start a sign-in at the hosted UI.
 
+The new transaction joins this browser's others in the login cookie, so two tabs can sign in at once.
 Never imports boto3 (tests check): this is the first request of every sign-in, so its cold start counts.
 """
 
 from __future__ import annotations
 
-from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, login_cookie
+from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, login_cookie, session_cookies
 from hhl.auth.oauth import authorize_url
-from hhl.auth.redirects import safe_return_to
-from hhl.auth.transaction import LoginTransaction, seal
+from hhl.auth.redirects import requested_return_to
+from hhl.auth.transaction import LoginTransaction, add
 from hhl.config import settings
 from hhl.http import endpoint, query_params, redirect
 from hhl.secret_store import jwt_secret
@@ -19,9 +20,10 @@ JWT_SECRET = jwt_secret()  # at init: a missing secret fails the deployment's fi
 
 @endpoint
 def handler(event: dict, context) -> dict:
-    transaction = LoginTransaction.begin(safe_return_to(query_params(event).get("return_to")))
+    transaction = LoginTransaction.begin(requested_return_to(query_params(event)))
+    sealed = add(session_cookies(event).get(LOGIN_COOKIE), transaction, JWT_SECRET)
     return redirect(
         authorize_url(transaction.state, transaction.nonce, transaction.code_challenge),
-        cookies=[login_cookie(seal(transaction, JWT_SECRET))],
+        cookies=[login_cookie(sealed)],
         headers=AUTH_RESPONSE_HEADERS,
     )

@@ -1,20 +1,29 @@
 """GET or POST /auth/logout: revoke the refresh token, clear the cookies, end the hosted UI session.
 
+Only for our own pages (logout CSRF, issue 11 item 8): a POST needs an allowed Origin (else 403), a GET
+must be a same-site navigation (hhl/auth/cross_site.py). A GET from another site is sent on to the site
+page it asked for (`return_to`, or the theme's `redirect_url`) with nothing cleared or revoked.
 Never imports boto3 (tests check).
 """
 
 from __future__ import annotations
 
 from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, REFRESH_COOKIE, clear_session_cookies, session_cookies
+from hhl.auth.cross_site import check_origin, is_same_site_navigation
 from hhl.auth.oauth import logout_url, revoke
+from hhl.auth.redirects import requested_return_to
 from hhl.config import settings
-from hhl.http import endpoint, redirect
+from hhl.http import endpoint, query_params, redirect
 
 settings()
 
 
 @endpoint
 def handler(event: dict, context) -> dict:
+    if event["requestContext"]["http"]["method"] == "POST":
+        check_origin(event)
+    elif not is_same_site_navigation(event):
+        return redirect(settings().site_base_url + requested_return_to(query_params(event)), [], AUTH_RESPONSE_HEADERS)
     refresh_token = session_cookies(event).get(REFRESH_COOKIE)
     if refresh_token:
         revoke(refresh_token)  # best effort: the cookies are cleared and the hosted UI signed out regardless

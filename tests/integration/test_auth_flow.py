@@ -54,7 +54,13 @@ def test_sign_in_me_refresh_logout(local_stack, demo):
     again = requests.get(f"{api}/auth/me", cookies={ACCESS_COOKIE: new_access}, timeout=TIMEOUT)
     assert again.status_code == 200 and again.json()["userId"] == signed.user_id
 
-    logout = requests.post(f"{api}/auth/logout", cookies=signed.cookies, allow_redirects=False, timeout=TIMEOUT)
+    logout = requests.post(
+        f"{api}/auth/logout",
+        cookies=signed.cookies,
+        headers={"origin": signed.origin},
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
     assert logout.status_code == 302
     assert set_cookies(logout) == {ACCESS_COOKIE: "", REFRESH_COOKIE: ""}
     target = urllib.parse.urlsplit(logout.headers["location"])

@@ -18,7 +18,7 @@ import urllib.parse
 
 import pytest
 import requests
-from hhl.auth.transaction import unseal
+from hhl.auth.transaction import unseal_all
 
 from local.launcher import launch_stack
 from local.template import ROOT
@@ -98,7 +98,7 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
     found |= {"state": query_param(authorize_url, "state"), "login transaction cookie": login_cookie}
     found["PKCE challenge"] = query_param(authorize_url, "code_challenge")
     # The verifier and nonce never leave the sealed cookie; with the stack's JWT secret the test can open it.
-    transaction = unseal(login_cookie, jwt_secret)
+    (transaction,) = unseal_all(login_cookie, jwt_secret)
     found |= {"PKCE verifier": transaction.code_verifier, "nonce": transaction.nonce}
     callback_url = submit_hosted_ui(authorize_url, demo["username"], demo["password"])
     found["authorization code"] = query_param(callback_url, "code")
@@ -152,6 +152,7 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
     logout = requests.post(
         f"{api}/auth/logout",
         cookies={ACCESS_COOKIE: access, REFRESH_COOKIE: refresh},
+        headers={"origin": api},
         allow_redirects=False,
         timeout=TIMEOUT,
     )

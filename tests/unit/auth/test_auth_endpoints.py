@@ -24,6 +24,12 @@ from tests.integration.auth_helpers import check_set_cookie
 from tests.unit.conftest import CLIENT_ID
 
 SITE = "http://127.0.0.1:3000"
+# What a browser sends when the hosted UI redirects it back to /auth/callback (a cross-site top-level navigation).
+NAVIGATION = {
+    "sec-fetch-mode": "navigate",
+    "sec-fetch-site": "cross-site",
+    "accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+}
 SECRET = "unit-test-secret-that-is-at-least-32-characters-long"
 
 
@@ -67,9 +73,9 @@ class AuthApi:
     def login(self, return_to: str | None = None) -> Reply:
         return self.request("GET", "/auth/login", query={"return_to": return_to} if return_to else None)
 
-    def callback(self, query: dict, login_cookie: str | None) -> Reply:
+    def callback(self, query: dict, login_cookie: str | None, headers: dict | None = None) -> Reply:
         cookies = {"__Host-hhl_login": login_cookie} if login_cookie else None
-        return self.request("GET", "/auth/callback", query=query, cookies=cookies)
+        return self.request("GET", "/auth/callback", query=query, cookies=cookies, headers=headers)
 
 
 @pytest.fixture
@@ -155,7 +161,7 @@ def test_login_redirects_to_the_hosted_ui_with_pkce_state_and_nonce(start_login,
     }
     assert reply.headers["cache-control"] == "no-store"
     assert reply.headers["referrer-policy"] == "no-referrer"
-    sealed = transaction_module.unseal(login.cookie, SECRET)
+    sealed = transaction_module.unseal_all(login.cookie, SECRET)[0]
     assert sealed.code_verifier not in reply.headers["location"]
     assert sealed.state == login.state and sealed.nonce == login.nonce
     assert sealed.return_to == "/learn/courses/x"
@@ -170,7 +176,7 @@ def test_every_login_is_a_fresh_transaction(start_login):
 
 def test_login_with_an_open_redirect_return_to_stores_learn(start_login):
     login = start_login("//evil.example/phish")
-    assert transaction_module.unseal(login.cookie, SECRET).return_to == "/learn"
+    assert transaction_module.unseal_all(login.cookie, SECRET)[0].return_to == "/learn"
 
 
 @pytest.mark.parametrize("function", ["login", "logout", "catalog"])
@@ -227,20 +233,39 @@ def test_second_sign_in_keeps_created_at_and_updates_the_profile(signed_in, dyna
     assert second["displayName"]["S"] == "Augusta Ada King"
 
 
-def test_hosted_ui_error_redirects_to_learn_with_the_code(api, start_login, capsys):
-    login = start_login()
+def test_hosted_ui_error_redirects_to_return_to_with_the_code(api, start_login, capsys):
+    login = start_login("/learn/courses/x?tab=1")
     capsys.readouterr()
-    reply = api.callback({"error": "access_denied", "state": login.state}, login.cookie)
+    reply = api.callback({"error": "access_denied", "state": login.state}, login.cookie, NAVIGATION)
     assert reply.status == 302
-    assert reply.headers["location"] == f"{SITE}/learn?auth_error=access_denied"
+    assert reply.headers["location"] == f"{SITE}/learn/courses/x?tab=1&auth_error=access_denied"
     assert reply.cleared("__Host-hhl_login")
     assert "__Host-hhl_access_token" not in reply.set_cookies
     assert emitted_metrics(capsys.readouterr().out).get("LoginFailures") == [1.0]
 
 
-def test_hosted_ui_error_with_odd_characters_is_not_reflected(api):
-    reply = api.callback({"error": "<script>x</script>"}, None)
-    assert reply.headers["location"] == f"{SITE}/learn?auth_error=unknown_error"
+@pytest.mark.parametrize(
+    ("cognito_error", "auth_error"),
+    [
+        ("invalid_request", "sign_in_failed"),
+        ("unauthorized_client", "sign_in_failed"),
+        ("<script>x</script>", "sign_in_failed"),
+        ("server_error", "service_unavailable"),
+        ("temporarily_unavailable", "service_unavailable"),
+    ],
+)
+def test_hosted_ui_errors_become_documented_codes(api, start_login, cognito_error, auth_error):
+    login = start_login()
+    reply = api.callback({"error": cognito_error, "state": login.state}, login.cookie, NAVIGATION)
+    assert reply.headers["location"] == f"{SITE}/learn?auth_error={auth_error}"
+
+
+def test_hosted_ui_error_for_an_api_client_is_json(api, start_login):
+    login = start_login()
+    reply = api.callback({"error": "access_denied", "state": login.state}, login.cookie)
+    assert reply.status == 400
+    assert "access_denied" in reply.body["error"]
+    assert reply.cleared("__Host-hhl_login")
 
 
 def _assert_rejected(reply: Reply, status: int, dynamodb) -> None:
@@ -270,7 +295,7 @@ def test_callback_with_an_expired_transaction_is_400(api, fake_cognito, dynamodb
     old = transaction_module.LoginTransaction.begin("/learn")
     old = transaction_module.LoginTransaction(old.state, old.nonce, old.code_verifier, "/learn", int(time.time()) - 601)
     code = fake_cognito.issue_code(old.code_challenge, old.nonce, f"{SITE}/auth/callback")
-    reply = api.callback({"code": code, "state": old.state}, transaction_module.seal(old, SECRET))
+    reply = api.callback({"code": code, "state": old.state}, transaction_module.seal_all([old], SECRET))
     _assert_rejected(reply, 400, dynamodb)
     assert "expired" in reply.body["error"]
 
@@ -281,7 +306,7 @@ def test_callback_with_a_state_mismatch_is_400(api, start_login, fake_cognito, d
     code = fake_cognito.issue_code(attacker.code_challenge, attacker.nonce, f"{SITE}/auth/callback", sub="attacker")
     reply = api.callback({"code": code, "state": attacker.state}, victim.cookie)
     _assert_rejected(reply, 400, dynamodb)
-    assert reply.cleared("__Host-hhl_login")
+    assert "__Host-hhl_login" not in reply.set_cookies  # the victim's own sign-in in progress is left alone
     assert fake_cognito.token_requests == []
 
 
@@ -326,7 +351,7 @@ def test_code_sent_with_the_pkce_verifier_of_the_transaction(api, start_login, f
     api.callback({"code": code, "state": login.state}, login.cookie)
     (form,) = fake_cognito.token_requests
     assert form["grant_type"] == "authorization_code"
-    assert form["code_verifier"] == transaction_module.unseal(login.cookie, SECRET).code_verifier
+    assert form["code_verifier"] == transaction_module.unseal_all(login.cookie, SECRET)[0].code_verifier
     assert form["redirect_uri"] == f"{SITE}/auth/callback"
     assert fake_cognito.authorization_headers == [None]  # public client: no secret configured, none sent
 
@@ -343,12 +368,33 @@ def test_client_secret_is_sent_only_when_configured(api, signed_in, fake_cognito
     assert fake_cognito.authorization_headers[-1].startswith("Basic ")
 
 
-def test_token_endpoint_refusal_is_502(api, start_login, fake_cognito, dynamodb, capsys):
+def test_refused_code_is_a_400_not_an_outage(api, start_login, fake_cognito, dynamodb, capsys):
+    # issue 11 item 3: Cognito's invalid_grant (made-up, expired or already used code) is the browser's problem.
     login = start_login()
     code = fake_cognito.issue_code("a-different-challenge", login.nonce, f"{SITE}/auth/callback")
     capsys.readouterr()
-    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+    reply = api.callback({"code": code, "state": login.state}, login.cookie)
+    _assert_rejected(reply, 400, dynamodb)
+    assert "invalid_grant" in reply.body["error"]
     assert emitted_metrics(capsys.readouterr().out).get("LoginFailures") == [1.0]
+
+
+def test_made_up_code_in_a_browser_goes_back_to_the_site(api, start_login, dynamodb):
+    login = start_login("/learn/courses/x")
+    reply = api.callback({"code": "made-up", "state": login.state}, login.cookie, NAVIGATION)
+    assert reply.status == 302
+    assert reply.headers["location"] == f"{SITE}/learn/courses/x?auth_error=sign_in_failed"
+    assert reply.cleared("__Host-hhl_login")
+    assert "__Host-hhl_access_token" not in reply.set_cookies
+    assert user_row(dynamodb) is None
+
+
+def test_an_outage_in_a_browser_is_still_502(api, start_login, fake_cognito, dynamodb):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    fake_cognito.token_status = 503
+    reply = api.callback({"code": code, "state": login.state}, login.cookie, NAVIGATION)
+    _assert_rejected(reply, 502, dynamodb)
 
 
 def test_token_endpoint_failure_is_502(api, start_login, fake_cognito, dynamodb):
@@ -393,7 +439,9 @@ def test_a_hanging_token_endpoint_is_502_within_3_seconds(api, start_login, fake
 
 def test_a_hanging_revoke_endpoint_still_logs_out_within_2_seconds(api, hanging_cognito):
     started = time.monotonic()
-    reply = api.request("POST", "/auth/logout", cookies={"__Host-hhl_refresh_token": "refresh-x"})
+    reply = api.request(
+        "POST", "/auth/logout", cookies={"__Host-hhl_refresh_token": "refresh-x"}, headers={"origin": SITE}
+    )
     assert reply.status == 302
     assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
     assert time.monotonic() - started < 2.5
@@ -409,7 +457,7 @@ def test_callback_never_logs_codes_tokens_or_verifiers(api, start_login, fake_co
     reply = api.callback({"code": ok_code, "state": ok.state}, ok.cookie)
     output = capsys.readouterr()
     logged = output.out + output.err
-    verifier = transaction_module.unseal(ok.cookie, SECRET).code_verifier
+    verifier = transaction_module.unseal_all(ok.cookie, SECRET)[0].code_verifier
     for secret in (code, ok_code, login.cookie, ok.cookie, login.state, verifier, SECRET):
         assert secret not in logged
     assert reply.set_cookies["__Host-hhl_access_token"][0] not in logged
@@ -519,6 +567,9 @@ def test_refresh_from_a_foreign_origin_is_403(api, signed_in, fake_cognito):
 
 # ---------------------------------------------------------------- /auth/logout
 
+# The site's sign-out button: a navigation from a page on the site (GET), or a POST carrying the site's Origin.
+SAME_SITE_LOGOUT = {"GET": {"sec-fetch-site": "same-site", "sec-fetch-mode": "navigate"}, "POST": {"origin": SITE}}
+
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_logout_revokes_clears_and_ends_the_hosted_ui_session(api, signed_in, fake_cognito, method):
@@ -528,7 +579,7 @@ def test_logout_revokes_clears_and_ends_the_hosted_ui_session(api, signed_in, fa
         "__Host-hhl_refresh_token": refresh_token,
         "__Host-hhl_access_token": session.set_cookies["__Host-hhl_access_token"][0],
     }
-    reply = api.request(method, "/auth/logout", cookies=cookies)
+    reply = api.request(method, "/auth/logout", cookies=cookies, headers=SAME_SITE_LOGOUT[method])
     assert reply.status == 302
     assert f"{reply.location.scheme}://{reply.location.netloc}{reply.location.path}" == (
         f"http://{fake_cognito.base}/logout"
@@ -544,12 +595,262 @@ def test_logout_still_logs_out_when_revocation_fails(api, monkeypatch):
     from hhl.config import settings
 
     settings.cache_clear()
-    reply = api.request("GET", "/auth/logout", cookies={"__Host-hhl_refresh_token": "refresh-x"})
+    reply = api.request(
+        "GET", "/auth/logout", cookies={"__Host-hhl_refresh_token": "refresh-x"}, headers=SAME_SITE_LOGOUT["GET"]
+    )
     assert reply.status == 302
     assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
 
 
 def test_logout_without_cookies_still_redirects(api, fake_cognito):
-    reply = api.request("GET", "/auth/logout")
+    reply = api.request("GET", "/auth/logout", headers=SAME_SITE_LOGOUT["GET"])
     assert reply.status == 302
     assert fake_cognito.revoked == []
+
+
+def _session_cookies(session: Reply) -> dict[str, str]:
+    return {name: session.set_cookies[name][0] for name in ("__Host-hhl_access_token", "__Host-hhl_refresh_token")}
+
+
+def _assert_nothing_cleared_or_revoked(reply: Reply, fake_cognito) -> None:
+    assert reply.set_cookies == {}
+    assert fake_cognito.revoked == []
+
+
+# ---------------------------------------------------------------- logout CSRF (issue 11 item 8)
+
+
+@pytest.mark.parametrize("fetch_site", ["same-origin", "same-site", "none"])
+def test_logout_by_a_same_site_navigation_signs_out(api, signed_in, fake_cognito, fetch_site):
+    session = signed_in()
+    reply = api.request(
+        "GET", "/auth/logout", cookies=_session_cookies(session), headers={"sec-fetch-site": fetch_site}
+    )
+    assert reply.location.path == "/logout"
+    assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
+    assert fake_cognito.revoked == [session.set_cookies["__Host-hhl_refresh_token"][0]]
+
+
+def test_logout_by_a_cross_site_navigation_only_redirects(api, signed_in, fake_cognito):
+    session = signed_in()
+    reply = api.request(
+        "GET",
+        "/auth/logout",
+        query={"redirect_url": "/learn/courses/x"},
+        cookies=_session_cookies(session),
+        headers={"sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate"},
+    )
+    assert reply.status == 302
+    assert reply.headers["location"] == f"{SITE}/learn/courses/x"
+    _assert_nothing_cleared_or_revoked(reply, fake_cognito)
+    me = api.request(
+        "GET", "/auth/me", cookies={"__Host-hhl_access_token": _session_cookies(session)["__Host-hhl_access_token"]}
+    )
+    assert me.status == 200
+
+
+@pytest.mark.parametrize(
+    ("referer", "signs_out"),
+    [
+        (f"{SITE}/learn/courses/x", True),  # an old browser on one of our pages
+        ("http://localhost:3000/", True),  # another allowed origin
+        ("https://evil.example/page", False),
+        (None, False),  # no Referer at all: a page can suppress it, so it proves nothing
+        ("not a url", False),
+    ],
+)
+def test_logout_without_sec_fetch_site_falls_back_to_the_referer(api, signed_in, fake_cognito, referer, signs_out):
+    session = signed_in()
+    headers = {"referer": referer} if referer else {}
+    reply = api.request("GET", "/auth/logout", cookies=_session_cookies(session), headers=headers)
+    assert reply.status == 302
+    if signs_out:
+        assert reply.location.path == "/logout"
+        assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
+    else:
+        assert reply.headers["location"] == f"{SITE}/learn"
+        _assert_nothing_cleared_or_revoked(reply, fake_cognito)
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example", "null"])
+def test_logout_post_needs_an_allowed_origin(api, signed_in, fake_cognito, origin):
+    session = signed_in()
+    headers = {"origin": origin} if origin else {}
+    reply = api.request("POST", "/auth/logout", cookies=_session_cookies(session), headers=headers)
+    assert reply.status == 403
+    assert reply.body == {"error": "Forbidden: Origin not allowed"}
+    _assert_nothing_cleared_or_revoked(reply, fake_cognito)
+
+
+# ---------------------------------------------------------------- forged callback error (issue 11 item 9)
+
+
+@pytest.mark.parametrize("state", [None, "not-the-transactions-state"])
+def test_callback_error_without_the_transactions_state_clears_nothing(api, start_login, fake_cognito, state):
+    login = start_login("/learn/courses/x")
+    query = {"error": "access_denied", **({"state": state} if state else {})}
+    forged = api.callback(query, login.cookie, NAVIGATION)
+    assert forged.status == 302
+    assert forged.headers["location"] == f"{SITE}/learn?auth_error=session_expired"
+    assert forged.set_cookies == {}
+    # The sign-in in progress still completes.
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    done = api.callback({"code": code, "state": login.state}, login.cookie, NAVIGATION)
+    assert done.headers["location"] == f"{SITE}/learn/courses/x"
+    assert "__Host-hhl_access_token" in done.set_cookies
+
+
+# ---------------------------------------------------------------- friendly browser errors (issue 9)
+
+
+def test_callback_without_a_transaction_in_a_browser_says_session_expired(api, start_login, fake_cognito):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    reply = api.callback({"code": code, "state": login.state}, None, NAVIGATION)
+    assert reply.status == 302
+    assert reply.headers["location"] == f"{SITE}/learn?auth_error=session_expired"
+    assert reply.set_cookies == {}
+    assert fake_cognito.token_requests == []
+
+
+def test_expired_transaction_in_a_browser_goes_to_its_return_to(api, fake_cognito):
+    old = transaction_module.LoginTransaction.begin("/learn/courses/x")
+    old = transaction_module.LoginTransaction(
+        old.state, old.nonce, old.code_verifier, old.return_to, int(time.time()) - 601
+    )
+    sealed = transaction_module.seal_all([old], SECRET)
+    reply = api.callback({"code": "c", "state": old.state}, sealed, NAVIGATION)
+    assert reply.headers["location"] == f"{SITE}/learn/courses/x?auth_error=session_expired"
+    assert reply.cleared("__Host-hhl_login")
+
+
+def test_reloaded_callback_in_a_browser_says_session_expired(api, start_login, fake_cognito):
+    login = start_login()
+    code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
+    first = api.callback({"code": code, "state": login.state}, login.cookie, NAVIGATION)
+    assert first.cleared("__Host-hhl_login")
+    reload = api.callback({"code": code, "state": login.state}, login.cookie, NAVIGATION)
+    assert reload.headers["location"] == f"{SITE}/learn?auth_error=session_expired"
+    assert "__Host-hhl_access_token" not in reload.set_cookies
+    assert len(fake_cognito.token_requests) == 1
+
+
+def test_accept_json_keeps_json_even_for_a_navigation(api, start_login):
+    login = start_login()
+    reply = api.callback({"code": "made-up", "state": login.state}, login.cookie, {"accept": "application/json"})
+    assert reply.status == 400 and reply.body["error"]
+
+
+# ---------------------------------------------------------------- two tabs signing in (issue 9)
+
+
+class Jar:
+    """One browser's login cookie, updated from each answer's Set-Cookie as a browser does."""
+
+    def __init__(self) -> None:
+        self.login: str | None = None
+
+    def take(self, reply: Reply) -> Reply:
+        if "__Host-hhl_login" in reply.set_cookies:
+            self.login = reply.set_cookies["__Host-hhl_login"][0] or None
+        return reply
+
+
+def _start(api, jar: Jar, return_to: str) -> dict[str, str]:
+    cookies = {"__Host-hhl_login": jar.login} if jar.login else None
+    reply = jar.take(api.request("GET", "/auth/login", query={"return_to": return_to}, cookies=cookies))
+    return reply.query
+
+
+def _finish(api, jar: Jar, fake_cognito, authorize: dict[str, str], **claims) -> Reply:
+    code = fake_cognito.issue_code(authorize["code_challenge"], authorize["nonce"], f"{SITE}/auth/callback", **claims)
+    return jar.take(api.callback({"code": code, "state": authorize["state"]}, jar.login, NAVIGATION))
+
+
+def test_two_tabs_started_one_after_the_other_both_sign_in(api, fake_cognito):
+    jar = Jar()
+    tab_a, tab_b = _start(api, jar, "/learn/a"), _start(api, jar, "/learn/b")
+    done_b = _finish(api, jar, fake_cognito, tab_b)
+    assert done_b.headers["location"] == f"{SITE}/learn/b"
+    assert jar.login, "the other tab's transaction is kept"
+    done_a = _finish(api, jar, fake_cognito, tab_a)
+    assert done_a.headers["location"] == f"{SITE}/learn/a"
+    assert "__Host-hhl_access_token" in done_a.set_cookies and jar.login is None
+
+
+def test_a_failed_sign_in_in_one_tab_keeps_the_other(api, fake_cognito):
+    jar = Jar()
+    tab_a, tab_b = _start(api, jar, "/learn/a"), _start(api, jar, "/learn/b")
+    failed = jar.take(api.callback({"error": "access_denied", "state": tab_a["state"]}, jar.login, NAVIGATION))
+    assert failed.headers["location"] == f"{SITE}/learn/a?auth_error=access_denied"
+    refused = jar.take(api.callback({"code": "made-up", "state": tab_a["state"]}, jar.login, NAVIGATION))
+    assert refused.headers["location"] == f"{SITE}/learn?auth_error=session_expired"
+    assert _finish(api, jar, fake_cognito, tab_b).headers["location"] == f"{SITE}/learn/b"
+
+
+def test_two_tabs_started_at_the_same_instant_the_later_one_signs_in(api, fake_cognito):
+    # Both /auth/login requests leave before either answer arrives: neither carries the other's transaction,
+    # and the browser keeps the Set-Cookie that arrives last.
+    early, late = api.login("/learn/a"), api.login("/learn/b")
+    jar = Jar()
+    jar.take(early)
+    jar.take(late)
+    done = _finish(api, jar, fake_cognito, late.query)
+    assert done.headers["location"] == f"{SITE}/learn/b"
+    lost = _finish(api, jar, fake_cognito, early.query)
+    assert lost.headers["location"] == f"{SITE}/learn?auth_error=session_expired"
+
+
+def test_the_login_cookie_holds_a_bounded_number_of_transactions(api, fake_cognito):
+    jar = Jar()
+    tabs = [_start(api, jar, f"/learn/{n}") for n in range(transaction_module.MAX_TRANSACTIONS + 1)]
+    assert len(jar.login) < 3800  # well inside a browser's 4096 bytes per cookie, even with long return_to
+    oldest = _finish(api, jar, fake_cognito, tabs[0])
+    assert oldest.headers["location"] == f"{SITE}/learn?auth_error=session_expired"
+    for n, tab in enumerate(tabs[1:], start=1):
+        assert _finish(api, jar, fake_cognito, tab).headers["location"] == f"{SITE}/learn/{n}"
+
+
+def test_a_full_login_cookie_with_long_return_paths_stays_under_the_browser_limit(api):
+    jar = Jar()
+    for n in range(transaction_module.MAX_TRANSACTIONS + 2):
+        _start(api, jar, "/learn/" + "x" * 500 + str(n))
+    assert len("__Host-hhl_login=" + jar.login) < 4096
+
+
+# ---------------------------------------------------------------- redirect_url alias (issue 9)
+
+
+def test_login_accepts_redirect_url_as_return_to(api):
+    reply = api.request("GET", "/auth/login", query={"redirect_url": "/learn/courses/x?tab=2"})
+    (transaction,) = transaction_module.unseal_all(reply.set_cookies["__Host-hhl_login"][0], SECRET)
+    assert transaction.return_to == "/learn/courses/x?tab=2"
+
+
+def test_return_to_wins_over_redirect_url(api):
+    reply = api.request("GET", "/auth/login", query={"return_to": "/learn/a", "redirect_url": "/learn/b"})
+    (transaction,) = transaction_module.unseal_all(reply.set_cookies["__Host-hhl_login"][0], SECRET)
+    assert transaction.return_to == "/learn/a"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/phish",
+        "https://evil.example/",
+        "/\\evil.example",
+        "%2F%2Fevil.example",
+        "/%252F%252Fevil.example",
+        "javascript:alert(1)",
+        "/\tevil",
+        "\\evil.example",
+    ],
+)
+def test_redirect_url_is_allow_listed_like_return_to(api, fake_cognito, target):
+    login = api.request("GET", "/auth/login", query={"redirect_url": target})
+    (transaction,) = transaction_module.unseal_all(login.set_cookies["__Host-hhl_login"][0], SECRET)
+    assert transaction.return_to == "/learn"
+    logout = api.request(
+        "GET", "/auth/logout", query={"redirect_url": target}, headers={"sec-fetch-site": "cross-site"}
+    )
+    assert logout.headers["location"] == f"{SITE}/learn"

@@ -29,10 +29,11 @@ CLIENT_SECRET_NAME = "COGNITO_CLIENT_SECRET"
 class TokenEndpointError(DependencyError):
     """Cognito's token endpoint failed or refused: the sign-in cannot complete (502)."""
 
-    def __init__(self, message: str, rejected: bool):
+    def __init__(self, message: str, rejected: bool, oauth_error: str | None = None):
         super().__init__(message)
         # True when Cognito answered and refused the grant (4xx), False when it could not be reached or broke.
         self.rejected = rejected
+        self.oauth_error = oauth_error  # Cognito's RFC 6749 error code when it refused (e.g. invalid_grant)
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ def _token_request(form: dict[str, str]) -> TokenSet:
             document = json.loads(response.read(MAX_RESPONSE_BYTES))
     except urllib.error.HTTPError as exc:
         # Only Cognito's error code is kept: the body could echo what we sent.
-        rejected = 400 <= exc.code < 500
-        raise TokenEndpointError(f"Token endpoint refused the request ({_oauth_error(exc)})", rejected) from None
+        rejected, oauth_error = 400 <= exc.code < 500, _oauth_error(exc)
+        raise TokenEndpointError(f"Token endpoint refused the request ({oauth_error})", rejected, oauth_error) from None
     except (OSError, ValueError):
         raise TokenEndpointError("Token endpoint unavailable", rejected=False) from None
     access_token = document.get("access_token") if isinstance(document, dict) else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Mapping
 
 DEFAULT_RETURN_TO = "/learn"
 MAX_RETURN_TO_LENGTH = 512
@@ -18,6 +19,12 @@ _MAX_DECODE_ROUNDS = 5
 # a path we redirect to (legitimate ones arrive percent-encoded). Once decoded, control characters still may not.
 _NOT_VISIBLE_ASCII = re.compile(r"[^\x21-\x7e]")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def requested_return_to(query: Mapping[str, str]) -> str:
+    """The allow-listed path a request asks to come back to: `return_to`, or the theme's `redirect_url` alias
+    (return_to wins when both are sent; each goes through the same allow-list)."""
+    return safe_return_to(query.get("return_to") or query.get("redirect_url"))
 
 
 def safe_return_to(value: str | None) -> str:

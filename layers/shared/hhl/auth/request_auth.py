@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hhl.auth.cookies import ACCESS_COOKIE, session_cookies
+from hhl.auth.cross_site import check_origin
 from hhl.auth.jwks import OUTAGE_RETRY_SECONDS
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, cognito_verifier
-from hhl.config import settings
-from hhl.http import DependencyError, Forbidden, HttpError, header
+from hhl.http import DependencyError, HttpError, header
 from hhl.observability import logger
 
 REALM = 'Bearer realm="Hedgehog Learn"'
@@ -51,11 +51,6 @@ class SignInUnavailable(DependencyError):
     def __init__(self) -> None:
         retry_after = str(math.ceil(OUTAGE_RETRY_SECONDS))
         super().__init__("Sign-in service unavailable, try again shortly", headers={"retry-after": retry_after})
-
-
-class OriginNotAllowed(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Forbidden: Origin not allowed")
 
 
 class UnsupportedMediaType(HttpError):
@@ -107,14 +102,14 @@ def _access_token(event: Mapping) -> tuple[str, bool]:
 
 
 def check_cross_site_request(event: Mapping) -> None:
-    method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "").upper()
-    if method not in STATE_CHANGING_METHODS:
+    if _method(event) not in STATE_CHANGING_METHODS:
         return
-    # Browsers send Origin on every POST/PUT/PATCH/DELETE, so a missing one is refused too.
-    origin = (header(event, "origin") or "").rstrip("/")
-    if origin not in settings().allowed_origins:
-        raise OriginNotAllowed()
+    check_origin(event)
     if event.get("body"):
         content_type = (header(event, "content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
             raise UnsupportedMediaType()
+
+
+def _method(event: Mapping) -> str:
+    return ((event.get("requestContext") or {}).get("http") or {}).get("method", "").upper()

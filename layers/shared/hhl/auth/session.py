@@ -1,32 +1,35 @@
 """The sign-in session steps behind /auth/callback and /auth/refresh.
 
 Each returns what the handler needs to answer (cookies, a redirect target) and raises HttpErrors
-with client-safe messages: 400 when the callback cannot be tied to this browser's login, 401 when
-a refresh token is refused, 502/503 when Cognito, its JWKS or DynamoDB fail.
+with client-safe messages: 400 when the callback cannot be tied to this browser's login or Cognito
+refuses its code (invalid_grant), 401 when a refresh token is refused, 502/503 when Cognito, its JWKS
+or DynamoDB fail.
 """
 
 from __future__ import annotations
 
-import re
 import time
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from hhl.auth import cookies, oauth
 from hhl.auth.request_auth import SignInUnavailable, Unauthorized
-from hhl.auth.transaction import redeem
+from hhl.auth.transaction import LoginTransaction
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, TokenVerifier, cognito_verifier
-from hhl.config import settings
 from hhl.http import BadRequest, DependencyError, HttpError
 from hhl.observability import logger
-
-_OAUTH_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 
 
 class SignInNotVerified(BadRequest):
     def __init__(self) -> None:
         super().__init__("Sign-in could not be verified: start the sign-in again")
+
+
+class CodeRefused(BadRequest):
+    """Cognito answered invalid_grant: a made-up, expired or already redeemed code. The browser's problem."""
+
+    def __init__(self) -> None:
+        super().__init__("Sign-in code refused (invalid_grant): start the sign-in again")
 
 
 class InvalidTokenFromCognito(DependencyError):
@@ -47,18 +50,17 @@ class CompletedLogin:
     cookies: list[str]
 
 
-def auth_error_redirect(cognito_error: str) -> str:
-    """Where a hosted-UI error lands: the site's /learn page, told which OAuth error code happened."""
-    code = cognito_error if _OAUTH_ERROR_CODE.fullmatch(cognito_error) else "unknown_error"
-    return f"{settings().site_base_url}/learn?{urllib.parse.urlencode({'auth_error': code})}"
-
-
-def complete_login(sealed_transaction: str | None, code: str | None, state: str | None, secret: str) -> CompletedLogin:
-    """Redeem this browser's login transaction, exchange the code, verify both tokens, build the cookies."""
-    transaction = redeem(sealed_transaction, state, secret)
+def complete_login(transaction: LoginTransaction, code: str | None) -> CompletedLogin:
+    """Exchange the code of this browser's (redeemed) login transaction, verify both tokens, build the cookies."""
     if not code:
         raise BadRequest("Missing authorization code")
-    tokens = oauth.exchange_code(code, transaction.code_verifier)
+    try:
+        tokens = oauth.exchange_code(code, transaction.code_verifier)
+    except oauth.TokenEndpointError as exc:
+        # Only invalid_grant is the code's fault; invalid_client and the like are our misconfiguration: 502.
+        if exc.oauth_error == "invalid_grant":
+            raise CodeRefused() from None
+        raise
     if not tokens.id_token:
         raise DependencyError("Token endpoint returned no ID token")
     id_claims = _verified(
