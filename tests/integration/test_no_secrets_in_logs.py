@@ -152,7 +152,7 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
     logout = requests.post(
         f"{api}/auth/logout",
         cookies={ACCESS_COOKIE: access, REFRESH_COOKIE: refresh},
-        headers={"origin": api},
+        headers={"origin": site_origin(stack)},
         allow_redirects=False,
         timeout=TIMEOUT,
     )
