@@ -5,10 +5,17 @@ refuses is a 4xx/502 at /auth/callback and /auth/refresh, never a 500 (issue 11 
 from __future__ import annotations
 
 import pytest
-from hhl.auth.cookies import REFRESH_COOKIE
+from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 
 # The endpoint suite's fixtures (api, signed_in, start_login), shared rather than copied; pytest finds them by name.
-from tests.unit.auth.test_auth_endpoints import _assert_rejected, api, refresh, signed_in, start_login  # noqa: F401
+from tests.unit.auth.test_auth_endpoints import (  # noqa: F401
+    _assert_rejected,
+    api,
+    refresh,
+    signed_in,
+    start_login,
+    user_row,
+)
 from tests.unit.conftest import TokenMinter, at_hash, new_signing_key
 
 
@@ -57,3 +64,19 @@ def test_refresh_answered_with_a_non_finite_time_is_502_and_keeps_the_session(
 def test_callback_refuses_an_id_token_whose_at_hash_does_not_match(api, signed_in, tokens, dynamodb):
     """An ID token paired with another access token (e.g. one issued to the attacker) is refused."""
     _assert_rejected(signed_in(at_hash=at_hash(tokens.access(sub="attacker-sub"))), 400, dynamodb)
+
+
+def test_sign_in_with_an_unverified_email_stores_no_email(api, signed_in, dynamodb):
+    reply = signed_in(email="victim@example.com", email_verified=False)
+    assert reply.status == 302
+    row = user_row(dynamodb)
+    assert "email" not in row
+    me = api.request("GET", "/auth/me", cookies={ACCESS_COOKIE: reply.set_cookies[ACCESS_COOKIE][0]})
+    assert me.body["email"] is None
+
+
+def test_a_learner_whose_email_becomes_unverified_loses_the_stored_email(api, signed_in, dynamodb):
+    assert signed_in(email="ada@example.com", email_verified=True).status == 302
+    assert user_row(dynamodb)["email"] == {"S": "ada@example.com"}
+    assert signed_in(email="victim@example.com", email_verified=False).status == 302
+    assert "email" not in user_row(dynamodb)

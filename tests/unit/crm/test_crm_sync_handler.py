@@ -10,6 +10,7 @@ import pytest
 from hhl.crm.summary import contact_properties
 from hhl.learning.summary import learner_summary
 from hhl.storage import dynamodb as dynamodb_module
+from hhl.storage import users
 
 FOUNDATIONS = "network-like-hyperscaler-foundations"  # 4 modules, part of the pathway
 LAB = "hedgehog-lab-foundations"  # 3 modules
@@ -245,3 +246,20 @@ def test_with_crm_sync_off_nothing_is_called(crm_sync, streams, fake_hubspot, ad
 
     assert fake_hubspot.calls == []
     assert dynamodb_module.client.cache_info().currsize == 0  # no DynamoDB client was even created
+
+
+def test_unverified_email_never_keys_a_contact(crm_sync, streams, fake_hubspot, learner, ada):
+    """Mallory sets her Cognito email to Ada's address without verifying it and signs in: her progress must
+    not land on Ada's HubSpot contact (nor create one for any unverified address)."""
+    mallory = learner("user-mallory", None)
+    claims = {"sub": mallory.user_id, "email": "ada.lovelace@example.com", "email_verified": False, "given_name": "M"}
+    users.upsert_user(mallory.user_id, users.profile_from_id_token(claims))
+    mallory.enroll(LAB)
+    mallory.complete(LAB)
+    ada.enroll(FOUNDATIONS)
+
+    response = crm_sync(streams.event())
+
+    assert response == {"batchItemFailures": []}
+    assert fake_hubspot.contact_properties() == expected_contacts(ada)
+    assert mallory.contact_id is None

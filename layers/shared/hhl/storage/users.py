@@ -1,6 +1,6 @@
 """Users table: one item per learner, written at each sign-in from the verified ID token.
 
-Key: userId (= Cognito `sub`). Attributes: email, givenName, familyName, displayName, createdAt,
+Key: userId (= Cognito `sub`). Attributes: email (only a verified one), givenName, familyName, displayName, createdAt,
 updatedAt (UTC ISO-8601), hubspotContactId (written by the CRM sync).
 """
 
@@ -31,13 +31,25 @@ USER_FIELDS = (
 
 
 def profile_from_id_token(claims: Mapping[str, Any]) -> dict[str, str]:
-    """The profile attributes an ID token carries; displayName falls back from name to given+family to email."""
+    """The profile attributes an ID token carries; displayName falls back from name to given+family to email.
+
+    The email only when Cognito says it is verified: learners can change their own email attribute, and an
+    unverified address (anyone's) must neither be stored nor, through the stored row, key a HubSpot contact.
+    """
     profile = {field: str(claims[claim]) for field, claim in _PROFILE_CLAIMS.items() if claims.get(claim)}
+    if not email_is_verified(claims):
+        profile.pop("email", None)
     full_name = " ".join(p for p in (profile.get("givenName"), profile.get("familyName")) if p)
     display_name = str(claims.get("name") or "") or full_name or profile.get("email", "")
     if display_name:
         profile["displayName"] = display_name
     return profile
+
+
+def email_is_verified(claims: Mapping[str, Any]) -> bool:
+    """Cognito's ID token says JSON true; attributes mapped from a federated identity provider arrive as "true"."""
+    verified = claims.get("email_verified")
+    return verified is True or verified == "true"
 
 
 def upsert_user(user_id: str, profile: Mapping[str, str]) -> dict[str, Any]:
