@@ -171,6 +171,40 @@ def test_sign_out_shows_the_signed_out_page(local_stack, context, learner):
     assert not {"__Host-hhl_access_token", "__Host-hhl_refresh_token"} & {c["name"] for c in context.cookies()}
 
 
+def test_a_page_written_for_the_theme_works_unchanged(local_stack, context, learner):
+    """local/site/theme-example.html: only the theme's contract (#hhl-auth-context with the three auth URLs,
+    redirect_url links, data-auth-state, hhIdentity.ready, hhl:identity), with hhl.js in place of the theme's
+    cognito-auth-integration.js."""
+    page_url = origin(site_url(local_stack)) + "/learn/theme-example"
+    page = context.new_page()
+    page.goto(page_url)
+    page.locator("#consumer").filter(has_text="ready: not signed in").wait_for()
+
+    # The theme's own sign-in link, with redirect_url: back on this page, signed in.
+    page.locator("#theme-sign-in").click()
+    page.fill("input[name=username]", learner["email"])
+    page.fill("input[name=password]", learner["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(page_url)
+    page.locator("#consumer").filter(has_text=f"ready: {learner['email']}").wait_for()
+    assert page.locator("#consumer").get_attribute("data-event-email") == learner["email"]
+    assert page.locator("#auth-user-greeting").inner_text() == "Hi, Site!"
+    assert page.locator("#theme-sign-in").is_hidden()
+    node = page.locator("#hhl-auth-context")
+    assert (node.get_attribute("data-authenticated"), node.get_attribute("data-email")) == ("true", learner["email"])
+    assert node.get_attribute("data-user-id")
+    assert (node.get_attribute("data-firstname"), node.get_attribute("data-lastname")) == ("Site", "Learner")
+    assert page.evaluate("hhl.problem()") is None
+
+    # The theme's sign-out link: signed out (the hosted UI's sign-out lands on the site's /learn, the one
+    # logout URL registered with Cognito), and this page says so too.
+    page.locator("#theme-sign-out").click()
+    page.wait_for_url(origin(site_url(local_stack)) + "/learn")
+    page.goto(page_url)
+    page.locator("#consumer").filter(has_text="ready: not signed in").wait_for()
+    assert page.locator("#theme-sign-in").is_visible()
+
+
 def test_the_same_page_on_a_cross_site_origin_reports_the_misconfiguration(local_stack, context):
     """127.0.0.1 is another site than *.hedgehog.localhost: the cookies could never reach the API."""
     site = urllib.parse.urlsplit(site_url(local_stack))
