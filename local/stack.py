@@ -17,6 +17,7 @@ Origins: HHL_SITE_ORIGIN (where sign-in and sign-out land; default the demo site
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -264,12 +265,32 @@ def write_state(path: Path, state: dict) -> None:
 
 
 # ==================================================================== run
-def wait_until_stopped(stopping: threading.Event) -> None:
+def claim_state_dir(state_dir: Path) -> None:
+    """Hold an exclusive lock on <state dir>/stack.lock while this stack runs (the kernel drops it when the
+    process ends, however it ends), so a second stack from the same checkout stops here, before it touches
+    the running one's stack.json or emulator log."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lock = os.open(state_dir / "stack.lock", os.O_RDWR | os.O_CREAT, 0o600)  # open until the process exits
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock)
+        running = json.loads((state_dir / "stack.json").read_text()) if (state_dir / "stack.json").exists() else {}
+        raise StackError(
+            f"a local stack is already running from {state_dir} (pid {running.get('pid', '?')}, "
+            f"site {running.get('site_url', '?')}); stop it first, or give this one another HHL_STATE_DIR and ports"
+        ) from None
+
+
+def wait_until_stopped(stopping: threading.Event, emulator: subprocess.Popen, emulator_log: Path) -> None:
     """Until Ctrl-C/SIGTERM; with HHL_EXIT_WITH_PARENT=1 (tests) also until the launching process is gone,
-    so a test session killed without teardown leaves no stack behind."""
+    so a test session killed without teardown leaves no stack behind. Raises if the emulator dies: every
+    request would fail, so the stack says so and exits rather than serve 502s."""
     parent = os.getppid()
     watch_parent = os.environ.get("HHL_EXIT_WITH_PARENT") == "1"
     while not stopping.wait(1.0):
+        if emulator.poll() is not None:
+            raise StackError(f"the AWS emulator exited with code {emulator.returncode} (see {emulator_log}); stopping")
         if watch_parent and os.getppid() != parent:
             print("local stack: launching process is gone, stopping", flush=True)
             return
@@ -277,12 +298,12 @@ def wait_until_stopped(stopping: threading.Event) -> None:
 
 def run() -> None:
     ports = Ports.from_env()
-    state_dir = Path(os.environ.get("HHL_STATE_DIR", ROOT / ".local")).resolve()
-    state_dir.mkdir(parents=True, exist_ok=True)
-    state_file = state_dir / "stack.json"
-    state_file.unlink(missing_ok=True)
     origins = Origins.from_env(ports)
     site_url = f"{origins.demo_site}/learn"
+    state_dir = Path(os.environ.get("HHL_STATE_DIR", ROOT / ".local")).resolve()
+    claim_state_dir(state_dir)
+    state_file = state_dir / "stack.json"
+    state_file.unlink(missing_ok=True)  # a stale one from a stack that was killed
 
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -290,7 +311,8 @@ def run() -> None:
 
     ensure_ports_free(ports)
     os.environ.update(aws_environment(ports))
-    emulator = start_emulator(ports.aws, state_dir / "emulator.log")
+    emulator_log = state_dir / "emulator.log"
+    emulator = start_emulator(ports.aws, emulator_log)
     servers = []
     poller = None
     try:
@@ -318,6 +340,7 @@ def run() -> None:
         write_state(
             state_file,
             {
+                "pid": os.getpid(),
                 "api_url": origins.api,
                 "site_url": site_url,
                 "site_api_url": origins.site_api,
@@ -346,7 +369,7 @@ def run() -> None:
             f"Ctrl-C stops everything.\n",
             flush=True,
         )
-        wait_until_stopped(stopping)
+        wait_until_stopped(stopping, emulator, emulator_log)
     finally:
         if poller:
             poller.stop()

@@ -148,6 +148,75 @@ def test_a_second_stack_on_busy_ports_says_which_variable_to_change(local_stack,
     assert requests.get(f"{local_stack.api_url}/catalog", timeout=10).status_code == 200
 
 
+def stack_env(state_dir: Path) -> dict[str, str]:
+    """The environment of a stack of our own: free ports, its own state dir."""
+    api, site, aws, cognito = free_ports(4)
+    ports = {"HHL_API_PORT": api, "HHL_SITE_PORT": site, "HHL_AWS_PORT": aws, "HHL_COGNITO_PORT": cognito}
+    return {**os.environ, **{name: str(port) for name, port in ports.items()}, "HHL_STATE_DIR": str(state_dir)}
+
+
+def run_stack(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "local.stack"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_second_stack_in_the_same_checkout_fails_and_leaves_the_running_one_alone(local_stack):
+    state_dir = Path(local_stack.state_dir)
+    before = (state_dir / "stack.json").read_bytes()
+    result = run_stack(stack_env(state_dir))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("local stack: a local stack is already running from") and "HHL_STATE_DIR" in line
+    assert str(local_stack.pid) in line
+    assert (state_dir / "stack.json").read_bytes() == before
+    assert requests.get(f"{local_stack.api_url}/catalog", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HHL_API_PORT", "abc"),
+        ("HHL_SITE_PORT", "70000"),
+        ("HHL_AWS_PORT", "-1"),
+        ("HHL_COGNITO_PORT", "0"),
+        ("HHL_SITE_ORIGIN", "www.hedgehog.localhost:8000"),
+        ("HHL_ALLOWED_ORIGINS", "http://theme.hedgehog.localhost:4000/learn"),
+    ],
+)
+def test_a_bad_port_or_origin_is_one_clear_line(tmp_path, variable, value):
+    result = run_stack({**stack_env(tmp_path), variable: value})
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"local stack: {variable}") and repr(value) in line, line
+    assert not (tmp_path / "stack.json").exists()
+
+
+def test_the_stack_says_so_and_exits_when_the_emulator_dies(tmp_path):
+    stack = subprocess.Popen(
+        [sys.executable, "-m", "local.stack"],
+        cwd=ROOT,
+        env=stack_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "stack.json").exists():
+            assert stack.poll() is None and time.monotonic() < deadline, "stack did not start"
+            time.sleep(0.2)
+        os.kill(json.loads((tmp_path / "stack.json").read_text())["emulator_pid"], signal.SIGKILL)
+        assert stack.wait(timeout=15) == 1
+        assert "local stack: the AWS emulator exited with code -9" in stack.stderr.read()
+        assert not (tmp_path / "stack.json").exists()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(stack.pid, signal.SIGKILL)
+        stack.wait()
+
+
 LAUNCHER = """
 import subprocess, sys
 stack = subprocess.Popen([sys.executable, "-m", "local.stack"])
@@ -167,15 +236,7 @@ def _running(pid: int) -> bool:
 @pytest.mark.skipif(sys.platform != "linux", reason="checks processes through /proc")
 def test_a_stack_whose_launcher_dies_without_teardown_stops_with_its_emulator(tmp_path):
     """What happens when a test session is killed (SIGKILL, or SIGTERM to pytest): nothing is left running."""
-    api, aws, cognito = free_ports(3)
-    env = {
-        **os.environ,
-        "HHL_API_PORT": str(api),
-        "HHL_AWS_PORT": str(aws),
-        "HHL_COGNITO_PORT": str(cognito),
-        "HHL_STATE_DIR": str(tmp_path),
-        "HHL_EXIT_WITH_PARENT": "1",
-    }
+    env = {**stack_env(tmp_path), "HHL_EXIT_WITH_PARENT": "1"}
     launcher = subprocess.Popen(
         [sys.executable, "-c", LAUNCHER], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
     )
