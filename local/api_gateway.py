@@ -19,9 +19,8 @@ import traceback
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
-from http.server import BaseHTTPRequestHandler
 
-from local.http_server import LocalHTTPServer
+from local.http_server import LocalHTTPServer, MalformedRequest, RequestHandler
 from local.lambda_context import LambdaContext
 from local.template import ROOT, Route, cors_configuration, http_routes
 
@@ -196,9 +195,8 @@ def import_handler(route: Route) -> Callable:
     return getattr(module, attr)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(RequestHandler):
     server_version = "hedgehog-learn-local-api"
-    protocol_version = "HTTP/1.1"
     router: Router
 
     def log_request(self, code="-", size="-"):
@@ -207,9 +205,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _respond(self) -> None:
         url = urllib.parse.urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = self.body_length()
+        except MalformedRequest as exc:
+            self.send_error(exc.status)
+            return
         if length > MAX_BODY_BYTES:
-            self._write((413, {"content-type": "application/json"}, [], b'{"message":"Request Entity Too Large"}'))
+            self.send_error(413)  # unread, the body would be taken for the next request
             return
         body = self.rfile.read(length) if length else b""
         origin = self.headers.get("origin")
@@ -239,7 +241,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _respond
+    def __getattr__(self, name: str):
+        # Every method is routed, TRACE and made-up ones too: no route matches them, so API Gateway's 404.
+        if name.startswith("do_"):
+            return self._respond
+        raise AttributeError(name)
 
 
 def serve(router: Router, host: str, port: int) -> LocalHTTPServer:

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import mimetypes
 import urllib.parse
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from local.http_server import LocalHTTPServer
+from local.http_server import LocalHTTPServer, RequestHandler
 from local.template import ROOT
 
 PAGES_DIR = Path(__file__).resolve().parent / "site"
@@ -43,9 +42,8 @@ def client_file(name: str) -> Path | None:
     return path if path.parent == CLIENT_DIR.resolve() and path.is_file() else None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(RequestHandler):
     server_version = "hedgehog-learn-local-site"
-    protocol_version = "HTTP/1.1"
     api_base: str
 
     def log_request(self, code="-", size="-"):

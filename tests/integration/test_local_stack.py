@@ -5,10 +5,12 @@ API router's payload-2.0 events and responses."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -656,6 +658,70 @@ def test_router_builds_a_payload_2_event(echo_api):
     assert isinstance(context["timeEpoch"], int)
     for key in ("accountId", "apiId", "domainName", "time"):
         assert context[key]
+
+
+def raw_request(base_url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes no HTTP library would send, and read the one response."""
+    url = urllib.parse.urlsplit(base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status", "message"),
+    [
+        (b"POST /things/x HTTP/1.1\r\nHost: api\r\nContent-Length: abc\r\n\r\n{}", 400, "Bad Request"),
+        (b"POST /things/x HTTP/1.1\r\nHost: api\r\nContent-Length: -2\r\n\r\n{}", 400, "Bad Request"),
+        (
+            b"POST /things/x HTTP/1.1\r\nHost: api\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+            400,
+            "Bad Request",
+        ),
+        (
+            b"POST /things/x HTTP/1.1\r\nHost: api\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            411,
+            "Length Required",
+        ),
+        (b"TRACE /things HTTP/1.1\r\nHost: api\r\n\r\n", 404, "Not Found"),
+        (b"BREW /things HTTP/1.1\r\nHost: api\r\n\r\n", 404, "Not Found"),
+        (b"NONSENSE\r\n\r\n", 400, "Bad Request"),
+        (
+            b"GET /things HTTP/1.1\r\nHost: api\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+            431,
+            "Request Header Fields Too Large",
+        ),
+    ],
+)
+def test_router_answers_malformed_requests_with_json_like_api_gateway(echo_api, request_head, status, message):
+    code, headers, body = raw_request(echo_api, request_head)
+    assert (code, headers["content-type"], json.loads(body)) == (status, "application/json", {"message": message})
+    if status != 404:  # the request's framing cannot be trusted: nothing after it is read as a request
+        assert headers["connection"] == "close"
+
+
+# Linux delays an ACK by at least 40 ms. With Nagle's algorithm on, a response written as headers then body
+# waits that long for the ACK of the headers before the body may leave: every kept-alive request pays it.
+DELAYED_ACK_SECONDS = 0.040
+
+
+def test_keep_alive_requests_are_not_held_back_by_nagles_algorithm(echo_api):
+    url = urllib.parse.urlsplit(echo_api)
+    kept_alive = http.client.HTTPConnection(url.hostname, url.port, timeout=10)  # the lightest client: no CPU noise
+    times = []
+    try:
+        for _ in range(16):  # the first opens the connection and imports the handler
+            start = time.perf_counter()
+            kept_alive.request("GET", "/things")
+            response = kept_alive.getresponse()
+            assert (response.status, response.read()[:1]) == (201, b"{")
+            times.append(time.perf_counter() - start)
+    finally:
+        kept_alive.close()
+    median = sorted(times[1:])[len(times) // 2]
+    assert median < DELAYED_ACK_SECONDS / 2, f"a kept-alive request takes {median * 1000:.1f} ms"
 
 
 def test_router_leaves_out_what_the_request_does_not_have(echo_api):
