@@ -171,6 +171,26 @@ def test_sign_out_shows_the_signed_out_page(local_stack, context, learner):
     assert not {"__Host-hhl_access_token", "__Host-hhl_refresh_token"} & {c["name"] for c in context.cookies()}
 
 
+def test_a_cancelled_sign_in_comes_back_in_plain_words_with_sign_in_again(local_stack, context):
+    page = context.new_page()
+    page.goto(site_url(local_stack))
+    page.locator("#login").click()
+    hosted_ui = f"{local_stack['cognito_base_url'].rstrip('/')}/oauth2/authorize?**"
+    page.wait_for_url(hosted_ui)
+    state = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)["state"][0]
+
+    # The hosted UI sends the learner back with an OAuth error, as Cognito does on "Cancel".
+    page.goto(f"{site_api(local_stack)}/auth/callback?error=access_denied&state={state}")
+
+    page.wait_for_url(re.compile(re.escape(origin(site_url(local_stack))) + r"/learn"))
+    alert = page.locator("[data-hhl-auth-error]")
+    alert.filter(has_text="Sign-in was cancelled or not allowed.").wait_for()
+    assert "auth_error" not in page.url  # shown once
+    assert page.locator('[data-auth-state="anonymous"]').is_visible()
+    alert.get_by_role("button", name="Sign in again").click()
+    page.wait_for_url(hosted_ui)
+
+
 def test_a_page_written_for_the_theme_works_unchanged(local_stack, context, learner):
     """local/site/theme-example.html: only the theme's contract (#hhl-auth-context with the three auth URLs,
     redirect_url links, data-auth-state, hhIdentity.ready, hhl:identity), with hhl.js in place of the theme's
