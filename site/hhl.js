@@ -481,12 +481,15 @@
     });
   }
 
+  // Answers the call that made the write, if it still waits in this tab; false when nobody waits
+  // (a write kept earlier, or made by another tab or page).
   function settle(id, error, data) {
     var waiter = waiters[id];
     delete waiters[id];
-    if (!waiter) return;
+    if (!waiter) return false;
     if (error) waiter.reject(error);
     else waiter.resolve(data);
+    return true;
   }
 
   function retryable(error) {
@@ -537,8 +540,9 @@
         var data = await call(item.method, config.apiBase + item.path, item.body);
         removeWrite(item.id);
         retryDelay = RETRY_MIN_MS;
-        settle(item.id, null, data);
-        emit('hhl:synced', { method: item.method, path: item.path, body: item.body, result: data });
+        if (!settle(item.id, null, data)) {
+          emit('hhl:synced', { method: item.method, path: item.path, body: item.body, result: data });
+        }
       } catch (error) {
         if (!retryable(error)) {
           removeWrite(item.id); // refused for good (bad input): replaying cannot help

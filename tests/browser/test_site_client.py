@@ -59,6 +59,7 @@ def test_concurrent_401s_share_one_refresh_then_each_call_retries_once(context):
     assert api.count("POST", "/progress") == 2  # refused once, then retried once
     assert page.evaluate("hhIdentity.isAuthenticated()") is True
     assert outbox(page) == []
+    assert "hhl:synced" not in [name for name, _ in page.evaluate("window.events")]  # its caller got the answer
 
 
 def test_refused_refresh_signs_out_and_keeps_the_write_for_the_next_sign_in(context):
