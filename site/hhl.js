@@ -2,7 +2,7 @@
  * hhl.js: the Hedgehog Learn site client for hedgehog.cloud's HubSpot pages.
  *
  * One dependency-free file, no build: upload it to HubSpot's file manager and include it with a
- * script tag after the #hhl-auth-context element (docs/site-integration.md). It is a drop-in for
+ * script tag; it starts once the page is parsed (docs/site-integration.md). It is a drop-in for
  * the theme's cognito-auth-integration.js: same element, same window.hhIdentity, same hhl:identity
  * event, same data-auth-state toggling and data-* attributes, plus:
  *
