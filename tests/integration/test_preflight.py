@@ -8,6 +8,7 @@ import datetime
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import urllib.request
@@ -137,6 +138,10 @@ def overrides(**values: str) -> list[str]:
 
 # ==================================================================== a ready account passes
 def test_make_preflight_env_prod_prints_a_full_passing_checklist(aws):
+    args = f"--account {ACCOUNT} --sam {REAL_SAM}"
+    domain = CONFIG.parameter_overrides.get("ApiDomainName")
+    if domain:  # the certificate samconfig.toml names exists in AWS only: issue one in the emulator instead
+        args += " " + shlex.join(overrides(ApiCertificateArn=imported_certificate(aws, domain)))
     # --old-file and TOOLS_PY: the running tests' interpreter stands in for the tools venv; never reinstall
     # from inside a test (tests/unit/ops/test_ops_tools_venv.py checks that venv's requirements).
     result = subprocess.run(
@@ -147,7 +152,7 @@ def test_make_preflight_env_prod_prints_a_full_passing_checklist(aws):
             "preflight",
             f"ENV={ENV}",
             f"TOOLS_PY={sys.executable}",
-            f"ARGS=--account {ACCOUNT} --sam {REAL_SAM}",
+            f"ARGS={args}",
         ],
         cwd=ROOT,
         env=dict(os.environ),
