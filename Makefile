@@ -14,8 +14,11 @@ TOOLS_VENV := .venv-tools
 TOOLS_PY := $(TOOLS_VENV)/bin/python
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 ENV ?= prod
+# The local stack and the dev tools need Python >= 3.11 (datetime.UTC, tomllib, ExceptionGroup).
+MIN_PYTHON := 3.11
+new_enough = $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 
-.PHONY: help dev test lint cfn-lint sam-validate pytest build system-deps bench verify preflight crm-resync crm-properties lock clean
+.PHONY: help python-check dev test lint cfn-lint sam-validate pytest build system-deps bench verify preflight crm-resync crm-properties lock clean
 
 help:
 	@echo "make dev             run the docker-free local stack (site :8000, API :3000, hosted UI :9229, AWS emulator :5000)"
@@ -46,7 +49,14 @@ venv: $(STAMP)
 system-deps:
 	@bash tools/ensure-system-deps.sh
 
-dev: $(STAMP)
+# Says which Python make dev needs, and rebuilds a .venv made by an older (or vanished) interpreter: its
+# stamp would otherwise keep it forever.
+python-check:
+	@$(call new_enough,$(PYTHON)) || { echo "make dev needs Python >= $(MIN_PYTHON), and PYTHON=$(PYTHON) is $$($(PYTHON) -V 2>/dev/null || echo missing); run e.g. make dev PYTHON=python3.13" >&2; exit 1; }
+	@if [ -e $(VENV) ] && ! $(call new_enough,$(PY)); then echo "$(VENV) was made by $$($(PY) -V 2>/dev/null || echo an interpreter that is gone), not Python >= $(MIN_PYTHON): rebuilding it with $(PYTHON)"; rm -rf $(VENV); fi
+
+dev: python-check
+	@$(MAKE) --no-print-directory $(STAMP)
 	$(PY) -m local.stack
 
 test: $(STAMP) $(SAM_STAMP) system-deps lint cfn-lint sam-validate pytest build
