@@ -18,7 +18,7 @@ ENV ?= prod
 MIN_PYTHON := 3.11
 new_enough = $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 
-.PHONY: help python-check dev test lint cfn-lint sam-validate pytest build system-deps bench verify preflight crm-resync crm-properties lock clean
+.PHONY: help python-check dev test lint cfn-lint sam-validate pytest build system-deps bench verify preflight crm-resync crm-properties fake-hubspot lock clean
 
 help:
 	@echo "make dev             run the docker-free local stack (site :8000, API :3000, hosted UI :9229, AWS emulator :5000)"
@@ -27,7 +27,8 @@ help:
 	@echo "make preflight ENV=prod  read-only checks of the account before sam deploy (secrets, quotas, domain, role)"
 	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
 	@echo "make crm-resync ARGS='--all --stage prod' (or --user <userId>)  re-push learners to HubSpot (default stage: local)"
-	@echo "make crm-properties  create the HubSpot property group and properties (idempotent)"
+	@echo "make crm-properties  create the HubSpot property group and properties (idempotent; the running stack's HubSpot)"
+	@echo "make fake-hubspot    a fake HubSpot on 127.0.0.1:8090 for make dev's CRM sync; prints the contacts it gets"
 
 $(STAMP): requirements-dev.txt requirements-dev.lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -93,6 +94,10 @@ crm-resync: $(STAMP)
 
 crm-properties: $(STAMP)
 	$(PY) -m tools.crm_properties $(ARGS)
+
+# A HubSpot stand-in for make dev's CRM sync (port HHL_HUBSPOT_PORT, default 8090); prints how to use it.
+fake-hubspot: $(STAMP)
+	$(PY) -m local.fake_hubspot
 
 # Re-pin the dev tooling after editing requirements-dev.txt.
 lock:

@@ -7,15 +7,28 @@ credentials: the Lambda extension the functions use does not exist on a laptop o
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 from hhl.crm.hubspot import HubSpotClient, RetryPolicy, base_url_from_env
 
+ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TOKEN_PARAMETER = "/hedgehog-learn/{stage}/hubspot-token"
 
 
 class ToolError(RuntimeError):
     """A problem the operator can fix; printed without a traceback."""
+
+
+def local_stack_state_file() -> Path:
+    return Path(os.environ.get("HHL_STATE_DIR", ROOT / ".local")) / "stack.json"
+
+
+def local_stack_environment() -> dict[str, str] | None:
+    """The running local stack's handler environment (from its stack.json), or None when none is running."""
+    state_file = local_stack_state_file()
+    return json.loads(state_file.read_text())["handler_env"] if state_file.is_file() else None
 
 
 def hubspot_token(stage: str, region: str | None, parameter: str | None = None) -> str:

@@ -1,22 +1,25 @@
 """`make crm-properties [ARGS='--stage prod']`: create the Hedgehog Learn contact property group and
 the five properties the CRM sync writes. Idempotent: what already exists (409) is left as it is.
 
-Locally the token is HUBSPOT_PRIVATE_APP_TOKEN; for dev/prod it is read from the stage's SSM parameter.
-HUBSPOT_API_BASE_URL points it elsewhere (a fake HubSpot on loopback, in tests).
+Locally (--stage local, the default) it talks to the HubSpot the running local stack talks to, like
+`make crm-resync`: the token and HUBSPOT_API_BASE_URL from its stack.json (e.g. `make fake-hubspot`), or
+from this environment when no stack runs. For dev/prod the token is read from the stage's SSM parameter.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from hhl.crm import properties
 from hhl.crm.hubspot import HubSpotClient, HubSpotError
 
-from tools.crm_common import ToolError, hubspot_client
+from tools.crm_common import ToolError, hubspot_client, local_stack_environment
 
 GROUPS_PATH = "/crm/v3/properties/contacts/groups"
 PROPERTIES_PATH = "/crm/v3/properties/contacts"
+HUBSPOT_VARIABLES = ("HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL")
 
 
 def _create(hubspot: HubSpotClient, path: str, body: dict) -> str:
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         "--token-parameter", help="SSM parameter holding the token (default /hedgehog-learn/<stage>/hubspot-token)"
     )
     args = parser.parse_args(argv)
+    stack_env = local_stack_environment() if args.stage == "local" else None
+    os.environ.update({name: stack_env[name] for name in HUBSPOT_VARIABLES if name in (stack_env or {})})
     try:
         results = ensure_properties(hubspot_client(args.stage, args.region, args.token_parameter))
     except (ToolError, HubSpotError) as exc:

@@ -12,15 +12,12 @@ operator's AWS credentials.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
-from tools.crm_common import ToolError, hubspot_client
+from tools.crm_common import ToolError, hubspot_client, local_stack_environment, local_stack_state_file
 
-ROOT = Path(__file__).resolve().parent.parent
 LEARNERS_PER_SYNC = 100  # one HubSpot batch
 
 
@@ -29,10 +26,10 @@ def configure_environment(stage: str, region: str) -> None:
     from hhl.config import settings
 
     if stage == "local":
-        state_file = Path(os.environ.get("HHL_STATE_DIR", ROOT / ".local")) / "stack.json"
-        if not state_file.is_file():
-            raise ToolError(f"{state_file} not found: start the local stack first (make dev)")
-        os.environ.update(json.loads(state_file.read_text())["handler_env"])
+        stack_env = local_stack_environment()
+        if stack_env is None:
+            raise ToolError(f"{local_stack_state_file()} not found: start the local stack first (make dev)")
+        os.environ.update(stack_env)
     else:
         import boto3
 

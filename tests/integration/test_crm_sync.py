@@ -15,9 +15,9 @@ import time
 import pytest
 import requests
 
+from local.fake_hubspot import FakeHubSpot
 from local.launcher import launch_stack
 from local.template import ROOT
-from tests.fakes.hubspot import FakeHubSpot
 from tests.integration.auth_helpers import sign_in
 
 pytestmark = pytest.mark.integration

@@ -20,9 +20,9 @@ import pytest
 import requests
 from hhl.auth.transaction import unseal_all
 
+from local.fake_hubspot import FakeHubSpot
 from local.launcher import launch_stack
 from local.template import ROOT
-from tests.fakes.hubspot import FakeHubSpot
 from tests.integration.auth_helpers import (
     ACCESS_COOKIE,
     LOGIN_COOKIE,

@@ -17,9 +17,9 @@ from hhl.learning.validation import parse_enrollment_request, parse_progress_eve
 from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage import users
 
+from local.fake_hubspot import FakeHubSpot
 from local.lambda_context import LambdaContext
 from local.stream_poller import _lambda_record, stream_sources, sync_handler
-from tests.fakes.hubspot import FakeHubSpot
 
 FAST_RETRIES = {
     "HUBSPOT_MAX_ATTEMPTS": "3",
@@ -36,7 +36,9 @@ def _clear_container_caches() -> None:
 
 
 @pytest.fixture
-def fake_hubspot(service_env, monkeypatch):
+def fake_hubspot(service_env, monkeypatch, tmp_path):
+    # No local stack here: the CRM tools must not find a `make dev` running in this checkout.
+    monkeypatch.setenv("HHL_STATE_DIR", str(tmp_path / "no-stack"))
     with FakeHubSpot() as fake:
         monkeypatch.setenv("HUBSPOT_PRIVATE_APP_TOKEN", fake.token)
         monkeypatch.setenv("HUBSPOT_API_BASE_URL", fake.base_url)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 
 import pytest
 from hhl.crm import properties
+from hhl.crm.hubspot import HubSpotClient, RetryPolicy
 from hhl.crm.summary import contact_properties
 from hhl.learning.summary import learner_summary
 
+from local.launcher import free_ports
+from local.template import ROOT
 from tools import crm_properties, crm_resync
 
 
@@ -43,6 +49,42 @@ def test_crm_properties_refuses_plain_http_to_a_remote_host(fake_hubspot, monkey
         crm_properties.main([])
 
     assert fake_hubspot.calls == []
+
+
+def test_crm_properties_talks_to_the_hubspot_of_the_running_local_stack(fake_hubspot, monkeypatch, tmp_path, capsys):
+    stack_env = {name: os.environ[name] for name in ("HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL")}
+    (tmp_path / "stack.json").write_text(json.dumps({"handler_env": stack_env}))
+    monkeypatch.setenv("HHL_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("HUBSPOT_PRIVATE_APP_TOKEN")
+    monkeypatch.setenv("HUBSPOT_API_BASE_URL", "https://api.hubapi.com")  # this shell's setting: not the stack's
+
+    assert crm_properties.main([]) == 0, capsys.readouterr().err
+
+    assert set(fake_hubspot.properties) == set(properties.NAMES)
+
+
+def test_make_fake_hubspot_serves_the_tools_and_prints_the_contacts_the_sync_writes(tmp_path):
+    port = free_ports(1)[0]
+    env = {**os.environ, "HHL_HUBSPOT_PORT": str(port), "HUBSPOT_PRIVATE_APP_TOKEN": "pat-local-fake"}
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "local.fake_hubspot"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        banner = fake.stdout.readline()
+        assert f"fake HubSpot on http://127.0.0.1:{port} (token pat-local-fake)" in banner
+        assert f"HUBSPOT_API_BASE_URL=http://127.0.0.1:{port} HUBSPOT_PRIVATE_APP_TOKEN=pat-local-fake make dev" in (
+            banner + fake.stdout.readline()
+        )
+        client = HubSpotClient("pat-local-fake", f"http://127.0.0.1:{port}", RetryPolicy.from_env())
+        record = {"idProperty": "email", "id": "ada@example.com", "properties": {"hhl_total_progress": "40"}}
+        upserted = client.request("POST", "/crm/v3/objects/contacts/batch/upsert", {"inputs": [record]})
+        assert upserted.status in (200, 201)
+        while "ada@example.com" not in (line := fake.stdout.readline()):
+            assert line, "the fake exited"
+        assert "hhl_total_progress=40" in line
+    finally:
+        fake.send_signal(signal.SIGTERM)
+        assert fake.wait(timeout=10) == 0
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 import pytest
 from hhl.crm.hubspot import HubSpotClient, RetryPolicy
 
-from tests.fakes.hubspot import FakeHubSpot
+from local.fake_hubspot import FakeHubSpot
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05, max_retry_after=2.0, request_timeout=0.3)
 

@@ -8,13 +8,19 @@ hangs past the client's timeout, and per-record errors in a 207 response.
 Like HubSpot, a batch holding the same id twice, or an invalid email, is rejected with a 400 for
 the whole batch. Unlike HubSpot it keys contacts by the exact email it is sent, so a client that
 forgot to lower-case emails would show up as duplicate contacts ("nothing doubled" is checkable).
+
+`make fake-hubspot` runs it on its own (HHL_HUBSPOT_PORT, default 8090) and prints every contact the CRM
+sync writes; the banner says how to start the local stack against it.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
+import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -44,7 +50,7 @@ def _now() -> str:
 
 
 class FakeHubSpot:
-    def __init__(self, token: str = "fake-hubspot-token"):
+    def __init__(self, token: str = "fake-hubspot-token"):  # noqa: S107 - the fake's own, never a real token
         self.token = token
         self.contacts: dict[str, dict] = {}  # email -> {"id", "properties", "createdAt", "updatedAt"}
         self.groups: dict[str, dict] = {}
@@ -294,3 +300,47 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         self._reply(401, _error("INVALID_AUTHENTICATION", "Authentication credentials not found."))
         return False
+
+
+def _print_contact_changes(fake: FakeHubSpot, seen: dict[str, str]) -> None:
+    with fake._lock:
+        changed = [(email, dict(c)) for email, c in fake.contacts.items() if seen.get(email) != c["updatedAt"]]
+    for email, contact in changed:
+        seen[email] = contact["updatedAt"]
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(contact["properties"].items()) if k.startswith("hhl_"))
+        print(f"contact {contact['id']} {email}: {shown}", flush=True)
+
+
+def main() -> int:
+    port = os.environ.get("HHL_HUBSPOT_PORT", "8090")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        print(
+            f"fake HubSpot: HHL_HUBSPOT_PORT must be a TCP port number from 1 to 65535, not {port!r}", file=sys.stderr
+        )
+        return 1
+    fake = FakeHubSpot(os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN") or "fake-hubspot-token")
+    try:
+        base_url = fake.start(int(port))
+    except OSError as exc:
+        print(
+            f"fake HubSpot: cannot listen on 127.0.0.1:{port} ({exc.strerror}); set HHL_HUBSPOT_PORT", file=sys.stderr
+        )
+        return 1
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    print(
+        f"fake HubSpot on {base_url} (token {fake.token}). Start the local stack against it with\n"
+        f"  ENABLE_CRM_PROGRESS=true HUBSPOT_API_BASE_URL={base_url} HUBSPOT_PRIVATE_APP_TOKEN={fake.token} make dev\n"
+        f"then make crm-properties. Contacts the sync writes are printed here; Ctrl-C stops.",
+        flush=True,
+    )
+    seen: dict[str, str] = {}
+    while not stopping.wait(0.5):
+        _print_contact_changes(fake, seen)
+    fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
