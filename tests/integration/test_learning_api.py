@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -162,3 +163,27 @@ def test_parallel_completions_over_http_award_one_badge(local_stack, create_user
     assert len({r.json()["modules"][LAB_MODULES[-1]]["completedAt"] for r in responses}) == 1
     assert sum(len(r.json()["badgesAwarded"]) for r in responses) == 1
     assert len(site.get("/badges").json()["badges"]) == 1
+
+
+def test_backdated_completion_never_precedes_the_start(local_stack, create_user):
+    """Started now, then a completion queued offline two days ago arrives: the module was started by then."""
+    site = Site(local_stack, new_learner(local_stack, create_user))
+    module = LAB_MODULES[1]
+    started = site.post("/progress", {"courseSlug": LAB, "moduleSlug": module, "event": "started"})
+    assert started.status_code == 200, started.text
+    backdated = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    completed = site.post(
+        "/progress", {"courseSlug": LAB, "moduleSlug": module, "event": "completed", "occurredAt": backdated}
+    )
+    assert completed.status_code == 200, completed.text
+
+    for view in (completed.json(), site.get(f"/progress/{LAB}").json()):
+        times = view["modules"][module]
+        assert times["completedAt"].startswith(backdated[:19])
+        assert times["startedAt"] <= times["completedAt"], times
+
+    # A start reported later, with an even earlier time, changes nothing: the first start stays.
+    earlier = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    site.post("/progress", {"courseSlug": LAB, "moduleSlug": module, "event": "started", "occurredAt": earlier})
+    times = site.get(f"/progress/{LAB}").json()["modules"][module]
+    assert times["startedAt"] <= times["completedAt"], times

@@ -4,16 +4,19 @@ Key: userId (partition), moduleKey = "<courseSlug>#<moduleSlug>" (sort), so one 
 course a learner touched and `begins_with(moduleKey, "<courseSlug>#")` reads one course.
 Attributes: startedAt, completedAt (absent until it happens), updatedAt. Started/completed are the
 presence of their timestamps, and if_not_exists keeps the first one: a module can never go back
-from completed to started, and a replayed event changes nothing but updatedAt.
+from completed to started, and a replayed event changes nothing but updatedAt. startedAt is never
+later than completedAt: a first completion dated before the recorded start moves the start back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from botocore.exceptions import ClientError
+
 from hhl.config import settings
 from hhl.storage.dynamodb import client
-from hhl.storage.operations import dynamodb_call, query_learner_items
+from hhl.storage.operations import dynamodb_call, is_conditional_check_failure, query_learner_items
 
 KEY_SEPARATOR = "#"
 
@@ -63,15 +66,41 @@ def record_module_event(
     DynamoDB serialises writes to one item, so exactly one of many racing completions sees no
     completedAt in the old item.
     """
+    key = {"userId": {"S": user_id}, "moduleKey": {"S": module_key(course_slug, module_slug)}}
     with dynamodb_call("UpdateItem progress"):
         response = client().update_item(
             TableName=settings().tables.progress,
-            Key={"userId": {"S": user_id}, "moduleKey": {"S": module_key(course_slug, module_slug)}},
+            Key=key,
             UpdateExpression=_COMPLETE if completed else _START,
             ExpressionAttributeValues={":at": {"S": occurred_at}, ":now": {"S": now}},
             ReturnValues="ALL_OLD",
         )
-    return completed and "completedAt" not in response.get("Attributes", {})
+    before = response.get("Attributes", {})
+    first_completion = completed and "completedAt" not in before
+    if first_completion and _optional(before, "startedAt") is not None and before["startedAt"]["S"] > occurred_at:
+        _start_no_later_than(key, occurred_at)
+    return first_completion
+
+
+def _start_no_later_than(key: dict, completed_at: str) -> None:
+    """A completion reported with an earlier time than the start (queued offline, backdated occurredAt): the
+    module was started by then, so startedAt moves back to it and completedAt >= startedAt holds.
+
+    A second write only in this rare case, conditional so that it can only ever move startedAt earlier.
+    Timestamps share one fixed-width UTC format (utc_timestamp), so string order is time order.
+    """
+    try:
+        with dynamodb_call("UpdateItem progress"):
+            client().update_item(
+                TableName=settings().tables.progress,
+                Key=key,
+                UpdateExpression="SET startedAt = :at",
+                ConditionExpression="startedAt > :at",
+                ExpressionAttributeValues={":at": {"S": completed_at}},
+            )
+    except ClientError as exc:
+        if not is_conditional_check_failure(exc):  # failed: a racing write already moved it at least as far
+            raise
 
 
 def list_course_progress(user_id: str, course_slug: str) -> list[ModuleProgressRecord]:
