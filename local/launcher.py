@@ -117,8 +117,10 @@ def launch_stack(state_dir: Path, **extra_env: str) -> Iterator[StackInfo]:
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "stack.json").unlink(missing_ok=True)
     api, site, aws, cognito = free_ports(4)
+    # A developer's theme-server origins (README) are theirs: a launched stack gets only the ones passed here.
+    inherited = {k: v for k, v in os.environ.items() if k not in ("HHL_SITE_ORIGIN", "HHL_ALLOWED_ORIGINS")}
     env = {
-        **os.environ,
+        **inherited,
         "HHL_API_PORT": str(api),
         "HHL_SITE_PORT": str(site),
         "HHL_AWS_PORT": str(aws),

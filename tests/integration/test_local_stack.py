@@ -25,7 +25,7 @@ import requests
 
 from local import api_gateway
 from local.hosted_ui import pkce_challenge
-from local.launcher import free_ports, loopback_url
+from local.launcher import free_ports, launch_stack, loopback_url
 from local.template import ROOT, Route
 
 pytestmark = pytest.mark.integration
@@ -564,6 +564,28 @@ def test_the_site_is_its_own_origin_same_site_with_the_api_as_in_production(loca
     assert urllib.parse.urlsplit(local_stack.api_url).hostname == "127.0.0.1"
     # Pages are the site's, not the API's (API Gateway serves no pages).
     assert requests.get(f"{local_stack.api_url}/learn", timeout=10).status_code == 404
+
+
+def test_a_theme_dev_server_can_be_the_site_and_more_origins_allowed(tmp_path):
+    theme, preview = "http://theme.hedgehog.localhost:4000", "http://preview.hedgehog.localhost:4001"
+    with launch_stack(tmp_path, HHL_SITE_ORIGIN=theme, HHL_ALLOWED_ORIGINS=f" {preview}/ ,") as stack:
+        env = stack.handler_env
+        assert (env.SITE_BASE_URL, env.ALLOWED_ORIGINS.split(",")) == (theme, [theme, stack_origin(stack), preview])
+        client = stack.cognito().describe_user_pool_client(UserPoolId=stack.user_pool_id, ClientId=stack.client_id)
+        assert client["UserPoolClient"]["LogoutURLs"] == [f"{theme}/learn"]
+        for origin in (theme, preview):
+            preflight = requests.options(
+                f"{stack.api_url}/enrollments",
+                headers={"origin": origin, "access-control-request-method": "POST"},
+                timeout=10,
+            )
+            assert preflight.headers.get("access-control-allow-origin") == origin
+
+
+def stack_origin(stack) -> str:
+    """The demo site's origin, which stays allowed whatever HHL_SITE_ORIGIN says."""
+    site = urllib.parse.urlsplit(stack.site_url)
+    return f"{site.scheme}://{site.netloc}"
 
 
 def test_the_site_serves_the_demo_page_calling_the_api_by_its_site_name(local_stack):
