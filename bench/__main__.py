@@ -50,7 +50,7 @@ def artifact_sizes(rt: runtime.Runtime) -> dict:
 
 def first_events(tokens, origin: str) -> dict[str, list[dict]]:
     """Each subject's first request: what a learner's first click sends it (callback and crm_sync, whose
-    requests cannot be replayed, get none). login and logout also show that serving loads no SDK."""
+    requests cannot be replayed, get none). login, logout and catalog also show that serving loads no SDK."""
     from bench.warm import api_event
 
     bearer = {"authorization": f"Bearer {tokens.access_token}"}
@@ -73,6 +73,7 @@ def first_events(tokens, origin: str) -> dict[str, list[dict]]:
             )
         ],
         "refresh": [api_event("POST /auth/refresh", headers={"origin": origin}, cookies=refresh_cookie)],
+        "catalog": [api_event("GET /catalog", headers={"origin": origin})],
         "enroll": [api_event("GET /enrollments", headers=bearer)],
         "progress": [api_event("GET /progress", headers=bearer)],
     }

@@ -14,8 +14,9 @@ FLOOR = "floor (a)"
 REFERENCE = "reference (b)"
 TRACER = "floor (a) + Tracer"
 SNAPSHOT_SUFFIX = " (snap-start init)"
-# They need secrets (from the Parameters and Secrets extension over HTTP), never a table: no SDK at all.
-NO_SDK_FUNCTIONS = frozenset({"login", "logout"})
+# They need secrets (from the Parameters and Secrets extension over HTTP) or nothing (catalog), never a
+# table: no SDK at all.
+NO_SDK_FUNCTIONS = frozenset({"login", "logout", "catalog"})
 
 
 @dataclass(frozen=True)
