@@ -18,6 +18,7 @@ import time
 
 import pytest
 import schemathesis
+from hhl.auth.cookies import ACCESS_COOKIE
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
@@ -46,24 +47,32 @@ def fuzz_user(local_stack, create_user):
     return sign_in(local_stack, email, password)
 
 
+def _operations(local_stack, with_security_parameters: bool) -> list:
+    schema = schemathesis.openapi.from_path(OPENAPI)
+    schema.config.update(base_url=local_stack["api_url"])
+    schema.config.generation.update(with_security_parameters=with_security_parameters)
+    return [result.ok() for result in schema.get_all_operations()]
+
+
 def test_fuzzing_finds_no_server_error_and_no_schema_violation(local_stack, fuzz_user):
     if not OPENAPI.exists():
         pytest.fail(f"{OPENAPI.relative_to(ROOT)} is missing: the fuzzer has nothing to read")
-    schema = schemathesis.openapi.from_path(OPENAPI)
-    schema.config.update(base_url=local_stack["api_url"])
-    # The fuzzer's requests carry the user's real Bearer token (below), not generated credentials: then
-    # schemathesis' auth check knows them for valid and probes each operation without and with bad ones.
-    schema.config.generation.update(with_security_parameters=False)
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # The signed-in sweeps carry the user's real credentials (below), not generated ones: then schemathesis'
+    # auth check knows them for valid and probes each operation without and with bad ones.
+    signed_in_operations = _operations(local_stack, with_security_parameters=False)
+    # The anonymous sweep lets schemathesis generate the security parameters themselves (any Bearer header,
+    # any access or refresh cookie value), as anyone on the internet can: those must never get a 5xx either.
+    anonymous_operations = _operations(local_stack, with_security_parameters=True)
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     # Small parameter spaces (enums) run out of distinct inputs early, hence the margin.
     # Both ways a learner authenticates: a Bearer header (scripts), and the access cookie the site's pages
-    # send, with their Origin (cookie-authenticated writes must pass the CSRF check).
+    # send, with their Origin (cookie-authenticated writes must pass the CSRF check); then nobody.
     credentials = (
-        ({**fuzz_user.bearer, "origin": fuzz_user.origin}, {}),
-        ({"origin": fuzz_user.origin}, {"__Host-hhl_access_token": fuzz_user.access_token}),
+        (signed_in_operations, {**fuzz_user.bearer, "origin": fuzz_user.origin}, {}),
+        (signed_in_operations, {"origin": fuzz_user.origin}, {ACCESS_COOKIE: fuzz_user.access_token}),
+        (anonymous_operations, {"origin": fuzz_user.origin}, {}),
     )
-    per_run = math.ceil(2 * MIN_REQUESTS / (len(operations) * len(modes) * len(credentials)))
+    per_run = math.ceil(2 * MIN_REQUESTS / (len(signed_in_operations) * len(modes) * len(credentials)))
     excluded = [getattr(checks, name) for name in EXCLUDED_CHECKS]
     deadline = time.monotonic() + TIME_CAP_SECONDS
     sent = 0
@@ -100,13 +109,14 @@ def test_fuzzing_finds_no_server_error_and_no_schema_violation(local_stack, fuzz
     first_seed = secrets.randbits(32) if os.environ.get("HHL_FUZZ_RANDOM") else 0
     sweeps = 0
     while sent < MIN_REQUESTS and time.monotonic() < deadline:
-        for operation in operations:
-            for mode in modes:
-                for headers, cookies in credentials:
+        for operations, headers, cookies in credentials:
+            for operation in operations:
+                for mode in modes:
                     sweep(operation, mode, headers, cookies, first_seed + sweeps)
         sweeps += 1
 
-    print(f"fuzzed {len(operations)} operations: {sent} requests in {sweeps} sweep(s), {len(failures)} failure(s)")
+    operations = len(signed_in_operations)
+    print(f"fuzzed {operations} operations: {sent} requests in {sweeps} sweep(s), {len(failures)} failure(s)")
     assert not failures, f"{len(failures)} distinct failure(s) (seed {first_seed}):\n\n" + "\n\n".join(
         failures.values()
     )
