@@ -8,7 +8,7 @@ It works out what `sam deploy --config-env <env>` would deploy - samconfig.toml'
 parameter defaults, an existing stack's current values (sam deploy keeps them for parameters it is not
 given) and the overrides - then checks, calling only Get/Describe/List/Head APIs, what that deploy needs
 from the account: credentials, the secrets, a free Cognito domain, the Lambda concurrency quota, the API
-certificate, the artifact bucket, the local sam and Python, and the GitHub deploy role. One PASS/FAIL line
+certificate and DNS zone, the artifact bucket, the local sam and Python, and the GitHub deploy role. One PASS/FAIL line
 per check says what it saw; the exit code is 1 if any check failed. Secret values are read (to check the
 JWT secret's length) and never printed. boto3 honours AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>),
 which is how the tests run it against the AWS emulator.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import boto3
 
-from local.template import ROOT, TEMPLATE_PATH, load_template, resources
+from local.template import ROOT, load_template, resources
 from tools.checklist import (
     SAMCONFIG_PATH,
     Check,
@@ -128,7 +128,6 @@ class Preflight:
         account: str | None = None,
         deploy_role: str = DEFAULT_DEPLOY_ROLE,
         sam: Path = DEFAULT_SAM,
-        template_path: Path = TEMPLATE_PATH,
     ):
         self.config = config
         self.overrides = overrides
@@ -136,7 +135,7 @@ class Preflight:
         # A role given by ARN names the account the deploy belongs in.
         self.expected_account = account or (deploy_role.split(":")[4] if deploy_role.startswith("arn:") else None)
         self.sam = sam
-        self.template = load_template(template_path)
+        self.template = load_template()
         self.session = boto3.Session(region_name=config.region)
 
     def client(self, name: str):
@@ -182,6 +181,7 @@ class Preflight:
         yield guarded("Cognito domain", self.check_cognito_domain)
         yield guarded("Lambda concurrency", self.check_concurrency)
         yield guarded("API certificate", self.check_certificate)
+        yield guarded("API DNS zone", self.check_dns_zone)
         yield guarded("artifact bucket", self.check_artifact_bucket)
         yield guarded("SAM CLI", self.check_sam)
         yield guarded("Python 3.13", self.check_python)
@@ -302,6 +302,21 @@ class Preflight:
             return False, f"{seen}: does not cover {domain}"
         return certificate["Status"] == "ISSUED", seen
 
+    def check_dns_zone(self) -> tuple[bool, str]:
+        domain, zone_id = self.parameters.get("ApiDomainName", ""), self.parameters.get("HostedZoneId", "")
+        if not domain:
+            return True, "no API domain configured (ApiDomainName empty): nothing to check"
+        if not zone_id:
+            return True, f"HostedZoneId empty: point {domain} at the stack's ApiDomainTarget output yourself"
+        zone = self.client("route53").get_hosted_zone(Id=zone_id)["HostedZone"]
+        name = zone["Name"].rstrip(".")
+        seen = f"{zone_id} is {name}"
+        if domain != name and not domain.endswith(f".{name}"):
+            return False, f"{seen}: {domain} is not in it"
+        if zone.get("Config", {}).get("PrivateZone"):
+            return False, f"{seen}, a private zone: browsers on the internet would not find {domain}"
+        return True, f"{seen}: the stack adds {domain}'s alias record to it"
+
     def check_artifact_bucket(self) -> tuple[bool, str]:
         if self.config.s3_bucket:
             bucket, source = self.config.s3_bucket, "s3_bucket"
@@ -394,7 +409,6 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the GitHub OIDC role, name or ARN (default: $AWS_DEPLOY_ROLE_ARN, else {DEFAULT_DEPLOY_ROLE})",
     )
     parser.add_argument("--sam", type=Path, default=DEFAULT_SAM, help="the sam executable the deploy uses")
-    parser.add_argument("--template-file", type=Path, default=TEMPLATE_PATH, help="as given to sam deploy")
     args = parser.parse_args(argv)
     config = deploy_config(args.config_env, args.config_file)
     overrides = (
@@ -408,7 +422,6 @@ def main(argv: list[str] | None = None) -> int:
         account=args.account,
         deploy_role=args.deploy_role,
         sam=args.sam,
-        template_path=args.template_file,
     )
     print(banner("Pre-flight for", config.stack, config.region))
     return run_checklist(preflight.checks())

@@ -43,6 +43,7 @@ CHECK_NAMES = [
     "Cognito domain",
     "Lambda concurrency",
     "API certificate",
+    "API DNS zone",
     "artifact bucket",
     "SAM CLI",
     "Python 3.13",
@@ -140,8 +141,11 @@ def overrides(**values: str) -> list[str]:
 def test_make_preflight_env_prod_prints_a_full_passing_checklist(aws):
     args = f"--account {ACCOUNT} --sam {REAL_SAM}"
     domain = CONFIG.parameter_overrides.get("ApiDomainName")
-    if domain:  # the certificate samconfig.toml names exists in AWS only: issue one in the emulator instead
-        args += " " + shlex.join(overrides(ApiCertificateArn=imported_certificate(aws, domain)))
+    if domain:  # the certificate and zone samconfig.toml names exist in AWS only: make them in the emulator
+        emulated = {"ApiCertificateArn": imported_certificate(aws, domain)}
+        if CONFIG.parameter_overrides.get("HostedZoneId"):
+            emulated["HostedZoneId"] = hosted_zone(aws, domain.partition(".")[2])
+        args += " " + shlex.join(overrides(**emulated))
     # --old-file and TOOLS_PY: the running tests' interpreter stands in for the tools venv; never reinstall
     # from inside a test (tests/unit/ops/test_ops_tools_venv.py checks that venv's requirements).
     result = subprocess.run(
@@ -377,18 +381,6 @@ def test_an_update_counts_the_functions_current_reservation(aws, quota, run):
 
 
 # ==================================================================== API certificate
-@pytest.fixture
-def domain_template(tmp_path) -> Path:
-    """template.yaml, with the custom-domain parameters added while the template is still without them."""
-    text = (ROOT / "template.yaml").read_text()
-    for name in ("ApiDomainName", "ApiCertificateArn"):
-        if f"\n  {name}:" not in text:
-            text = text.replace("\nParameters:\n", f'\nParameters:\n  {name}:\n    Type: String\n    Default: ""\n', 1)
-    path = tmp_path / "template.yaml"
-    path.write_text(text)
-    return path
-
-
 def self_signed(domain: str) -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
@@ -415,45 +407,73 @@ def imported_certificate(aws, domain: str) -> str:
     return aws("acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
 
 
-def test_an_issued_certificate_for_the_api_domain_passes(aws, run, domain_template):
+def test_an_issued_certificate_for_the_api_domain_passes(aws, run):
     arn = imported_certificate(aws, "api.hedgehog.cloud")
-    args = ["--template-file", str(domain_template)]
     domain = overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=arn)
-    _, lines, _ = run(*args, *domain)
+    _, lines, _ = run(*domain)
     assert lines["API certificate"] == f"PASS  API certificate: {arn} is ISSUED for api.hedgehog.cloud"
     wildcard = imported_certificate(aws, "*.hedgehog.cloud")
-    _, lines, _ = run(*args, *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=wildcard))
+    _, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=wildcard))
     assert lines["API certificate"].startswith("PASS")
 
 
-def test_a_certificate_still_pending_validation_fails(aws, run, domain_template):
+def test_a_certificate_still_pending_validation_fails(aws, run):
     arn = aws("acm").request_certificate(DomainName="api.hedgehog.cloud", ValidationMethod="DNS")["CertificateArn"]
     code, lines, _ = run(
-        "--template-file",
-        str(domain_template),
         *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=arn),
     )
     assert code == 1 and failed(lines) == {"API certificate"}
     assert lines["API certificate"] == f"FAIL  API certificate: {arn} is PENDING_VALIDATION for api.hedgehog.cloud"
 
 
-def test_a_certificate_for_another_name_fails(aws, run, domain_template):
+def test_a_certificate_for_another_name_fails(aws, run):
     arn = imported_certificate(aws, "www.hedgehog.cloud")
     code, lines, _ = run(
-        "--template-file",
-        str(domain_template),
         *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=arn),
     )
     assert code == 1 and lines["API certificate"].endswith("does not cover api.hedgehog.cloud")
 
 
-def test_a_domain_without_a_certificate_or_one_from_another_region_fails(aws, run, domain_template):
-    args = ["--template-file", str(domain_template)]
-    code, lines, _ = run(*args, *overrides(ApiDomainName="api.hedgehog.cloud"))
+def test_a_domain_without_a_certificate_or_one_from_another_region_fails(aws, run):
+    code, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud"))
     assert "ApiDomainName=api.hedgehog.cloud but ApiCertificateArn is empty" in lines["API certificate"]
     elsewhere = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0c6f1a2e-1111-2222-3333-444455556666"
-    code, lines, _ = run(*args, *overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=elsewhere))
+    code, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud", ApiCertificateArn=elsewhere))
     assert code == 1 and f"{elsewhere} is not in us-west-2" in lines["API certificate"]
+
+
+def hosted_zone(aws, name: str, **options) -> str:
+    zone = aws("route53").create_hosted_zone(Name=name, CallerReference=name, **options)["HostedZone"]
+    return zone["Id"].rpartition("/")[2]
+
+
+def test_the_zone_holding_the_api_domain_passes(aws, run):
+    zone = hosted_zone(aws, "hedgehog.cloud")
+    _, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud", HostedZoneId=zone))
+    expected = f"{zone} is hedgehog.cloud: the stack adds api.hedgehog.cloud's alias record to it"
+    assert lines["API DNS zone"] == f"PASS  API DNS zone: {expected}"
+    _, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud"))
+    assert "HostedZoneId empty: point api.hedgehog.cloud at the stack's ApiDomainTarget output" in lines["API DNS zone"]
+
+
+def test_a_zone_that_does_not_hold_the_domain_fails(aws, run):
+    zone = hosted_zone(aws, "hedgehog.dev")
+    code, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud", HostedZoneId=zone))
+    assert (
+        code == 1
+        and lines["API DNS zone"] == f"FAIL  API DNS zone: {zone} is hedgehog.dev: api.hedgehog.cloud is not in it"
+    )
+    code, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud", HostedZoneId="ZNOSUCHZONE1"))
+    assert code == 1 and "NoSuchHostedZone" in lines["API DNS zone"]
+
+
+def test_a_private_zone_fails(aws, run):
+    aws("ec2").create_vpc(CidrBlock="10.0.0.0/16")
+    vpc = aws("ec2").describe_vpcs()["Vpcs"][0]["VpcId"]
+    private = {"VPC": {"VPCRegion": REGION, "VPCId": vpc}, "HostedZoneConfig": {"PrivateZone": True}}
+    zone = hosted_zone(aws, "hedgehog.cloud", **private)
+    code, lines, _ = run(*overrides(ApiDomainName="api.hedgehog.cloud", HostedZoneId=zone))
+    assert code == 1 and "a private zone: browsers on the internet would not find" in lines["API DNS zone"]
 
 
 # ==================================================================== artifact bucket
