@@ -54,6 +54,19 @@ class StackInfo(dict):
     def dynamodb(self):
         return self._client("dynamodb")
 
+    def ssm(self):
+        return self._client("ssm")
+
+    def store_secret(self, variable: str, value: str) -> None:
+        """Store (or rotate) the SecureString the handlers' `variable` names, e.g. the HubSpot token under
+        HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER, as an operator does with `aws ssm put-parameter` in AWS."""
+        name = self["handler_env"][variable]
+        self.ssm().put_parameter(Name=name, Type="SecureString", Value=value, Overwrite=True)
+
+    def stored_secret(self, variable: str) -> str:
+        name = self["handler_env"][variable]
+        return self.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+
 
 def loopback_url(url: str) -> str:
     """`url` as Python can fetch it: Chromium resolves *.localhost to loopback itself, Python's resolver
@@ -116,7 +129,7 @@ def launch_stack(state_dir: Path, **extra_env: str) -> Iterator[StackInfo]:
     up and answering; stopped with everything it started when the block ends, however it ends."""
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "stack.json").unlink(missing_ok=True)
-    api, site, aws, cognito = free_ports(4)
+    api, site, aws, cognito, extension = free_ports(5)
     # A developer's theme-server origins (README) are theirs: a launched stack gets only the ones passed here.
     inherited = {k: v for k, v in os.environ.items() if k not in ("HHL_SITE_ORIGIN", "HHL_ALLOWED_ORIGINS")}
     env = {
@@ -125,6 +138,7 @@ def launch_stack(state_dir: Path, **extra_env: str) -> Iterator[StackInfo]:
         "HHL_SITE_PORT": str(site),
         "HHL_AWS_PORT": str(aws),
         "HHL_COGNITO_PORT": str(cognito),
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(extension),
         "HHL_STATE_DIR": str(state_dir),
         "PYTHONUNBUFFERED": "1",
         "HHL_EXIT_WITH_PARENT": "1",

@@ -1,15 +1,17 @@
 """`make dev`: the docker-free local stack.
 
-moto (server mode, subprocess) emulates DynamoDB and Cognito; the tables, user pool and app client
-are provisioned from template.yaml; the hosted UI and the API run here on loopback; the handlers run
-in-process with the environment they would get in Lambda. Ctrl-C or SIGTERM stops everything.
+moto (server mode, subprocess) emulates DynamoDB, Cognito and SSM; the tables, user pool, app client
+and secrets are provisioned from template.yaml; the hosted UI, the API and a stand-in of the Parameters
+and Secrets Lambda Extension run here on loopback; the handlers run in-process with the environment
+they would get in Lambda, secrets' names only. Ctrl-C or SIGTERM stops everything.
 
 Shaped like production (local/site_server.py): the demo site at http://www.hedgehog.localhost:<site port>,
 the API for browsers at http://api.hedgehog.localhost:<api port> (same-site, cross-origin, as hedgehog.cloud
 and api.hedgehog.cloud), the hosted UI on another site (http://127.0.0.1:<cognito port>), and the API for
 curl and Python at http://127.0.0.1:<api port> (Python's resolver does not know *.localhost).
 
-Ports: HHL_API_PORT (3000), HHL_SITE_PORT (8000), HHL_AWS_PORT (5000), HHL_COGNITO_PORT (9229).
+Ports: HHL_API_PORT (3000), HHL_SITE_PORT (8000), HHL_AWS_PORT (5000), HHL_COGNITO_PORT (9229), and
+PARAMETERS_SECRETS_EXTENSION_HTTP_PORT (2773: the real extension's variable and default).
 Origins: HHL_SITE_ORIGIN (where sign-in and sign-out land; default the demo site), HHL_ALLOWED_ORIGINS
 (more origins the API accepts, comma-separated, e.g. a theme dev server). State dir: HHL_STATE_DIR (.local).
 """
@@ -32,7 +34,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from local.template import ROOT, table_specs, user_pool_args, user_pool_client_args
+from local import secrets_extension
+from local.template import ROOT, secret_ids, table_specs, user_pool_args, user_pool_client_args
 
 HOST = "127.0.0.1"
 SITE_HOST = "www.hedgehog.localhost"  # hedgehog.cloud's pages
@@ -54,7 +57,13 @@ class StackError(RuntimeError):
     pass
 
 
-PORT_DEFAULTS = {"HHL_API_PORT": 3000, "HHL_SITE_PORT": 8000, "HHL_AWS_PORT": 5000, "HHL_COGNITO_PORT": 9229}
+PORT_DEFAULTS = {
+    "HHL_API_PORT": 3000,
+    "HHL_SITE_PORT": 8000,
+    "HHL_AWS_PORT": 5000,
+    "HHL_COGNITO_PORT": 9229,
+    secrets_extension.PORT_VARIABLE: secrets_extension.DEFAULT_PORT,
+}
 
 
 def _port(variable: str) -> int:
@@ -70,6 +79,7 @@ class Ports:
     site: int
     aws: int
     cognito: int
+    extension: int
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -78,6 +88,7 @@ class Ports:
             site=_port("HHL_SITE_PORT"),
             aws=_port("HHL_AWS_PORT"),
             cognito=_port("HHL_COGNITO_PORT"),
+            extension=_port(secrets_extension.PORT_VARIABLE),
         )
 
 
@@ -128,11 +139,25 @@ def ensure_ports_free(ports: Ports) -> None:
         ("HHL_SITE_PORT", ports.site),
         ("HHL_AWS_PORT", ports.aws),
         ("HHL_COGNITO_PORT", ports.cognito),
+        (secrets_extension.PORT_VARIABLE, ports.extension),
     )
     for variable, port in named:
         with socket.socket() as probe:
             if probe.connect_ex((HOST, port)) == 0:
                 raise StackError(f"{HOST}:{port} is in use; stop what listens there or set {variable} to another port")
+
+
+# A secret given to `make dev` (e.g. the token `make fake-hubspot` prints) -> the variable naming its parameter.
+SEEDABLE_SECRETS = {
+    "HUBSPOT_PRIVATE_APP_TOKEN": "HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER",
+    "JWT_SECRET": "JWT_SECRET_PARAMETER",
+}
+
+
+def take_seeded_secrets() -> dict[str, str]:
+    """Secrets given to the stack in its environment, taken out of it: they go into the emulator's SSM (as
+    `aws ssm put-parameter` puts them into AWS's), and no in-process handler can find them in os.environ."""
+    return {variable: os.environ.pop(name) for name, variable in SEEDABLE_SECRETS.items() if os.environ.get(name)}
 
 
 def _die_with_parent() -> None:
@@ -174,8 +199,8 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def provision(origins: Origins) -> dict:
-    """Tables, user pool, app client and demo user, from template.yaml. Returns the ids."""
+def provision(origins: Origins, seeded: dict[str, str]) -> dict:
+    """Tables, user pool, app client, secrets and demo user, from template.yaml. Returns the ids."""
     import boto3  # after the emulator's endpoint is in os.environ
 
     dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -197,7 +222,17 @@ def provision(origins: Origins) -> dict:
         }
     )["UserPoolClient"]["ClientId"]
     create_user(cognito, pool_id, **DEMO_USER)
+    store_secrets(boto3.client("ssm", region_name=REGION), seeded)
     return {"user_pool_id": pool_id, "client_id": client_id}
+
+
+def store_secrets(ssm, seeded: dict[str, str]) -> None:
+    """The SecureStrings AWS keeps for a stage, under the template's names: the seeded ones, and a random
+    JWT secret per run unless one was given."""
+    names = secret_ids(STAGE)
+    values = {"JWT_SECRET_PARAMETER": secrets.token_urlsafe(48), **seeded}
+    for variable, value in values.items():
+        ssm.put_parameter(Name=names[variable], Type="SecureString", Value=value, Overwrite=True)
 
 
 def create_user(cognito, pool_id: str, email: str, password: str, given_name: str, family_name: str) -> str:
@@ -229,7 +264,8 @@ def aws_environment(ports: Ports) -> dict[str, str]:
 
 
 def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, str]:
-    """What template.yaml's Globals give each function in AWS, with local values (secrets in plain env: local only)."""
+    """What template.yaml's Globals give each function in AWS, with local values; secrets by name only,
+    read through the extension stand-in with this run's session token, as Lambda's functions do."""
     env = {
         **aws_environment(ports),
         "APP_STAGE": STAGE,
@@ -244,18 +280,19 @@ def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, 
         "COGNITO_JWKS_URL": f"http://{HOST}:{ports.aws}/{ids['user_pool_id']}/.well-known/jwks.json",
         **{spec.env_var: spec.name for spec in table_specs(STAGE)},
         "ENABLE_CRM_PROGRESS": os.environ.get("ENABLE_CRM_PROGRESS", "false"),
-        "JWT_SECRET": os.environ.get("JWT_SECRET") or secrets.token_urlsafe(48),
+        **secret_ids(STAGE),
+        "AWS_SESSION_TOKEN": secrets.token_urlsafe(32),
+        secrets_extension.PORT_VARIABLE: str(ports.extension),
         "POWERTOOLS_SERVICE_NAME": "hedgehog-learn",
         "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",
     }
-    for name in ("HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL"):
-        if os.environ.get(name):
-            env[name] = os.environ[name]
+    if os.environ.get("HUBSPOT_API_BASE_URL"):
+        env["HUBSPOT_API_BASE_URL"] = os.environ["HUBSPOT_API_BASE_URL"]
     return env
 
 
 def write_state(path: Path, state: dict) -> None:
-    """Atomically, readable by the owner only: it holds the demo password and the run's local JWT secret."""
+    """Atomically, readable by the owner only: it holds the demo password and the run's session token."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -310,13 +347,14 @@ def run() -> None:
         signal.signal(signum, lambda *_: stopping.set())
 
     ensure_ports_free(ports)
+    seeded = take_seeded_secrets()
     os.environ.update(aws_environment(ports))
     emulator_log = state_dir / "emulator.log"
     emulator = start_emulator(ports.aws, emulator_log)
     servers = []
     poller = None
     try:
-        ids = provision(origins)
+        ids = provision(origins, seeded)
         env = handler_environment(ports, origins, ids)
         os.environ.update(env)  # before any handler is imported: settings are read once, at import
 
@@ -325,7 +363,11 @@ def run() -> None:
         from local import api_gateway, hosted_ui, site_server
 
         ui = hosted_ui.HostedUI(boto3.client("cognito-idp", region_name=REGION), ids["user_pool_id"])
+        # Clients made here, once: boto3's default session is not safe to use from the server's threads.
+        stores = {service: boto3.client(service, region_name=REGION) for service in ("ssm", "secretsmanager")}
+        extension = secrets_extension.SecretsExtension(env["AWS_SESSION_TOKEN"], stores.__getitem__)
         servers = [
+            secrets_extension.serve(extension, HOST, ports.extension),
             hosted_ui.serve(ui, HOST, ports.cognito),
             api_gateway.serve(api_gateway.Router(origins.allowed), HOST, ports.api),
             site_server.serve(origins.site_api, HOST, ports.site),
@@ -350,12 +392,13 @@ def run() -> None:
                 "user_pool_id": ids["user_pool_id"],
                 "client_id": ids["client_id"],
                 "cognito_base_url": origins.cognito,
+                "secrets_extension_url": f"http://{HOST}:{ports.extension}",
                 "demo_user": {
                     "username": DEMO_USER["email"],
                     "password": DEMO_USER["password"],
                     "email": DEMO_USER["email"],
                 },
-                "handler_env": env,  # dev-only values; the JWT secret is this run's random local one
+                "handler_env": env,  # dev-only values; secrets are in the emulator's SSM, by these names
             },
         )
         print(
@@ -364,6 +407,7 @@ def run() -> None:
             f"  API            {origins.site_api} for the site's pages, {origins.api} for curl\n"
             f"  hosted UI      {origins.cognito}\n"
             f"  AWS emulator   {env['AWS_ENDPOINT_URL']}\n"
+            f"  secrets        http://{HOST}:{ports.extension}  (Parameters and Secrets extension stand-in)\n"
             f"  demo login     {DEMO_USER['email']} / {DEMO_USER['password']}\n"
             f"  state          {state_file}\n"
             f"Ctrl-C stops everything.\n",

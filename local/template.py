@@ -143,3 +143,25 @@ def user_pool_client_args(template: dict | None = None) -> dict:
     """CreateUserPoolClient arguments from the template's UserPoolClient, minus names, pool and URLs."""
     template = template or load_template()
     return _literal(template["Resources"]["UserPoolClient"]["Properties"])
+
+
+def secret_ids(stage: str, template: dict | None = None) -> dict[str, str]:
+    """{variable: name} for the Globals variables that name a secret (`*_PARAMETER`, `*_SECRET_ID`), as the
+    template resolves them when this stack owns the secret: the default SSM parameter names, and the
+    Name of a Secrets Manager secret the template creates. The local stack stores its secrets there."""
+    template = template or load_template()
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    names = {}
+    for variable, value in env.items():
+        if variable.endswith(("_PARAMETER", "_SECRET_ID")):
+            names[variable] = _owned_secret_name(value, stage, template)
+    return names
+
+
+def _owned_secret_name(value, stage: str, template: dict) -> str:
+    if isinstance(value, dict) and "Fn::If" in value:
+        # [condition, when the stack owns it, when a name was given]: the first branch is the stack's own.
+        return _owned_secret_name(value["Fn::If"][1], stage, template)
+    if isinstance(value, dict) and "Ref" in value and value["Ref"] in template["Resources"]:
+        return _resolve_stage_name(template["Resources"][value["Ref"]]["Properties"]["Name"], stage)
+    return _resolve_stage_name(value, stage)

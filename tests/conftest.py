@@ -1,20 +1,25 @@
 """Fixtures shared by every test suite.
 
-Unit tests run handlers in-process against moto (`dynamodb`); integration and browser tests share
-one real local stack per session (`local_stack`), over HTTP on loopback.
+Unit tests run handlers in-process against moto (`aws`), reading their secrets through the stand-in of
+the Parameters and Secrets extension on a free loopback port (`secrets_extension`), as in AWS;
+integration and browser tests share one real local stack per session (`local_stack`), over HTTP on loopback.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import boto3
 import pytest
+from hhl import secret_store
 from moto import mock_aws
 
+from local import secrets_extension as extension_module
 from local.lambda_context import LambdaContext
 from local.launcher import StackInfo, launch_stack
-from local.template import table_specs
+from local.template import secret_ids, table_specs
 
 UNIT_ENV = {
     "APP_STAGE": "local",
@@ -35,9 +40,11 @@ UNIT_ENV = {
     "DYNAMODB_PROGRESS_TABLE": "hedgehog-learn-local-progress",
     "DYNAMODB_BADGES_TABLE": "hedgehog-learn-local-badges",
     "ENABLE_CRM_PROGRESS": "false",
-    "JWT_SECRET": "unit-test-secret-that-is-at-least-32-characters-long",
+    **secret_ids("local"),
     "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",
 }
+UNIT_JWT_SECRET = "unit-test-secret-that-is-at-least-32-characters-long"
+UNIT_SESSION_TOKEN = "unit-session-token"
 
 
 @pytest.fixture
@@ -55,13 +62,55 @@ def lambda_context():
 
 
 @pytest.fixture
-def dynamodb(service_env):
-    """moto in-process with the template's four tables; yields a boto3 DynamoDB client."""
+def aws(service_env):
+    """moto in-process, for every AWS service the handlers and the extension stand-in call."""
     with mock_aws():
-        client = boto3.client("dynamodb", region_name=service_env["AWS_REGION"])
-        for spec in table_specs("local"):
-            client.create_table(**spec.create_table_args)
-        yield client
+        yield
+
+
+@dataclass
+class LocalSecrets:
+    """The stand-in extension serving moto's SSM and Secrets Manager on `port`."""
+
+    extension: extension_module.SecretsExtension
+    port: int
+    region: str
+
+    def ssm(self):
+        return boto3.client("ssm", region_name=self.region)
+
+    def store(self, variable: str, value: str) -> None:
+        """Store (or rotate) the SecureString the handlers' `variable` (e.g. JWT_SECRET_PARAMETER) names."""
+        self.ssm().put_parameter(Name=UNIT_ENV[variable], Type="SecureString", Value=value, Overwrite=True)
+
+
+@pytest.fixture
+def secrets_extension(aws, service_env, monkeypatch) -> Iterator[LocalSecrets]:
+    """The Parameters and Secrets extension stand-in on a free port, over moto, holding the JWT secret;
+    the container's secret cache starts (and ends) empty."""
+    region = service_env["AWS_REGION"]
+    stores = {service: boto3.client(service, region_name=region) for service in ("ssm", "secretsmanager")}
+    extension = extension_module.SecretsExtension(UNIT_SESSION_TOKEN, stores.__getitem__)
+    server = extension_module.serve(extension, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    monkeypatch.setenv(extension_module.PORT_VARIABLE, str(server.server_address[1]))
+    monkeypatch.setenv("AWS_SESSION_TOKEN", UNIT_SESSION_TOKEN)
+    local = LocalSecrets(extension, server.server_address[1], region)
+    local.store("JWT_SECRET_PARAMETER", UNIT_JWT_SECRET)
+    secret_store.clear_cache()
+    yield local
+    secret_store.clear_cache()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def dynamodb(aws, secrets_extension, service_env):
+    """moto in-process with the template's four tables (and the handlers' secrets); yields a DynamoDB client."""
+    client = boto3.client("dynamodb", region_name=service_env["AWS_REGION"])
+    for spec in table_specs("local"):
+        client.create_table(**spec.create_table_args)
+    return client
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """What the CRM tools share: where the HubSpot token comes from, and the client built with it.
 
-Locally the token is HUBSPOT_PRIVATE_APP_TOKEN in the environment (or the local stack's handler
-environment). For a deployed stage it is read from its SSM SecureString with the operator's AWS
-credentials: the Lambda extension the functions use does not exist on a laptop or CI runner.
+The token is the stage's SSM SecureString in every stage, read with boto3: for dev/prod with the
+operator's AWS credentials (the Lambda extension the functions use does not exist on a laptop or CI
+runner), for the local stage from the running local stack's emulator, where it was stored the same way
+(with no stack running, an operator's own HUBSPOT_PRIVATE_APP_TOKEN: no function ever reads that).
 """
 
 from __future__ import annotations
@@ -32,23 +33,37 @@ def local_stack_environment() -> dict[str, str] | None:
 
 
 def hubspot_token(stage: str, region: str | None, parameter: str | None = None) -> str:
-    if stage == "local":
-        token = os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN", "")
-        if not token:
-            raise ToolError("set HUBSPOT_PRIVATE_APP_TOKEN (or start the local stack with it)")
-        return token
+    """The stage's SSM SecureString. Locally: the running stack's, read from its emulator, where `make dev`
+    stored it as an operator stores it in AWS; with no stack running, HUBSPOT_PRIVATE_APP_TOKEN of this
+    shell (an operator's own token for a HubSpot of their choosing; no function reads it)."""
     import boto3
 
-    name = (
-        parameter
-        or os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER")
-        or DEFAULT_TOKEN_PARAMETER.format(stage=stage)
-    )
-    ssm = boto3.client("ssm", region_name=region)
+    if stage == "local":
+        stack_env = local_stack_environment()
+        if stack_env is None:
+            token = os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN", "")
+            if not token:
+                raise ToolError("start the local stack (make dev), or set HUBSPOT_PRIVATE_APP_TOKEN")
+            return token
+        name = parameter or stack_env["HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER"]
+        ssm = boto3.client(
+            "ssm",
+            region_name=stack_env["AWS_REGION"],
+            endpoint_url=stack_env.get("AWS_ENDPOINT_URL"),
+            aws_access_key_id=stack_env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=stack_env["AWS_SECRET_ACCESS_KEY"],
+        )
+    else:
+        name = (
+            parameter
+            or os.environ.get("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER")
+            or DEFAULT_TOKEN_PARAMETER.format(stage=stage)
+        )
+        ssm = boto3.client("ssm", region_name=region)
     try:
         return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     except ssm.exceptions.ParameterNotFound:
-        raise ToolError(f"SSM parameter {name} does not exist") from None
+        raise ToolError(f"SSM parameter {name} does not exist (store the HubSpot token there first)") from None
 
 
 def hubspot_client(stage: str, region: str | None, parameter: str | None = None) -> HubSpotClient:

@@ -18,15 +18,16 @@ from hhl.observability import logger, metrics
 from hhl.secret_store import jwt_secret
 from hhl.storage import users
 
-settings()
-JWT_SECRET = jwt_secret()  # at init: a missing secret fails the deployment's first container, not a user's login
+settings()  # configuration at init; the secret is read inside the request (hhl.secret_store says why)
 
 
 @endpoint
 def handler(event: dict, context) -> dict:
     params = query_params(event)
+    # Outside the try: a secret store that is not answering is a 503 to retry, and the login cookie stays.
+    secret = jwt_secret()
     try:
-        pending = redeem(session_cookies(event).get(LOGIN_COOKIE), params.get("state"), JWT_SECRET)
+        pending = redeem(session_cookies(event).get(LOGIN_COOKIE), params.get("state"), secret)
     except HttpError as exc:  # no transaction of this browser matches (or its cookie is repeated or unreadable)
         return _failed(event, exc, getattr(exc, "return_to", None), exc.cookies)
     try:

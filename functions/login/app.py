@@ -14,14 +14,13 @@ from hhl.config import settings
 from hhl.http import endpoint, query_params, redirect
 from hhl.secret_store import jwt_secret
 
-settings()
-JWT_SECRET = jwt_secret()  # at init: a missing secret fails the deployment's first container, not a user's login
+settings()  # configuration at init; the secret is read inside the request (hhl.secret_store says why)
 
 
 @endpoint
 def handler(event: dict, context) -> dict:
     transaction = LoginTransaction.begin(requested_return_to(query_params(event)))
-    sealed = add(session_cookies(event).get(LOGIN_COOKIE), transaction, JWT_SECRET)
+    sealed = add(session_cookies(event).get(LOGIN_COOKIE), transaction, jwt_secret())
     return redirect(
         authorize_url(transaction.state, transaction.nonce, transaction.code_challenge),
         cookies=[login_cookie(sealed)],

@@ -38,12 +38,13 @@ def crm_stack(fake_hubspot, tmp_path_factory):
         tmp_path_factory.mktemp("crm-stack"),
         ENABLE_CRM_PROGRESS="true",
         HUBSPOT_API_BASE_URL=fake_hubspot.base_url,
-        HUBSPOT_PRIVATE_APP_TOKEN=fake_hubspot.token,
         HUBSPOT_MAX_ATTEMPTS="3",
         HUBSPOT_BACKOFF_BASE_SECONDS="0.05",
         HUBSPOT_BACKOFF_MAX_SECONDS="0.2",
         HUBSPOT_TIMEOUT_SECONDS="1",
     ) as stack:
+        # As an operator does in AWS: the token goes into SSM; crm_sync reads it through the extension.
+        stack.store_secret("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER", fake_hubspot.token)
         yield stack
 
 

@@ -120,7 +120,8 @@ def test_stack_json_describes_the_running_stack(local_stack):
     assert local_stack.user_pool_id == local_stack.handler_env.COGNITO_USER_POOL_ID
     assert local_stack.client_id == local_stack.handler_env.COGNITO_CLIENT_ID
     assert local_stack.handler_env.APP_STAGE == "local"
-    assert len(local_stack.handler_env.JWT_SECRET) >= 32
+    assert "JWT_SECRET" not in local_stack.handler_env  # secrets by name only, read through the extension
+    assert len(local_stack.stored_secret("JWT_SECRET_PARAMETER")) >= 32
     tables = local_stack.dynamodb().list_tables()["TableNames"]
     assert sorted(tables) == sorted(
         f"hedgehog-learn-local-{name}" for name in ("users", "enrollments", "progress", "badges")
@@ -152,8 +153,14 @@ def test_a_second_stack_on_busy_ports_says_which_variable_to_change(local_stack,
 
 def stack_env(state_dir: Path) -> dict[str, str]:
     """The environment of a stack of our own: free ports, its own state dir."""
-    api, site, aws, cognito = free_ports(4)
-    ports = {"HHL_API_PORT": api, "HHL_SITE_PORT": site, "HHL_AWS_PORT": aws, "HHL_COGNITO_PORT": cognito}
+    api, site, aws, cognito, extension = free_ports(5)
+    ports = {
+        "HHL_API_PORT": api,
+        "HHL_SITE_PORT": site,
+        "HHL_AWS_PORT": aws,
+        "HHL_COGNITO_PORT": cognito,
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": extension,
+    }
     return {**os.environ, **{name: str(port) for name, port in ports.items()}, "HHL_STATE_DIR": str(state_dir)}
 
 
@@ -217,6 +224,31 @@ def test_the_stack_says_so_and_exits_when_the_emulator_dies(tmp_path):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(stack.pid, signal.SIGKILL)
         stack.wait()
+
+
+# ==================================================================== the Parameters and Secrets extension stand-in
+def test_the_stacks_secrets_come_from_the_extension_stand_in_like_lambdas(local_stack):
+    name = local_stack.handler_env.JWT_SECRET_PARAMETER
+    url = f"{local_stack.secrets_extension_url}/systemsmanager/parameters/get"
+    query = {"name": name, "withDecryption": "true"}
+    refused = requests.get(url, params=query, timeout=10)
+    assert (refused.status_code, refused.text) == (401, "bad session token or header key")
+    token = {"X-Aws-Parameters-Secrets-Token": local_stack.handler_env.AWS_SESSION_TOKEN}
+    served = requests.get(url, params=query, headers=token, timeout=10)
+    assert served.status_code == 200
+    assert served.json()["Parameter"]["Value"] == local_stack.stored_secret("JWT_SECRET_PARAMETER")
+    port = local_stack.handler_env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT
+    assert local_stack.secrets_extension_url == f"http://127.0.0.1:{port}"
+
+
+def test_a_busy_extension_port_is_named_by_its_variable_before_anything_starts(tmp_path):
+    env = stack_env(tmp_path)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", int(env["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"])))
+        busy.listen(1)
+        result = run_stack(env)
+    assert result.returncode == 1
+    assert "set PARAMETERS_SECRETS_EXTENSION_HTTP_PORT to another port" in result.stderr
 
 
 LAUNCHER = """

@@ -1,11 +1,12 @@
 """No token, cookie, authorization code, state, PKCE material, password or secret ever reaches a log line.
 
-A stack of its own (CRM sync on, a fake HubSpot with a recognisable token, a known JWT secret, every
-logger at DEBUG) goes through a whole session the way a browser and a careless client would: a failed
-and a successful hosted-UI sign-in, a callback replayed with a forged state, /auth/me with cookie,
-Bearer and forged tokens, enrolling and completing a course (badge, CRM sync to HubSpot), a refresh and
-a logout. Everything the stack's handlers printed (local/stack.py runs them in-process, their stdout
-and stderr go to its log file) is then searched for each of those values and for anything JWT-shaped.
+A stack of its own (CRM sync on, a fake HubSpot with a recognisable token stored in the emulator's SSM,
+its JWT secret read back from there, every logger at DEBUG) goes through a whole session the way a
+browser and a careless client would: a failed and a successful hosted-UI sign-in, a callback replayed
+with a forged state, /auth/me with cookie, Bearer and forged tokens, enrolling and completing a course
+(badge, CRM sync to HubSpot), a refresh and a logout. Everything the stack's handlers printed
+(local/stack.py runs them in-process, their stdout and stderr go to its log file) is then searched for
+each of those values and for anything JWT-shaped.
 """
 
 from __future__ import annotations
@@ -49,21 +50,21 @@ def hubspot():
 
 
 @pytest.fixture(scope="module")
-def jwt_secret() -> str:
-    return secrets.token_urlsafe(48)
-
-
-@pytest.fixture(scope="module")
-def stack(hubspot, jwt_secret, tmp_path_factory):
+def stack(hubspot, tmp_path_factory):
     with launch_stack(
         tmp_path_factory.mktemp("log-hygiene-stack"),
-        JWT_SECRET=jwt_secret,
         POWERTOOLS_LOG_LEVEL="DEBUG",
         ENABLE_CRM_PROGRESS="true",
         HUBSPOT_API_BASE_URL=hubspot.base_url,
-        HUBSPOT_PRIVATE_APP_TOKEN=hubspot.token,
     ) as running:
+        running.store_secret("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER", hubspot.token)
         yield running
+
+
+@pytest.fixture(scope="module")
+def jwt_secret(stack) -> str:
+    """The run's random JWT secret, from the emulator's SSM where the stack stored it."""
+    return stack.stored_secret("JWT_SECRET_PARAMETER")
 
 
 def query_param(url: str, name: str) -> str:

@@ -1,14 +1,9 @@
 """Configuration is validated once per container at init; a bad deployment fails with one clear log
-line naming the variable, and secrets are never taken from plaintext environment variables in AWS."""
+line naming the variable. (Secrets are read later, inside requests: tests/unit/test_secret_store.py.)"""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
-from hhl import secret_store
 from hhl.config import ConfigError, load_settings, settings
 
 from tests.conftest import UNIT_ENV
@@ -24,7 +19,6 @@ AWS_ENV = {
     "COGNITO_ISSUER": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_pool",
     "COGNITO_JWKS_URL": "",
 }
-del AWS_ENV["JWT_SECRET"]
 
 
 def error_lines(caplog) -> list[dict]:
@@ -39,10 +33,8 @@ def error_lines(caplog) -> list[dict]:
 @pytest.fixture
 def fresh_caches():
     settings.cache_clear()
-    secret_store.get_secret.cache_clear()
     yield
     settings.cache_clear()
-    secret_store.get_secret.cache_clear()
 
 
 @pytest.fixture
@@ -170,105 +162,3 @@ def test_the_cognito_domain_is_a_host_name(aws_env, monkeypatch):
     monkeypatch.setenv("COGNITO_DOMAIN", "https://hedgehog-learn-prod.auth.us-west-2.amazoncognito.com")
     with pytest.raises(ConfigError, match="COGNITO_DOMAIN"):
         load_settings()
-
-
-# ==================================================================== secrets
-def test_local_jwt_secret_comes_from_the_environment(service_env, fresh_caches):
-    assert secret_store.jwt_secret() == service_env["JWT_SECRET"]
-
-
-def test_a_jwt_secret_shorter_than_32_characters_is_refused_and_logged(service_env, monkeypatch, caplog, fresh_caches):
-    monkeypatch.setenv("JWT_SECRET", "x" * 31)
-    with pytest.raises(ConfigError, match="JWT_SECRET must be at least 32 characters"):
-        secret_store.jwt_secret()
-    (line,) = error_lines(caplog)
-    assert "JWT_SECRET" in line["message"]
-    assert "x" * 31 not in json.dumps(line)  # the log names the variable, never its value
-
-
-def test_a_missing_local_jwt_secret_is_named(service_env, monkeypatch, fresh_caches):
-    monkeypatch.delenv("JWT_SECRET")
-    with pytest.raises(ConfigError, match="JWT_SECRET"):
-        secret_store.jwt_secret()
-
-
-@pytest.mark.parametrize("name", ["JWT_SECRET", "HUBSPOT_PRIVATE_APP_TOKEN"])
-def test_a_plaintext_secret_is_refused_outside_the_local_stage(aws_env, monkeypatch, caplog, name):
-    monkeypatch.setenv(name, "p" * 40)
-    monkeypatch.setenv(f"{name}_PARAMETER", f"/hedgehog-learn/prod/{name.lower()}")
-    with pytest.raises(ConfigError, match=f"{name} must not be set"):
-        secret_store.get_secret(name)
-    (line,) = error_lines(caplog)
-    assert "p" * 40 not in json.dumps(line)
-
-
-def test_a_missing_parameter_name_is_named(aws_env):
-    with pytest.raises(ConfigError, match="JWT_SECRET_PARAMETER"):
-        secret_store.get_secret("JWT_SECRET")
-
-
-class _FakeExtension(BaseHTTPRequestHandler):
-    """The AWS Parameters and Secrets Lambda Extension's HTTP interface, as far as get_secret uses it."""
-
-    parameters: dict[str, str] = {}
-    requests: list[dict] = []
-
-    def do_GET(self):
-        from urllib.parse import parse_qs, urlsplit
-
-        url = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        self.requests.append(
-            {"path": url.path, "query": query, "token": self.headers.get("X-Aws-Parameters-Secrets-Token")}
-        )
-        value = self.parameters.get(query.get("name", ""))
-        if value is None:
-            self.send_response(400)
-            self.end_headers()
-            return
-        body = json.dumps({"Parameter": {"Name": query["name"], "Value": value, "Type": "SecureString"}}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def extension(aws_env, monkeypatch):
-    handler = type("Extension", (_FakeExtension,), {"parameters": {}, "requests": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(server.server_address[1]))
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
-    monkeypatch.setenv("JWT_SECRET_PARAMETER", "/hedgehog-learn/prod/jwt-secret")
-    yield handler
-    server.shutdown()
-    server.server_close()
-
-
-def test_in_aws_the_secret_is_read_once_from_ssm_through_the_extension(extension):
-    extension.parameters["/hedgehog-learn/prod/jwt-secret"] = "s" * 48
-    assert secret_store.jwt_secret() == "s" * 48
-    assert secret_store.jwt_secret() == "s" * 48
-    assert len(extension.requests) == 1
-    (request,) = extension.requests
-    assert request["path"] == "/systemsmanager/parameters/get"
-    assert request["query"] == {"name": "/hedgehog-learn/prod/jwt-secret", "withDecryption": "true"}
-    assert request["token"] == "session-token"
-
-
-def test_an_unreadable_ssm_parameter_fails_init_naming_variable_and_parameter(extension, caplog):
-    with pytest.raises(ConfigError, match=r"JWT_SECRET.*/hedgehog-learn/prod/jwt-secret"):
-        secret_store.jwt_secret()
-    (line,) = error_lines(caplog)
-    assert "/hedgehog-learn/prod/jwt-secret" in line["message"]
-
-
-def test_a_short_jwt_secret_in_ssm_is_refused(extension):
-    extension.parameters["/hedgehog-learn/prod/jwt-secret"] = "short"
-    with pytest.raises(ConfigError, match="at least 32"):
-        secret_store.jwt_secret()

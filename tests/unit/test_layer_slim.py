@@ -67,7 +67,7 @@ SAMPLES = {
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_handler_runs_on_the_slimmed_layer(function, slim_layer, tmp_path):
+def test_handler_runs_on_the_slimmed_layer(function, slim_layer, secrets_extension, tmp_path):
     event = json.loads((ROOT / "events" / SAMPLES[function]).read_text())
     # Samples carry no valid credentials: each stops at its 4xx (or no-op) before any AWS call.
     event.pop("cookies", None)
@@ -76,7 +76,7 @@ def test_handler_runs_on_the_slimmed_layer(function, slim_layer, tmp_path):
     event_file.write_text(json.dumps(event))
     code_dir = ROOT / FUNCTIONS[function]["CodeUri"]
     env = {
-        **os.environ,
+        **os.environ,  # with the secrets extension stand-in's port and session token (served from this process)
         **UNIT_ENV,
         "PYTHONPATH": os.pathsep.join([str(code_dir), str(slim_layer), str(ROOT / "layers/shared"), str(ROOT)]),
     }

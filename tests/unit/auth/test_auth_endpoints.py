@@ -6,6 +6,7 @@ Every Set-Cookie any response here carries is checked for its flags by `AuthApi.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import subprocess
@@ -356,16 +357,15 @@ def test_code_sent_with_the_pkce_verifier_of_the_transaction(api, start_login, f
     assert fake_cognito.authorization_headers == [None]  # public client: no secret configured, none sent
 
 
-def test_client_secret_is_sent_only_when_configured(api, signed_in, fake_cognito, monkeypatch):
-    from hhl.auth import oauth
+def test_client_secret_is_sent_only_when_configured(api, signed_in, fake_cognito, secrets_extension, monkeypatch):
+    import boto3
 
-    monkeypatch.setenv("COGNITO_CLIENT_SECRET", "s3cret")
-    oauth._client_secret.cache_clear()
-    try:
-        assert signed_in().status == 302
-    finally:
-        oauth._client_secret.cache_clear()
-    assert fake_cognito.authorization_headers[-1].startswith("Basic ")
+    secrets = boto3.client("secretsmanager", region_name=secrets_extension.region)
+    secrets.create_secret(Name="unit-client-secret", SecretString="s3cret")
+    monkeypatch.setenv("COGNITO_CLIENT_SECRET_ID", "unit-client-secret")
+    assert signed_in().status == 302
+    basic = base64.b64encode(f"{CLIENT_ID}:s3cret".encode()).decode()
+    assert fake_cognito.authorization_headers[-1] == f"Basic {basic}"
 
 
 def test_refused_code_is_a_400_not_an_outage(api, start_login, fake_cognito, dynamodb, capsys):

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from hhl.config import settings
-from hhl.crm import hubspot
 from hhl.learning import catalog as catalog_module
 from hhl.learning.enrollments import enroll, unenroll_course
 from hhl.learning.progress import record_progress
@@ -31,16 +30,17 @@ FAST_RETRIES = {
 
 
 def _clear_container_caches() -> None:
-    for cached in (settings, dynamodb_module.client, catalog_module.catalog, hubspot.client):
+    for cached in (settings, dynamodb_module.client, catalog_module.catalog):
         cached.cache_clear()
 
 
 @pytest.fixture
-def fake_hubspot(service_env, monkeypatch, tmp_path):
+def fake_hubspot(service_env, secrets_extension, monkeypatch, tmp_path):
+    """The fake HubSpot on loopback; its token is in (moto's) SSM under the template's parameter name."""
     # No local stack here: the CRM tools must not find a `make dev` running in this checkout.
     monkeypatch.setenv("HHL_STATE_DIR", str(tmp_path / "no-stack"))
     with FakeHubSpot() as fake:
-        monkeypatch.setenv("HUBSPOT_PRIVATE_APP_TOKEN", fake.token)
+        secrets_extension.store("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER", fake.token)
         monkeypatch.setenv("HUBSPOT_API_BASE_URL", fake.base_url)
         for name, value in FAST_RETRIES.items():
             monkeypatch.setenv(name, value)

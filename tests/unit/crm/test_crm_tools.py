@@ -19,7 +19,7 @@ from local.template import ROOT
 from tools import crm_properties, crm_resync
 
 
-def test_crm_properties_creates_the_group_and_properties_once(fake_hubspot, capsys):
+def test_crm_properties_creates_the_group_and_properties_once(local_stack_state, fake_hubspot, capsys):
     assert crm_properties.main([]) == 0
     assert crm_properties.main([]) == 0
 
@@ -33,8 +33,8 @@ def test_crm_properties_creates_the_group_and_properties_once(fake_hubspot, caps
     assert fake_hubspot.properties["hhl_total_progress"]["type"] == "number"
 
 
-def test_crm_properties_reports_a_rejected_token(fake_hubspot, monkeypatch, capsys):
-    monkeypatch.setenv("HUBSPOT_PRIVATE_APP_TOKEN", "not-the-token")
+def test_crm_properties_reports_a_rejected_token(local_stack_state, fake_hubspot, secrets_extension, capsys):
+    secrets_extension.store("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER", "not-the-token")
 
     assert crm_properties.main([]) == 1
 
@@ -42,8 +42,10 @@ def test_crm_properties_reports_a_rejected_token(fake_hubspot, monkeypatch, caps
     assert fake_hubspot.groups == {}
 
 
-def test_crm_properties_refuses_plain_http_to_a_remote_host(fake_hubspot, monkeypatch, capsys):
-    monkeypatch.setenv("HUBSPOT_API_BASE_URL", "http://api.hubapi.com")
+def test_crm_properties_refuses_plain_http_to_a_remote_host(local_stack_state, fake_hubspot):
+    state = json.loads(local_stack_state.read_text())
+    state["handler_env"]["HUBSPOT_API_BASE_URL"] = "http://api.hubapi.com"
+    local_stack_state.write_text(json.dumps(state))
 
     with pytest.raises(Exception, match="HUBSPOT_API_BASE_URL must be an https URL"):
         crm_properties.main([])
@@ -51,12 +53,18 @@ def test_crm_properties_refuses_plain_http_to_a_remote_host(fake_hubspot, monkey
     assert fake_hubspot.calls == []
 
 
-def test_crm_properties_talks_to_the_hubspot_of_the_running_local_stack(fake_hubspot, monkeypatch, tmp_path, capsys):
-    stack_env = {name: os.environ[name] for name in ("HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL")}
-    (tmp_path / "stack.json").write_text(json.dumps({"handler_env": stack_env}))
-    monkeypatch.setenv("HHL_STATE_DIR", str(tmp_path))
-    monkeypatch.delenv("HUBSPOT_PRIVATE_APP_TOKEN")
+def test_crm_properties_talks_to_the_hubspot_of_the_running_local_stack(
+    local_stack_state, fake_hubspot, monkeypatch, capsys
+):
     monkeypatch.setenv("HUBSPOT_API_BASE_URL", "https://api.hubapi.com")  # this shell's setting: not the stack's
+
+    assert crm_properties.main([]) == 0, capsys.readouterr().err
+
+    assert set(fake_hubspot.properties) == set(properties.NAMES)
+
+
+def test_with_no_local_stack_crm_properties_uses_this_shells_token(fake_hubspot, monkeypatch, capsys):
+    monkeypatch.setenv("HUBSPOT_PRIVATE_APP_TOKEN", fake_hubspot.token)
 
     assert crm_properties.main([]) == 0, capsys.readouterr().err
 
@@ -90,7 +98,7 @@ def test_make_fake_hubspot_serves_the_tools_and_prints_the_contacts_the_sync_wri
 @pytest.fixture
 def local_stack_state(crm_env, tmp_path, monkeypatch):
     """A stack.json whose handler environment is this test's (moto in-process, the fake HubSpot)."""
-    names = [*crm_env_names(), "ENABLE_CRM_PROGRESS", "HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL"]
+    names = [*crm_env_names(), "ENABLE_CRM_PROGRESS", "HUBSPOT_API_BASE_URL"]
     (tmp_path / "stack.json").write_text(json.dumps({"handler_env": {n: os.environ[n] for n in names}}))
     monkeypatch.setenv("HHL_STATE_DIR", str(tmp_path))
     return tmp_path / "stack.json"
@@ -160,7 +168,9 @@ def test_crm_resync_without_a_running_stack_says_so(tmp_path, monkeypatch, capsy
     assert "start the local stack first" in capsys.readouterr().err
 
 
-def test_the_sync_writes_only_properties_crm_properties_defines(crm_sync, streams, fake_hubspot, learner):
+def test_the_sync_writes_only_properties_crm_properties_defines(
+    local_stack_state, crm_sync, streams, fake_hubspot, learner
+):
     """Once the properties exist, the fake (like HubSpot) rejects any other property name."""
     assert crm_properties.main([]) == 0
     learner("user-ada", "ada@example.com").complete("hedgehog-lab-foundations")

@@ -8,7 +8,6 @@ from the secret store); the template's app client is public and relies on PKCE i
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import os
 import urllib.parse
@@ -116,10 +115,10 @@ def _post(path: str, form: dict[str, str], timeout: float):
     return urllib.request.urlopen(request, timeout=attempt_timeout(timeout, "Cognito"))
 
 
-@functools.cache
 def _client_secret() -> str | None:
-    configured = os.environ.get(CLIENT_SECRET_NAME) or os.environ.get(f"{CLIENT_SECRET_NAME}_PARAMETER")
-    return get_secret(CLIENT_SECRET_NAME) if configured else None
+    """The confidential app client's secret (Secrets Manager, through the extension, cached by the secret
+    store for its TTL); None when COGNITO_CLIENT_SECRET_ID names none (an existing public client)."""
+    return get_secret(CLIENT_SECRET_NAME) if os.environ.get(f"{CLIENT_SECRET_NAME}_ID") else None
 
 
 def _oauth_error(exc) -> str:

@@ -13,7 +13,6 @@ the caller's deadline. Never log the token or an email address: contacts are per
 
 from __future__ import annotations
 
-import functools
 import http.client
 import json
 import os
@@ -290,15 +289,14 @@ class HubSpotClient:
         return normalize_email(email) if isinstance(email, str) else None
 
 
-@functools.cache
 def client() -> HubSpotClient:
-    """The container's client: token from the secret store (env locally, SSM in AWS), read on first use."""
+    """A client for the current token, made per batch (it is only a few fields): the token comes from the
+    secret store's cache, read through the extension on first use and again after its TTL, so a rotated
+    token is used without recycling the function."""
     from hhl.secret_store import get_secret
 
     return HubSpotClient(
-        token=get_secret("HUBSPOT_PRIVATE_APP_TOKEN"),
-        base_url=base_url_from_env(),
-        policy=RetryPolicy.from_env(),
+        token=get_secret("HUBSPOT_PRIVATE_APP_TOKEN"), base_url=base_url_from_env(), policy=RetryPolicy.from_env()
     )
 
 
