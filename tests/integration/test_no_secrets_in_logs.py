@@ -171,9 +171,9 @@ def log_text(stack, session_secrets) -> str:
 def test_the_handlers_logs_were_captured(log_text):
     handler_lines = [json.loads(line) for line in log_text.splitlines() if line.startswith('{"level"')]
     assert any(line.get("correlation_id") for line in handler_lines), "no API handler log lines captured"
-    assert any(
-        "crm" in line.get("function_name", "") or "crm" in line.get("location", "") for line in handler_lines
-    ) or ("hedgehog-learn-local-crm" in log_text), "no CRM sync log lines captured"
+    # By message: the stack runs crm_sync in a thread beside the API handlers, and Powertools' logger is one
+    # object per process, so a batch's line can carry another handler's function_name.
+    assert any(line.get("message") == "crm sync batch done" for line in handler_lines), "no CRM sync log lines"
 
 
 SECRET_KINDS = [
