@@ -2,8 +2,9 @@
 the five properties the CRM sync writes. Idempotent: what already exists (409) is left as it is.
 
 Locally (--stage local, the default) it talks to the HubSpot the running local stack talks to, like
-`make crm-resync`: the token and HUBSPOT_API_BASE_URL from its stack.json (e.g. `make fake-hubspot`), or
-from this environment when no stack runs. For dev/prod the token is read from the stage's SSM parameter.
+`make crm-resync`: HUBSPOT_API_BASE_URL from its stack.json (e.g. `make fake-hubspot`) and the token from
+its emulator's SSM, or both from this environment when no stack runs. For dev/prod the token is read from
+the stage's SSM parameter.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tools.crm_common import ToolError, hubspot_client, local_stack_environment
 
 GROUPS_PATH = "/crm/v3/properties/contacts/groups"
 PROPERTIES_PATH = "/crm/v3/properties/contacts"
-HUBSPOT_VARIABLES = ("HUBSPOT_PRIVATE_APP_TOKEN", "HUBSPOT_API_BASE_URL")
+HUBSPOT_VARIABLES = ("HUBSPOT_API_BASE_URL",)  # the token is in the stack's SSM (tools/crm_common.py)
 
 
 def _create(hubspot: HubSpotClient, path: str, body: dict) -> str:
