@@ -237,7 +237,8 @@ class _Handler(RequestHandler):
                 self.send_header(name, value)
         for cookie in cookies:
             self.send_header("set-cookie", cookie)
-        self.send_header("content-length", str(len(data)))
+        if status not in (204, 304):  # bodiless by definition; a 304's length would be the full response's
+            self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 

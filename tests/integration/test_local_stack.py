@@ -598,6 +598,21 @@ def test_the_site_is_its_own_origin_same_site_with_the_api_as_in_production(loca
     assert requests.get(f"{local_stack.api_url}/learn", timeout=10).status_code == 404
 
 
+def test_the_site_reads_the_catalog_cross_origin_and_revalidates_it_with_its_etag(local_stack):
+    site = local_stack.handler_env.SITE_BASE_URL
+    first = requests.get(f"{local_stack.api_url}/catalog", headers={"origin": site}, timeout=10)
+    assert first.status_code == 200 and first.json()["courses"]
+    assert first.headers["access-control-allow-origin"] == site
+    assert first.headers["cache-control"].startswith("public, max-age=")
+    again = requests.get(
+        f"{local_stack.api_url}/catalog", headers={"origin": site, "if-none-match": first.headers["etag"]}, timeout=10
+    )
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", first.headers["etag"])
+    assert again.headers["access-control-allow-origin"] == site
+    foreign = requests.get(f"{local_stack.api_url}/catalog", headers={"origin": "https://evil.example"}, timeout=10)
+    assert foreign.status_code == 200 and "access-control-allow-origin" not in foreign.headers
+
+
 def test_a_theme_dev_server_can_be_the_site_and_more_origins_allowed(tmp_path):
     theme, preview = "http://theme.hedgehog.localhost:4000", "http://preview.hedgehog.localhost:4001"
     with launch_stack(tmp_path, HHL_SITE_ORIGIN=theme, HHL_ALLOWED_ORIGINS=f" {preview}/ ,") as stack:
