@@ -163,9 +163,15 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def log_text(stack, session_secrets) -> str:
-    time.sleep(0.5)  # let the last lines of the stack's output reach its log file
-    with open(stack["log_file"], encoding="utf-8", errors="replace") as log:
-        return log.read()
+    # HubSpot holds the contact before crm_sync logs its batch (it re-reads the learner after pushing),
+    # so wait for that last line rather than a fixed pause a loaded machine can outrun.
+    deadline = time.monotonic() + SYNC_TIMEOUT_SECONDS
+    while True:
+        with open(stack["log_file"], encoding="utf-8", errors="replace") as log:
+            text = log.read()
+        if "crm sync batch done" in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
 
 
 def test_the_handlers_logs_were_captured(log_text):
