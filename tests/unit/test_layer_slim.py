@@ -63,6 +63,7 @@ SAMPLES = {
     "CrmSyncFunction": "crm-sync-stream.json",  # CRM sync off: acknowledged without a call
     "CallbackFunction": "callback.json",
     "RefreshFunction": "refresh.json",
+    "CatalogFunction": "catalog.json",  # public: answers from the layer's catalog, no AWS call
 }
 
 
