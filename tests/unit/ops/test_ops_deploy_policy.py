@@ -111,6 +111,9 @@ UNUSED = {
     "cloudfront:updateDistribution": "the hosted UI has a prefix domain, not a custom one",
     "sns:PutDataProtectionPolicy": "no SNS data protection policy",
     "codedeploy:RegisterOnPremisesInstance": "Lambda deployments only",
+    "secretsmanager:GetRandomPassword": "secrets hold given values (the app client's secret), none generated",
+    "secretsmanager:ReplicateSecretToRegions": "secrets are not replicated",
+    "secretsmanager:RemoveRegionsFromReplication": "secrets are not replicated",
 }
 # The translator resolves Stage only and keeps every conditional resource, so two stages cover every option.
 STAGES = ("dev", "prod")
