@@ -240,9 +240,8 @@ class Preflight:
         prefix = values.value(domain["Properties"]["Domain"])
         reserved = [word for word in COGNITO_RESERVED_WORDS if word in prefix]
         if not COGNITO_PREFIX.match(prefix) or reserved:
-            return False, f"{prefix!r} is not a valid Cognito domain prefix" + (
-                f" (contains {reserved[0]!r})" * bool(reserved)
-            )
+            why = f" (contains {reserved[0]!r})" if reserved else ""
+            return False, f"{prefix!r} is not a valid Cognito domain prefix{why}"
         description = self.client("cognito-idp").describe_user_pool_domain(Domain=prefix)["DomainDescription"]
         if not description:
             return True, f"{prefix} is free"
