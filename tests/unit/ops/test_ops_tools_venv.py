@@ -10,6 +10,7 @@ import re
 import sys
 
 import pytest
+from packaging.requirements import Requirement
 
 from local.template import ROOT
 
@@ -65,10 +66,11 @@ def distributions_needed(top_level: set[str]) -> set[str]:
         if name in needed:
             continue
         needed.add(name)
-        for requirement in importlib.metadata.requires(name) or []:
-            if "extra ==" in requirement:
-                continue
-            pending.append(re.match(r"[A-Za-z0-9_.-]+", requirement)[0])
+        for text in importlib.metadata.requires(name) or []:
+            requirement = Requirement(text)
+            # Extras and other interpreters' dependencies are not installed with it.
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
     return needed
 
 
