@@ -259,7 +259,7 @@ def test_id_token_bound_to_its_access_token_by_at_hash_is_accepted(token_verifie
     assert claims["at_hash"] == at_hash(access)
 
 
-@pytest.mark.parametrize("bad", ["another token's", "", 42, None])
+@pytest.mark.parametrize("bad", ["another token's", "", 42, None, "é-not-ascii"])
 def test_at_hash_of_another_access_token_is_rejected(token_verifier, tokens, bad):
     access = tokens.access()
     value = {"another token's": at_hash(tokens.access(sub="someone-else"))}.get(bad, bad)

@@ -105,7 +105,11 @@ class TokenVerifier:
         if "at_hash" in claims:
             expected = access_token_hash(access_token) if access_token is not None else None
             actual = claims["at_hash"]
-            if not isinstance(actual, str) or expected is None or not hmac.compare_digest(actual, expected):
+            if (
+                not isinstance(actual, str)
+                or expected is None
+                or not hmac.compare_digest(actual.encode(), expected.encode())
+            ):
                 raise JwtInvalidAtHash("at_hash does not match the access token")
         return claims
 
