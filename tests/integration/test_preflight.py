@@ -64,8 +64,16 @@ def quota():
         yield fake
 
 
+@pytest.fixture(scope="session")
+def python313_dir() -> str:
+    """Where python3.13 is, found once: on PATH first, each run's lookup skips pyenv's slow fallback."""
+    return subprocess.run(
+        ["bash", str(preflight.FIND_PYTHON313)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 @pytest.fixture
-def aws(emulator, quota, monkeypatch, tmp_path):
+def aws(emulator, quota, python313_dir, monkeypatch, tmp_path):
     """An account ready for the first prod deploy: secrets, SAM's artifact stack and bucket, the GitHub
     deploy role; nothing else (no stack, the Cognito prefix free). Returns a boto3 client factory."""
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEPLOY_ROLE_ARN", "AWS_REGION"):
@@ -80,6 +88,7 @@ def aws(emulator, quota, monkeypatch, tmp_path):
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"),
+        "PATH": f"{python313_dir}{os.pathsep}{os.environ['PATH']}",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
