@@ -297,6 +297,9 @@ def test_http_api_cors_is_an_allow_list_with_credentials_and_logs_have_retention
     assert TEMPLATE["Resources"][log_arn[0]]["Properties"]["RetentionInDays"]
 
 
+NO_VALUE = object()
+
+
 def evaluate(value, parameters: dict[str, str]):
     """Ref, Fn::Sub, Fn::If and the template's Conditions for these parameter values (defaults otherwise);
     pseudo parameters and resource references stay as `<name>`."""
@@ -309,10 +312,17 @@ def evaluate(value, parameters: dict[str, str]):
         return evaluate(TEMPLATE["Conditions"][name], parameters)
 
     if isinstance(value, list):
-        return [evaluate(v, parameters) for v in value]
+        return [item for item in (evaluate(v, parameters) for v in value) if item is not NO_VALUE]
     if not isinstance(value, dict):
         return value
+    (first, *_) = value
+    is_intrinsic = len(value) == 1 and (first in ("Ref", "Condition") or first.startswith("Fn::"))
+    if not is_intrinsic:
+        evaluated = {key: evaluate(item, parameters) for key, item in value.items()}
+        return {key: item for key, item in evaluated.items() if item is not NO_VALUE}
     ((function, argument),) = value.items()
+    if function == "Ref" and argument == "AWS::NoValue":
+        return NO_VALUE
     if function == "Ref":
         return ref(argument)
     if function == "Fn::Sub":
@@ -382,6 +392,50 @@ def test_with_an_api_domain_clients_use_it_and_only_it(parameters):
     record = TEMPLATE["Resources"]["ApiDnsRecord"]
     assert evaluate({"Condition": record["Condition"]}, with_zone) is bool(domain)
     assert evaluate({"Condition": record["Condition"]}, parameters) is False  # no zone: a CNAME to ApiDomainTarget
+
+
+def test_an_email_change_counts_only_once_the_learner_confirms_it():
+    """HubSpot contacts are keyed by email: an address the learner has not confirmed must never replace theirs."""
+    pool = TEMPLATE["Resources"]["UserPool"]["Properties"]
+    assert pool["AutoVerifiedAttributes"] == ["email"]
+    assert pool["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
+
+
+def test_access_tokens_live_15_minutes_and_refresh_tokens_30_days():
+    client = TEMPLATE["Resources"]["UserPoolClient"]["Properties"]
+    assert (client["AccessTokenValidity"], client["TokenValidityUnits"]["AccessToken"]) == (15, "minutes")
+    assert (client["RefreshTokenValidity"], client["TokenValidityUnits"]["RefreshToken"]) == (30, "days")
+    # Rotation needs /auth/refresh to store the rotated token first (docs/auth-flow.md, "Token lifetimes").
+    assert client["RefreshTokenRotation"] == {"Feature": "DISABLED"}
+    assert TEMPLATE["Resources"]["UserPool"]["Properties"]["UserPoolTier"] == "ESSENTIALS"
+
+
+SES = {
+    "SesIdentityArn": "arn:aws:ses:us-west-2:111122223333:identity/hedgehog.cloud",
+    "SesFromAddress": "Hedgehog Learn <no-reply@hedgehog.cloud>",
+}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "expected"),
+    [
+        ({}, {"EmailSendingAccount": "COGNITO_DEFAULT"}),
+        (SES, {"EmailSendingAccount": "DEVELOPER", "SourceArn": SES["SesIdentityArn"], "From": SES["SesFromAddress"]}),
+        (
+            {**SES, "SesConfigurationSet": "hedgehog-learn"},
+            {
+                "EmailSendingAccount": "DEVELOPER",
+                "SourceArn": SES["SesIdentityArn"],
+                "From": SES["SesFromAddress"],
+                "ConfigurationSet": "hedgehog-learn",
+            },
+        ),
+    ],
+    ids=["cognito-default", "ses", "ses-with-configuration-set"],
+)
+def test_the_pool_sends_email_through_ses_only_when_configured(parameters, expected):
+    email = TEMPLATE["Resources"]["UserPool"]["Properties"]["EmailConfiguration"]
+    assert evaluate(email, parameters) == expected
 
 
 def test_outputs_the_deployment_guide_and_scripts_read():
