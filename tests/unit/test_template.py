@@ -464,10 +464,29 @@ def test_samconfig_deploys_each_stage_without_prompts(env):
     assert deploy["stack_name"] == f"hedgehog-learn-{env}"
     assert config[env]["global"]["parameters"]["region"] == "us-west-2"
     assert deploy["capabilities"] == "CAPABILITY_IAM"
-    assert deploy["parameter_overrides"] == f"Stage={env}"
+    overrides = deploy["parameter_overrides"]
+    overrides = dict(item.split("=", 1) for item in (overrides.split() if isinstance(overrides, str) else overrides))
+    assert overrides["Stage"] == env
+    assert set(overrides) <= set(TEMPLATE["Parameters"]), set(overrides) - set(TEMPLATE["Parameters"])
+    assert f"stage={env}" in deploy["tags"].split()
     assert deploy["resolve_s3"] is True
     assert deploy["confirm_changeset"] is False
     assert "build" in config["default"], "`sam build` must work with no flags"
+
+
+def test_samconfig_prod_deploys_what_the_deployment_guide_asks_for():
+    """CRM sync on with its token, alarms to an address, the API on the site's own domain (same-site cookies)."""
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())["prod"]["deploy"]["parameters"]
+    overrides = dict(item.split("=", 1) for item in config["parameter_overrides"])
+    assert overrides["EnableCrmProgress"] == "true"
+    assert overrides["HubSpotTokenParameterName"] == "/hedgehog-learn/prod/hubspot-token"
+    assert re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]+", overrides["AlarmEmail"])
+    assert overrides["SiteBaseUrl"] == "https://hedgehog.cloud"
+    assert overrides["AllowedOrigins"].split(",") == ["https://hedgehog.cloud", "https://www.hedgehog.cloud"]
+    assert overrides["ApiDomainName"] == "api.hedgehog.cloud"
+    certificate = TEMPLATE["Parameters"]["ApiCertificateArn"]["AllowedPattern"]
+    assert re.fullmatch(certificate, overrides["ApiCertificateArn"]) and ":us-west-2:" in overrides["ApiCertificateArn"]
+    assert "project=hedgehog-learn" in config["tags"].split()
 
 
 def test_sam_local_env_file_sets_only_declared_variables_and_loads():
