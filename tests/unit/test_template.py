@@ -438,6 +438,62 @@ def test_the_pool_sends_email_through_ses_only_when_configured(parameters, expec
     assert evaluate(email, parameters) == expected
 
 
+def test_the_secrets_extension_layer_comes_from_aws_table_for_the_region_and_architecture():
+    table = TEMPLATE["Mappings"]["ParametersSecretsExtension"]
+    assert "us-west-2" in table
+    for region, row in table.items():
+        account = r"\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension"
+        assert re.fullmatch(rf"arn:aws:lambda:{region}:{account}-Arm64:\d+", row["arm64"]), region
+        assert re.fullmatch(rf"arn:aws:lambda:{region}:{account}:\d+", row["x86"]), region
+    (architecture,) = TEMPLATE["Globals"]["Function"]["Architectures"]
+    column = {"arm64": "arm64", "x86_64": "x86"}[architecture]
+    layer = {
+        "Fn::If": [
+            "DefaultExtensionLayer",
+            {"Fn::FindInMap": ["ParametersSecretsExtension", {"Ref": "AWS::Region"}, column]},
+            {"Ref": "ParametersSecretsExtensionLayerArn"},
+        ]
+    }
+    users = [
+        name
+        for name, f in FUNCTIONS.items()
+        if "ParametersSecretsExtension" in json.dumps(f["Properties"].get("Layers"))
+    ]
+    assert users
+    for name in users:
+        assert layer in FUNCTIONS[name]["Properties"]["Layers"], name
+
+
+@pytest.mark.parametrize(("reserved", "expected"), [("0", []), ("2", ["2"])], ids=["unreserved", "reserved-2"])
+def test_crm_sync_reserves_concurrency_only_when_asked_and_its_throttle_alarm_names_the_setting(reserved, expected):
+    """Lambda keeps 100 of an account's concurrency unreserved: a fixed reservation fails the first deploy in a
+    new account (quota 10), so 0 (the default) reserves nothing."""
+    assert TEMPLATE["Parameters"]["CrmSyncReservedConcurrency"]["Default"] == 0
+    function = {
+        "ReservedConcurrentExecutions": FUNCTIONS["CrmSyncFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    }
+    evaluated = evaluate(function, {"CrmSyncReservedConcurrency": reserved})
+    assert list(evaluated.values()) == expected
+    alarm = TEMPLATE["Resources"]["CrmSyncThrottlesAlarm"]["Properties"]["AlarmDescription"]
+    assert f"reserved concurrency {reserved};" in evaluate(alarm, {"CrmSyncReservedConcurrency": reserved})
+
+
+def test_the_access_log_says_why_an_integration_failed():
+    """A 5xx with no function log (timeout, crash, permission) is explained only by the integration fields."""
+    api = TEMPLATE["Resources"]["HttpApi"]["Properties"]
+    fields = json.loads(api["AccessLogSettings"]["Format"])
+    for variable in (
+        "$context.requestId",
+        "$context.status",
+        "$context.integration.status",
+        "$context.integration.error",
+        "$context.integrationErrorMessage",
+        "$context.integration.requestId",
+        "$context.error.message",
+    ):
+        assert variable in fields.values(), variable
+
+
 def test_outputs_the_deployment_guide_and_scripts_read():
     outputs = TEMPLATE["Outputs"]
     for key in (
