@@ -32,7 +32,10 @@ help:
 
 $(STAMP): requirements-dev.txt requirements-dev.lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c requirements-dev.lock.txt
+	# --ignore-requires-python: aws-sdk-signers declares >= 3.12 but runs on 3.11 (requirements-dev.txt);
+	# every version is pinned by the lock, so no other package can drift to one this Python cannot run.
+	$(PY) -m pip install --quiet --disable-pip-version-check --ignore-requires-python \
+		-r requirements-dev.txt -c requirements-dev.lock.txt
 	touch $@
 
 $(SAM_STAMP): tools/sam/requirements.txt
@@ -102,7 +105,7 @@ fake-hubspot: $(STAMP)
 # Re-pin the dev tooling after editing requirements-dev.txt.
 lock:
 	rm -rf /tmp/hhl-lock && $(PYTHON) -m venv /tmp/hhl-lock
-	/tmp/hhl-lock/bin/pip install --quiet -r requirements-dev.txt
+	/tmp/hhl-lock/bin/pip install --quiet --ignore-requires-python -r requirements-dev.txt
 	/tmp/hhl-lock/bin/pip freeze | grep -v -E '^(pip|setuptools)==' > requirements-dev.lock.txt
 
 clean:

@@ -13,6 +13,7 @@ import base64
 import datetime
 import importlib.util
 import json
+import os
 import sys
 import threading
 import traceback
@@ -31,6 +32,8 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
 NOT_FOUND = (404, {"content-type": "application/json"}, [], b'{"message":"Not Found"}')
 INTERNAL_ERROR = (500, {"content-type": "application/json"}, [], b'{"message":"Internal Server Error"}')
+# What the HTTP API answers when the function hits its Timeout: the learner never sees the service's JSON.
+TIMED_OUT = (503, {"content-type": "application/json"}, [], b'{"message":"Service Unavailable"}')
 
 Response = tuple[int, dict[str, str], list[str], bytes]  # status, headers, set-cookies, body
 
@@ -144,16 +147,37 @@ class Router:
             return self._handlers[route.function]
 
     def invoke(self, route: Route, event: dict) -> Response:
+        """Run the route's handler as Lambda would, cut at the function's Timeout.
+
+        Lambda stops a function at its Timeout and API Gateway answers for it; here the handler runs in a
+        thread of its own and the answer is given at the Timeout whatever the thread still does (Python
+        cannot stop a thread: its late result is dropped, as a frozen Lambda sandbox's would be).
+        """
+        # HHL_FUNCTION_TIMEOUT_SECONDS replaces every Timeout: the unit tests' in-process emulator can take
+        # seconds per Query on a busy machine, which is no finding about the service.
+        timeout = float(os.environ.get("HHL_FUNCTION_TIMEOUT_SECONDS") or route.timeout)
         context = LambdaContext(
             function_name=f"hedgehog-learn-local-{route.code_uri.name}",
             invoked_function_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:hedgehog-learn-local-{route.code_uri.name}",
             log_group_name=f"/aws/lambda/hedgehog-learn-local-{route.code_uri.name}",
+            timeout_seconds=timeout,
         )
-        try:
-            return to_http(self.handler_for(route)(event, context))
-        except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a bare 500
-            traceback.print_exc()
-            return INTERNAL_ERROR
+        outcome: list[Response] = []
+
+        def run() -> None:
+            try:
+                outcome.append(to_http(self.handler_for(route)(event, context)))
+            except Exception:  # noqa: BLE001 - API Gateway answers a failed invocation with a bare 500
+                traceback.print_exc()
+                outcome.append(INTERNAL_ERROR)
+
+        invocation = threading.Thread(target=run, name=f"invoke-{route.function}", daemon=True)
+        invocation.start()
+        invocation.join(timeout)
+        if not outcome:
+            print(f"[api] {route.function} timed out after {timeout:g}s", flush=True)
+            return TIMED_OUT
+        return outcome[0]
 
     def cors_headers(self, origin: str | None) -> dict[str, str]:
         if not origin or origin.rstrip("/") not in self.allowed_origins:

@@ -1,8 +1,8 @@
 """Count the DynamoDB API calls a piece of code makes, to assert (and benchmark) cost per request.
 
-A botocore `before-parameter-build` hook on the client sees every API call with its parameters (so
-the table), one per page of a paginated Query, once per call however often botocore retries it;
-nothing is patched or stubbed.
+The thin client (hhl.storage.dynamo_json) tells its observers of every API call with its request (so
+the table), one per page of a paginated Query, once per call however often it retries; nothing is
+patched or stubbed.
 
     with DynamoDBCallCounter(hhl.storage.dynamodb.client()) as calls:
         handler(event, context)
@@ -18,17 +18,16 @@ class DynamoDBCallCounter:
     def __init__(self, client):
         self.client = client
         self.calls: list[tuple[str, str | None]] = []  # (operation, TableName) in call order
-        self._hook_id = f"ddb-call-counter-{id(self)}"
 
-    def _count(self, model, params, **_):
-        self.calls.append((model.name, params.get("TableName")))
+    def _count(self, operation: str, request: dict) -> None:
+        self.calls.append((operation, request.get("TableName")))
 
     def __enter__(self) -> DynamoDBCallCounter:
-        self.client.meta.events.register("before-parameter-build.dynamodb", self._count, unique_id=self._hook_id)
+        self.client.observers.append(self._count)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.client.meta.events.unregister("before-parameter-build.dynamodb", unique_id=self._hook_id)
+        self.client.observers.remove(self._count)
 
     @property
     def operations(self) -> list[str]:

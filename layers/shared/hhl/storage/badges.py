@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
-
 from hhl.config import settings
+from hhl.storage.dynamo_json import DynamoDBError
 from hhl.storage.dynamodb import client
 from hhl.storage.operations import dynamodb_call, query_learner_items
 
@@ -47,7 +46,7 @@ def award_badge(user_id: str, kind: str, slug: str, awarded_at: str) -> BadgeRec
                 Item=item,
                 ConditionExpression="attribute_not_exists(badgeId)",
             )
-    except ClientError:  # only a failed condition gets here: already awarded
+    except DynamoDBError:  # only a failed condition gets here: already awarded
         return None
     return _record(item)
 

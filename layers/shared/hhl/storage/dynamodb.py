@@ -1,8 +1,12 @@
-"""The container's DynamoDB client, created on first use and reused by every request.
+"""The container's DynamoDB client (hhl.storage.dynamo_json), created on first use and reused by every request.
 
-The low-level client (not boto3.resource) is used throughout: it is cheaper to import and create,
-which is most of a Lambda cold start here, and the typed-attribute format is handled in storage/.
-Imported lazily so functions that never touch DynamoDB (login, logout) never load boto3.
+The thin client rather than boto3: importing boto3 and creating its client costs ~210 ms of the first
+click, and the storage layer needs five operations of DynamoDB's JSON protocol (docs/performance.md).
+
+SnapStart: a snapshot may be taken after the client connected (an init that runs ahead of requests
+creates it; a test request may use it), and a restored sandbox must not reuse that socket, whose
+peer is gone. Lambda's runtime calls the after-restore hooks registered through snapshot_restore_py;
+the client drops its connection there. Should a kept connection fail anyway, the client reconnects.
 """
 
 from __future__ import annotations
@@ -10,39 +14,31 @@ from __future__ import annotations
 import functools
 import os
 
-from hhl.deadline import attempt_timeout
+from hhl.storage.dynamo_json import DynamoDB
 
 # Lambda's AWS_LAMBDA_INITIALIZATION_TYPE for inits that run ahead of any request.
 PREINITIALIZED = frozenset({"snap-start", "provisioned-concurrency"})
 
 
-CONNECT_TIMEOUT_SECONDS = 2
-READ_TIMEOUT_SECONDS = 3
-
-
 @functools.cache
-def client():
-    import boto3
-    from botocore.config import Config
-
-    # Short timeouts and standard retries: a slow table should fail the request fast (503), not hang it.
-    config = Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"mode": "standard", "max_attempts": 3},
-    )
-    dynamodb = boto3.client("dynamodb", config=config)
-    dynamodb.meta.events.register("before-send.dynamodb", _within_deadline)
-    return dynamodb
+def client() -> DynamoDB:
+    return DynamoDB()
 
 
-def _within_deadline(request, **_) -> None:
-    """Each attempt (retries included) reads for no longer than the invocation has left (hhl.deadline)."""
-    request.context["read_timeout"] = attempt_timeout(READ_TIMEOUT_SECONDS, "DynamoDB")
+def after_restore() -> None:
+    """A SnapStart restore: the snapshot's connection (if any) is dead; the next call opens a new one."""
+    if client.cache_info().currsize:
+        client().drop_connection()
 
 
-# An on-demand init leaves the client to the first request that needs one (a 401 never does); an init
-# that runs ahead of every request (a SnapStart snapshot, provisioned concurrency) creates it now, so no
-# learner waits for boto3. Creating it opens no connection, so nothing in a snapshot goes stale.
+try:  # present in Lambda's Python runtimes (SnapStart's runtime hooks), absent elsewhere
+    from snapshot_restore_py import register_after_restore
+except ImportError:
+    pass
+else:
+    register_after_restore(after_restore)
+
+# An init that runs ahead of every request (a SnapStart snapshot, provisioned concurrency) creates the
+# client now, so the first request does not build its SSL context; it opens no connection.
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in PREINITIALIZED:
     client()

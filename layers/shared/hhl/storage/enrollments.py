@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
-
 from hhl.config import settings
+from hhl.storage.dynamo_json import DynamoDBError
 from hhl.storage.dynamodb import client
 from hhl.storage.operations import dynamodb_call, query_learner_items
 
@@ -51,7 +50,7 @@ def create_enrollment(
                 ConditionExpression="attribute_not_exists(enrollmentKey)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-    except ClientError as exc:  # only a failed condition gets here: already enrolled
+    except DynamoDBError as exc:  # only a failed condition gets here: already enrolled
         return _record(exc.response["Item"]), False
     return _record(item), True
 
@@ -65,7 +64,7 @@ def delete_enrollment(user_id: str, kind: str, slug: str) -> bool:
                 Key=_key(user_id, kind, slug),
                 ConditionExpression="attribute_exists(enrollmentKey)",
             )
-    except ClientError:  # only a failed condition gets here: not enrolled
+    except DynamoDBError:  # only a failed condition gets here: not enrolled
         return False
     return True
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from hhl.deadline import DeadlineExceeded
 from hhl.http import DependencyError
 from hhl.observability import logger
+from hhl.storage.dynamo_json import DynamoDBError, DynamoDBUnreachable
 from hhl.storage.dynamodb import client
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
@@ -30,27 +29,29 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def is_conditional_check_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == CONDITIONAL_CHECK_FAILED
+def is_conditional_check_failure(exc: DynamoDBError) -> bool:
+    return exc.code == CONDITIONAL_CHECK_FAILED
 
 
 @contextmanager
 def dynamodb_call(operation: str) -> Iterator[None]:
     try:
         yield
-    except ClientError as exc:
+    except DynamoDBError as exc:
         if is_conditional_check_failure(exc):
             raise
-        code = exc.response.get("Error", {}).get("Code", "Unknown")
+        code = exc.code
         logger.warning("dynamodb call failed", extra={"operation": operation, "code": code})
-        if code in RETRYABLE_CODES:
+        if code in RETRYABLE_CODES or exc.status >= 500:
             raise DependencyError(
                 "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
             ) from None
         raise DependencyError("Storage request failed") from None
-    except (BotoCoreError, DeadlineExceeded) as exc:
+    except (DynamoDBUnreachable, DeadlineExceeded) as exc:
         # Timeouts and connection errors: the retries the invocation's deadline allowed are spent.
-        logger.warning("dynamodb unreachable", extra={"operation": operation, "error": type(exc).__name__})
+        logger.warning(
+            "dynamodb unreachable", extra={"operation": operation, "error": type(exc).__name__, "reason": str(exc)}
+        )
         raise DependencyError(
             "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
         ) from None
@@ -77,6 +78,10 @@ def query_learner_items(table: str, user_id: str, sort_key_prefix: tuple[str, st
     }
     if names:
         request["ExpressionAttributeNames"] = names
-    with dynamodb_call(f"Query {table}"):
-        for page in client().get_paginator("query").paginate(**request):
-            yield from page["Items"]
+    while True:
+        with dynamodb_call(f"Query {table}"):
+            page = client().query(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from hhl.config import settings
 from hhl.learning.timestamps import utc_now, utc_timestamp
+from hhl.storage.dynamo_json import DynamoDBError
 from hhl.storage.dynamodb import client
 from hhl.storage.operations import dynamodb_call
 
@@ -100,7 +99,7 @@ def set_hubspot_contact_id(user_id: str, contact_id: str) -> bool:
                 ConditionExpression="attribute_exists(userId)",
                 ExpressionAttributeValues={":c": {"S": contact_id}},
             )
-    except ClientError:  # only a failed condition gets here: no such user
+    except DynamoDBError:  # only a failed condition gets here: no such user
         return False
     return True
 

@@ -1,0 +1,387 @@
+"""A thin DynamoDB client: the JSON protocol over one persistent HTTPS connection, SigV4 from aws-sdk-signers.
+
+Why not boto3: importing it and creating a DynamoDB client costs ~210 ms, most of a cold start here,
+and the service uses five operations of one JSON protocol. This client speaks exactly what boto3
+sends for them, and tests prove it: botocore's serializer produces the same target and body, and
+botocore's SigV4Auth the same signature (tests/unit/storage/test_dynamo_json_oracle.py). boto3 stays
+where it earns its place (tools, tests).
+
+- Requests: POST / with `X-Amz-Target: DynamoDB_20120810.<Operation>` and an
+  `application/x-amz-json-1.0` body, signed by aws_sdk_signers.SigV4Signer (AWS's standalone signer).
+- Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, or Lambda's container
+  credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI), which is where SnapStart functions get them.
+- Endpoint: AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL, else https://dynamodb.<region>.amazonaws.com.
+  TLS trusts the system store, or AWS_CA_BUNDLE when set (as botocore does).
+- One connection per thread (a Lambda container has one), kept alive across requests. A kept connection
+  the peer closed is reopened at once; a SnapStart restore drops it (snapshot_restore_py hook).
+- Retries: botocore's *standard* mode for DynamoDB (retryable and throttling codes, transient statuses,
+  CRC32 mismatches, connection errors; full-jitter exponential backoff with 1 s base for throttling
+  and 25 ms otherwise; at most 3 attempts; a retry quota), each attempt's timeout and every backoff
+  bounded by the invocation's deadline (hhl.deadline).
+- Errors: an error answer raises DynamoDBError (code, message and botocore-shaped `.response`), a
+  transport failure DynamoDBUnreachable; hhl.storage.operations maps both onto the API's answers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import random
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+import urllib.request
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from aws_sdk_signers import URI, AWSCredentialIdentity, AWSRequest, Field, Fields, SigV4Signer
+
+from hhl.deadline import DeadlineExceeded, allows_wait, attempt_timeout
+
+TARGET_PREFIX = "DynamoDB_20120810."
+CONTENT_TYPE = "application/x-amz-json-1.0"
+CONNECT_TIMEOUT_SECONDS = 2.0
+READ_TIMEOUT_SECONDS = 3.0
+MAX_ATTEMPTS = 3
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # one Query page is at most 1 MB of items; generous for the JSON around it
+
+# botocore.retries.standard, for DynamoDB:
+TRANSIENT_ERROR_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
+TRANSIENT_STATUS_CODES = frozenset({500, 502, 503, 504})
+THROTTLING_ERROR_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+THROTTLING_STATUS_CODES = frozenset({429})
+MODELED_RETRYABLE_CODES = frozenset({"ReplicatedWriteConflictException"})  # DynamoDB's model marks it retryable
+THROTTLING_BASE_SECONDS = 1.0
+BASE_SECONDS = 0.025
+MAX_BACKOFF_SECONDS = 20.0
+RETRY_AFTER_MAX_ADDITIONAL_SECONDS = 5.0
+QUOTA_CAPACITY, RETRY_COST, THROTTLING_RETRY_COST, NO_RETRY_INCREMENT = 500, 14, 5, 1
+
+# Full jitter from the OS CSPRNG: containers restored from one SnapStart snapshot share `random`'s state.
+_JITTER = random.SystemRandom()
+_SIGNER = SigV4Signer()
+
+
+class DynamoDBError(Exception):
+    """DynamoDB answered with an error (after the retries the policy allows)."""
+
+    def __init__(self, code: str, message: str, status: int, body: dict):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.status = status
+        # The shape botocore's ClientError.response has: the error, and what the body carried besides
+        # (a failed condition's old "Item" with ReturnValuesOnConditionCheckFailure).
+        extra = {k: v for k, v in body.items() if k not in ("__type", "message", "Message")}
+        self.response = {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+            **extra,
+        }
+
+
+class DynamoDBUnreachable(Exception):
+    """No answer: connection refused or reset, timeouts, a broken response (after the allowed retries)."""
+
+
+# ---------------------------------------------------------------------------------------------- setup
+def endpoint_url() -> str:
+    url = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+    return url.rstrip("/") if url else f"https://dynamodb.{region()}.amazonaws.com"
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class Credentials:
+    """The function's credentials: its environment, or Lambda's container credentials endpoint.
+
+    Hand-written because botocore's provider chain is what this client exists to avoid; Lambda offers
+    exactly these two sources (SnapStart functions get only the endpoint).
+    """
+
+    REFRESH_BEFORE = timedelta(minutes=5)
+
+    def __init__(self):
+        self._identity: AWSCredentialIdentity | None = None
+        self._lock = threading.Lock()
+
+    def identity(self) -> AWSCredentialIdentity:
+        access_key = os.environ.get("AWS_ACCESS_KEY_ID")
+        if access_key:
+            return AWSCredentialIdentity(
+                access_key_id=access_key,
+                secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+                session_token=os.environ.get("AWS_SESSION_TOKEN") or None,
+            )
+        with self._lock:
+            identity = self._identity
+            if identity is None or identity.expiration - self.REFRESH_BEFORE <= datetime.now(UTC):
+                identity = self._identity = self._from_container_endpoint()
+            return identity
+
+    @staticmethod
+    def _from_container_endpoint() -> AWSCredentialIdentity:
+        uri = os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        if not uri:
+            raise DynamoDBUnreachable("no AWS credentials in the environment")
+        token = os.environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+        token_file = os.environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+        if token_file:
+            with open(token_file) as file:
+                token = file.read().strip()
+        request = urllib.request.Request(uri, headers={"Authorization": token} if token else {})
+        try:
+            with urllib.request.urlopen(request, timeout=attempt_timeout(2.0, "credentials")) as response:
+                document = json.loads(response.read(64 * 1024))
+            return AWSCredentialIdentity(
+                access_key_id=document["AccessKeyId"],
+                secret_access_key=document["SecretAccessKey"],
+                session_token=document.get("Token"),
+                expiration=datetime.fromisoformat(document["Expiration"].replace("Z", "+00:00")),
+            )
+        except DeadlineExceeded:
+            raise
+        except (OSError, ValueError, KeyError) as exc:
+            raise DynamoDBUnreachable(f"container credentials unavailable: {type(exc).__name__}") from None
+
+
+class _RetryQuota:
+    """botocore's retry quota: retries spend capacity, successes earn it back, so an outage stops retrying."""
+
+    def __init__(self):
+        self.available = QUOTA_CAPACITY
+        self._lock = threading.Lock()
+
+    def acquire(self, amount: int) -> bool:
+        with self._lock:
+            if amount > self.available:
+                return False
+            self.available -= amount
+            return True
+
+    def release(self, amount: int) -> None:
+        with self._lock:
+            self.available = min(QUOTA_CAPACITY, self.available + amount)
+
+
+class _Attempt:
+    """The outcome of one attempt: a parsed body, an error answer, or a transport failure."""
+
+    def __init__(self, status: int | None = None, body: dict | None = None, headers=None, failure: str | None = None):
+        self.status = status
+        self.body = body if body is not None else {}
+        self.headers = headers or {}
+        self.failure = failure  # transport failure (no usable answer), or None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.status == 200
+
+    @property
+    def code(self) -> str:
+        error_type = str(self.body.get("__type") or self.headers.get("x-amzn-errortype") or "")
+        return error_type.rpartition("#")[2].partition(":")[0] or f"HTTP{self.status}"
+
+    @property
+    def message(self) -> str:
+        return str(self.body.get("message") or self.body.get("Message") or "")
+
+    @property
+    def throttled(self) -> bool:
+        return self.failure is None and (self.code in THROTTLING_ERROR_CODES or self.status in THROTTLING_STATUS_CODES)
+
+    @property
+    def retryable(self) -> bool:
+        if self.failure is not None or self.throttled:
+            return True
+        return self.status in TRANSIENT_STATUS_CODES or self.code in TRANSIENT_ERROR_CODES | MODELED_RETRYABLE_CODES
+
+
+# ---------------------------------------------------------------------------------------------- client
+class DynamoDB:
+    """The operations the storage layer uses, as boto3's low-level client names them."""
+
+    def __init__(self, url: str | None = None, credentials: Credentials | None = None):
+        # DYNAMODB_READ_TIMEOUT_SECONDS: for an emulator slower than DynamoDB (moto on a busy test machine).
+        self.read_timeout = float(os.environ.get("DYNAMODB_READ_TIMEOUT_SECONDS") or READ_TIMEOUT_SECONDS)
+        parts = urllib.parse.urlsplit(url or endpoint_url())
+        self.scheme = parts.scheme
+        self.host = parts.hostname or ""
+        self.port = parts.port
+        self.region = region()
+        self._credentials = credentials or Credentials()
+        https = self.scheme == "https"
+        self._ssl = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE")) if https else None
+        self._local = threading.local()  # the connection: one per thread, so one per Lambda container
+        self._quota = _RetryQuota()
+        # Called with (operation, request) once per API call, whatever the retries: cost accounting in tests.
+        self.observers: list[Callable[[str, dict], None]] = []
+
+    def get_item(self, **request) -> dict:
+        return self.call("GetItem", request)
+
+    def put_item(self, **request) -> dict:
+        return self.call("PutItem", request)
+
+    def update_item(self, **request) -> dict:
+        return self.call("UpdateItem", request)
+
+    def delete_item(self, **request) -> dict:
+        return self.call("DeleteItem", request)
+
+    def query(self, **request) -> dict:
+        return self.call("Query", request)
+
+    # ------------------------------------------------------------------ one call, with retries
+    @staticmethod
+    def serialize(operation: str, request: dict) -> tuple[str, bytes]:
+        """The X-Amz-Target and body of a request: byte for byte what botocore's JSON serializer sends."""
+        return TARGET_PREFIX + operation, json.dumps(request).encode()
+
+    def call(self, operation: str, request: dict) -> dict:
+        for observer in self.observers:
+            observer(operation, request)
+        target, payload = self.serialize(operation, request)
+        attempt_number = 0
+        acquired = 0
+        while True:
+            attempt_number += 1
+            attempt = self._attempt(target, payload)
+            if attempt.ok:
+                self._quota.release(acquired or NO_RETRY_INCREMENT)
+                return attempt.body
+            if not attempt.retryable or attempt_number >= MAX_ATTEMPTS:
+                raise self._failure(attempt)
+            cost = THROTTLING_RETRY_COST if attempt.throttled else RETRY_COST
+            if not self._quota.acquire(cost):
+                raise self._failure(attempt)
+            acquired = cost
+            delay = self._backoff(attempt, attempt_number)
+            if not allows_wait(delay):
+                raise self._failure(attempt)  # the invocation has no time for another attempt
+            time.sleep(delay)
+
+    @staticmethod
+    def _backoff(attempt: _Attempt, attempt_number: int) -> float:
+        base = THROTTLING_BASE_SECONDS if attempt.throttled else BASE_SECONDS
+        delay = _JITTER.random() * min(base * 2 ** (attempt_number - 1), MAX_BACKOFF_SECONDS)
+        retry_after_ms = attempt.headers.get("x-amz-retry-after")
+        if retry_after_ms and retry_after_ms.isdigit():
+            delay = max(delay, min(int(retry_after_ms) / 1000, delay + RETRY_AFTER_MAX_ADDITIONAL_SECONDS))
+        return delay
+
+    @staticmethod
+    def _failure(attempt: _Attempt) -> Exception:
+        if attempt.failure is not None:
+            return DynamoDBUnreachable(attempt.failure)
+        return DynamoDBError(attempt.code, attempt.message, attempt.status or 0, attempt.body)
+
+    # ------------------------------------------------------------------ one attempt
+    def signed_headers(self, target: str, payload: bytes, when: datetime | None = None) -> dict[str, str]:
+        """The request's headers, Authorization included (`when` fixes the signing time, for tests)."""
+        fields = Fields(
+            [
+                Field(name="Content-Type", values=[CONTENT_TYPE]),
+                Field(name="X-Amz-Target", values=[target]),
+            ]
+        )
+        request = AWSRequest(
+            destination=URI(scheme=self.scheme, host=self.host, port=self.port, path="/"),
+            method="POST",
+            body=io.BytesIO(payload),
+            fields=fields,
+        )
+        properties = {"region": self.region, "service": "dynamodb"}
+        if when is not None:
+            properties["date"] = when.strftime("%Y%m%dT%H%M%SZ")
+        signed = _SIGNER.sign(request=request, identity=self._credentials.identity(), properties=properties)
+        return {field.name: field.as_string() for field in signed.fields}
+
+    def _attempt(self, target: str, payload: bytes) -> _Attempt:
+        timeout = attempt_timeout(self.read_timeout, "DynamoDB")
+        try:
+            headers = self.signed_headers(target, payload)
+        except DynamoDBUnreachable as exc:
+            return _Attempt(failure=str(exc))
+        for fresh in (False, True):
+            reused = False
+            try:
+                connection, reused = self._connection(timeout, fresh)
+                connection.request("POST", "/", body=payload, headers=headers)
+                response = connection.getresponse()
+                raw = response.read(MAX_RESPONSE_BYTES)
+                response_headers = {k.lower(): v for k, v in response.getheaders()}
+                status = response.status
+                if response.will_close:
+                    self.drop_connection()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                self.drop_connection()
+                if reused and not fresh:
+                    continue  # the peer closed a kept-alive connection: that is not DynamoDB failing
+                return _Attempt(failure=type(exc).__name__)
+            except (OSError, http.client.HTTPException) as exc:  # timeouts, refused, broken responses
+                self.drop_connection()
+                return _Attempt(failure=type(exc).__name__)
+            return self._parse(status, raw, response_headers)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
+
+    @staticmethod
+    def _parse(status: int, raw: bytes, headers: dict[str, str]) -> _Attempt:
+        expected_crc = headers.get("x-amz-crc32")
+        if expected_crc is not None and expected_crc.isdigit() and zlib.crc32(raw) & 0xFFFFFFFF != int(expected_crc):
+            return _Attempt(failure="CRC32 mismatch")  # botocore retries these as transient too
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        return _Attempt(status=status, body=body, headers=headers)
+
+    def _connection(self, timeout: float, fresh: bool) -> tuple[http.client.HTTPConnection, bool]:
+        connection = None if fresh else getattr(self._local, "connection", None)
+        if connection is None:
+            self.drop_connection()
+            connect_timeout = min(CONNECT_TIMEOUT_SECONDS, timeout)
+            if self._ssl is not None:
+                connection = http.client.HTTPSConnection(
+                    self.host, self.port, timeout=connect_timeout, context=self._ssl
+                )
+            else:
+                connection = http.client.HTTPConnection(self.host, self.port, timeout=connect_timeout)
+            connection.connect()
+            connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._local.connection = connection
+            connection.sock.settimeout(timeout)
+            return connection, False
+        connection.sock.settimeout(timeout)
+        return connection, True
+
+    def drop_connection(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            connection.close()
