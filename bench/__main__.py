@@ -14,10 +14,16 @@ import platform
 import sys
 import time
 
-from bench import cold, report, runtime, sizes, stack, subjects
+from bench import cold, report, runtime, sizes, stack, subjects, tls_front
 
 MIN_ROUNDS = 15
 WARM_ROUNDS_PER_ROUND = 3
+# Over this 1-minute load average per core the machine is busy: scheduler noise, not the service, sets
+# the ratios. The bench waits for it to calm down, a bounded number of times, and says so.
+BUSY_LOAD_PER_CORE = 1.0
+LOAD_CHECKS = 4
+LOAD_WAIT_SECONDS = 60
+MAX_RUNS = 2
 
 
 def machine(python313: runtime.Runtime) -> dict:
@@ -90,26 +96,36 @@ def importtime(rt: runtime.Runtime, name: str, env: dict) -> None:
     print(f"init {result.get('init_seconds', 0) * 1000:.1f} ms (with importtime's own overhead)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS, help="interleaved rounds per measurement")
-    parser.add_argument("--importtime", metavar="FUNCTION", help="profile one subject's imports and stop")
-    parser.add_argument("--no-docs", action="store_true", help="print the verdicts only; leave docs/ alone")
-    parser.add_argument("--skip-cold", action="store_true", help="warm requests only (a quick look; implies --no-docs)")
-    args = parser.parse_args(argv)
+def busy_machine() -> str | None:
+    """Why the machine is too busy to judge on (1-minute load average per core over BUSY_LOAD_PER_CORE), or None."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load / cores > BUSY_LOAD_PER_CORE:
+        return f"load average {load:.2f} on {cores} cores (over {BUSY_LOAD_PER_CORE:g} per core)"
+    return None
 
-    rt = runtime.prepare()
+
+def wait_for_quiet() -> str | None:
+    """Wait (bounded) for the load to drop; returns why it is still busy, or None."""
+    for attempt in range(1, LOAD_CHECKS + 1):
+        busy = busy_machine()
+        if busy is None or attempt == LOAD_CHECKS:
+            return busy
+        print(f"machine busy: {busy}; waiting {LOAD_WAIT_SECONDS}s ({attempt}/{LOAD_CHECKS - 1})", file=sys.stderr)
+        time.sleep(LOAD_WAIT_SECONDS)
+    return None
+
+
+def run_once(rt: runtime.Runtime, args: argparse.Namespace, busy: str | None) -> dict:
     started = time.monotonic()
     results: dict = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "rounds": args.rounds,
-        "machine": machine(rt),
+        "machine": machine(rt) | ({"busy": busy} if busy else {}),
     }
-    with stack.local_stack() as local:
-        env = local["handler_env"]
-        if args.importtime:
-            importtime(rt, args.importtime, env)
-            return 0
+    with stack.local_stack() as local, tls_front.front(local["aws_endpoint_url"]) as front:
+        # The floor and the functions reach the emulator through the same TLS front (bench/tls_front.py).
+        env = {**local["handler_env"], **front.environment()}
+        local = {**local, "handler_env": env}
         from bench import signin, warm
 
         tokens = signin.sign_in_demo(local)
@@ -129,9 +145,39 @@ def main(argv: list[str] | None = None) -> int:
     results["sizes"] = artifact_sizes(rt)
     results["machine"]["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["duration_seconds"] = round(time.monotonic() - started, 1)
-    found = report.targets(results)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS, help="interleaved rounds per measurement")
+    parser.add_argument("--importtime", metavar="FUNCTION", help="profile one subject's imports and stop")
+    parser.add_argument("--no-docs", action="store_true", help="print the verdicts only; leave docs/ alone")
+    parser.add_argument("--skip-cold", action="store_true", help="warm requests only (a quick look; implies --no-docs)")
+    args = parser.parse_args(argv)
+
+    rt = runtime.prepare()
+    if args.importtime:
+        with stack.local_stack() as local:
+            importtime(rt, args.importtime, local["handler_env"])
+        return 0
+    for run in range(1, MAX_RUNS + 1):
+        busy = wait_for_quiet()
+        if busy:
+            print(f"machine busy at the start of run {run}: {busy}; its verdicts are not trusted", file=sys.stderr)
+        results = run_once(rt, args, busy)
+        found = report.targets(results)
+        if report.trusted(results, found) or run == MAX_RUNS:
+            break
+        # A failed row on a busy machine says more about the machine than the service: measure again.
+        if not busy:
+            break
+        print(f"run {run} had failed rows on a busy machine: running again ({run + 1}/{MAX_RUNS})", file=sys.stderr)
     if not (args.no_docs or args.skip_cold):
-        report.write(results, found)
+        doc, json_doc = report.write(results, found)
+        if doc != report.DOC:
+            why = "the machine was busy" if results["machine"].get("busy") else "a row failed"
+            print(f"\n{why}: docs/performance.* left as they were; this run is in {doc} and {json_doc}")
     print()
     report.print_targets(found)
     if args.rounds < MIN_ROUNDS:

@@ -45,6 +45,8 @@ def layer_largest(count: int = 3) -> dict[str, int]:
 
 
 def site_client() -> dict[str, int]:
-    """site/hhl.js as HubSpot's file manager serves it: the file, and gzipped as its CDN sends it."""
+    """site/hhl.js as HubSpot's file manager serves it: the file, and gzipped as its CDN sends it; {} when absent."""
+    if not SITE_CLIENT.is_file():
+        return {}
     data = SITE_CLIENT.read_bytes()
     return {"bytes": len(data), "gzip_bytes": len(gzip.compress(data, compresslevel=9))}

@@ -17,6 +17,8 @@ SNAPSHOT_SUFFIX = " (snap-start init)"
 # They need secrets (from the Parameters and Secrets extension over HTTP) or nothing (catalog), never a
 # table: no SDK at all.
 NO_SDK_FUNCTIONS = frozenset({"login", "logout", "catalog"})
+# Never load the SDK, at init or serving: the request-path functions reach DynamoDB through the thin client.
+SDK_FREE_FUNCTIONS = NO_SDK_FUNCTIONS | {"me", "enroll", "progress", "callback", "refresh"}
 
 
 @dataclass(frozen=True)

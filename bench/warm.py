@@ -5,8 +5,9 @@ the bench's own local stack, as a signed-in user whose JWKS is already cached. F
 floor is the set of calls the endpoint cannot avoid, issued with the same client against the same
 emulator in the same round:
 
-  * DynamoDB calls: the handler's own calls are recorded once (operation and parameters, at botocore's
-    before-parameter-build) and the ones the endpoint must make are replayed as they were. Any call a
+  * DynamoDB calls: the handler's own calls are recorded once (operation and parameters, by the thin
+    client's observers) and the ones the endpoint must make are replayed as they were, through the same
+    client. Any call a
     handler makes beyond those is not in its floor, so it shows in the ratio (and in the call count).
   * Cognito calls (callback, refresh, logout): the same POST to the hosted UI's /oauth2/token or
     /oauth2/revoke, made with urllib as the handler does.
@@ -51,17 +52,16 @@ class ParameterRecorder:
     def __init__(self, client):
         self.client = client
         self.calls: list[tuple[str, dict]] = []
-        self._id = f"bench-recorder-{id(self)}"
 
-    def _record(self, params, model, **_):
-        self.calls.append((model.name, copy.deepcopy(params)))
+    def _record(self, operation: str, request: dict) -> None:
+        self.calls.append((operation, copy.deepcopy(request)))
 
     def __enter__(self) -> ParameterRecorder:
-        self.client.meta.events.register("before-parameter-build.dynamodb", self._record, unique_id=self._id)
+        self.client.observers.append(self._record)
         return self
 
     def __exit__(self, *exc) -> None:
-        self.client.meta.events.unregister("before-parameter-build.dynamodb", unique_id=self._id)
+        self.client.observers.remove(self._record)
 
 
 @dataclass
@@ -306,7 +306,7 @@ def quiet_stdout() -> Iterator[None]:
 
 def _replay(dynamodb, recorded: list[tuple[str, dict]], must_make: tuple[str, ...]) -> Callable[[], None]:
     """The must-make operations, with the parameters the handler used, in order."""
-    from botocore.exceptions import ClientError
+    from hhl.storage.dynamo_json import DynamoDBError
 
     remaining = list(recorded)
     calls = []
@@ -320,8 +320,8 @@ def _replay(dynamodb, recorded: list[tuple[str, dict]], must_make: tuple[str, ..
         for method, params in calls:
             try:
                 method(**params)
-            except ClientError as exc:  # a failed condition is an answer the endpoint gets too
-                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            except DynamoDBError as exc:  # a failed condition is an answer the endpoint gets too
+                if exc.code != "ConditionalCheckFailedException":
                     raise
 
     return run

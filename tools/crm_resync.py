@@ -41,10 +41,14 @@ def configure_environment(stage: str, region: str) -> None:
 
 
 def all_user_ids() -> Iterator[str]:
+    import boto3  # an operator's tool: the SDK's Scan paginator (the layer's thin client serves requests only)
     from hhl.config import settings
-    from hhl.storage.dynamodb import client
 
-    pages = client().get_paginator("scan").paginate(TableName=settings().tables.users, ProjectionExpression="userId")
+    pages = (
+        boto3.client("dynamodb")
+        .get_paginator("scan")
+        .paginate(TableName=settings().tables.users, ProjectionExpression="userId")
+    )
     for page in pages:
         for item in page["Items"]:
             yield item["userId"]["S"]

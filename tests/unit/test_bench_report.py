@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from bench import report
 from bench.report import targets
 from bench.subjects import FLOOR, REFERENCE
 
 
+def _stat(median: float) -> dict:
+    return {"median": median, "min": median, "max": median, "n": 1}
+
+
 def _init(median_ms: float, **extra) -> dict:
-    return {"init_ms": {"median": median_ms}, "peak_rss_mb": {"median": 40.0}, **extra}
+    return {"init_ms": _stat(median_ms), "peak_rss_mb": _stat(40.0), **extra}
 
 
 def _run(**cold) -> dict:
     return {
         "cold_init": {FLOOR: _init(100.0), REFERENCE: _init(200.0), **cold},
         "warm": {},
-        "jwt": {"verify_us": {"median": 60.0}, "jwks_fetches": 1, "verifications": 1000},
+        "jwt": {"verify_us": _stat(60.0), "jwks_fetches": 1, "verifications": 1000},
         "sizes": {"function_zip_bytes": {"me": 500}, "layer_unzipped_bytes": 1024},
         "progress_calls": {"1": {"status": 200, "dynamodb_calls": 1}, "100": {"status": 200, "dynamodb_calls": 1}},
     }
@@ -74,3 +79,91 @@ def test_the_site_client_size_is_reported_as_the_browser_downloads_it():
         "- Site client (site/hhl.js): 25.0 KiB, 7.0 KiB gzipped"
     )
     assert _site_client_line({}) == "- Site client (site/hhl.js): n/a"
+
+
+def _click(init_ms: float, first_click_ms: float, **extra) -> dict:
+    return _init(init_ms, init_and_first_request_ms=_stat(first_click_ms), **extra)
+
+
+def _with_floor_click(results: dict, floor_click_ms: float = 200.0) -> dict:
+    results["cold_init"][FLOOR]["init_and_first_request_ms"] = _stat(floor_click_ms)
+    return results
+
+
+def test_first_click_of_a_dynamodb_function_must_be_at_most_0_8_of_the_floors():
+    name = "me: first click (init + first request) / floor's"
+    fast = _with_floor_click(_run(me=_click(60.0, 160.0, uses_dynamodb=True)))
+    slow = _with_floor_click(_run(me=_click(60.0, 161.0, uses_dynamodb=True)))
+    assert _verdicts(fast)[name] == "PASS"
+    assert _verdicts(slow)[name] == "FAIL"
+
+
+def test_me_enroll_and_progress_fail_when_serving_loads_the_sdk():
+    for function in ("me", "enroll", "progress"):
+        entry = _click(60.0, 100.0, uses_dynamodb=True, sdk_loaded_at_init=[], sdk_loaded_serving=["botocore.client"])
+        verdicts = _verdicts(_with_floor_click(_run(**{function: entry})))
+        assert verdicts[f"{function}: never imports boto3 (init and first requests)"] == "FAIL"
+
+
+def _warm(handler_ms: float, floor_ms: float) -> dict:
+    return {"handler_ms": _stat(handler_ms), "floor_ms": _stat(floor_ms), "ratio": handler_ms / floor_ms}
+
+
+def test_warm_requests_are_held_to_1_1_of_their_floor():
+    results = _run()
+    results["warm"] = {"GET /auth/me": _warm(3.3, 3.0), "GET /badges": _warm(3.4, 3.0)}
+    verdicts = _verdicts(results)
+    assert verdicts["warm GET /auth/me / its floor"] == "PASS"
+    assert verdicts["warm GET /badges / its floor"] == "FAIL"
+
+
+def test_a_sub_millisecond_floor_passes_on_small_absolute_overhead_whatever_the_ratio():
+    """Logout's 0.5 ms revoke: 1.29x in one run and 2.12x in the next at load 3, for +0.15 / +0.56 ms."""
+    results = _run()
+    results["warm"] = {"POST /auth/logout": _warm(1.0, 0.5), "GET /auth/logout": _warm(1.1, 0.5)}
+    verdicts = _verdicts(results)
+    assert verdicts["warm POST /auth/logout / its floor"] == "PASS"  # 2.0x but +0.5 ms
+    assert verdicts["warm GET /auth/logout / its floor"] == "FAIL"  # +0.6 ms
+
+
+def test_site_client_size_is_a_row_and_an_absent_file_is_not_a_pass():
+    results = _run()
+    assert _verdicts(results)["site client (site/hhl.js), as served"] == "FAIL (not measured)"
+    results["sizes"]["site_client"] = {"bytes": 25 * 1024, "gzip_bytes": 8 * 1024}
+    assert _verdicts(results)["site client (site/hhl.js), as served"] == "PASS"
+    results["sizes"]["site_client"] = {"bytes": 33 * 1024, "gzip_bytes": 8 * 1024}
+    assert _verdicts(results)["site client (site/hhl.js), as served"] == "FAIL"
+
+
+def _all_pass_run() -> dict:
+    results = _with_floor_click(_run())
+    results["sizes"]["site_client"] = {"bytes": 1024, "gzip_bytes": 512}
+    results["machine"] = {"cpu": "x", "nproc": 2, "load_average_start": "0.1", "python_cold": "3.13"}
+    results["machine"]["python_warm"] = "3.11"
+    results.update(date="2026-12-02 00:00 UTC", rounds=15)
+    return results
+
+
+def test_a_failed_row_never_rewrites_the_tracked_docs(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "UNTRUSTED_DIR", tmp_path / "local")
+    doc, json_doc = tmp_path / "performance.md", tmp_path / "performance.json"
+    doc.write_text("# Performance\n\nhand-written\n")
+    good = _all_pass_run()
+    assert all(t.passed for t in targets(good))
+    assert report.write(good, targets(good), doc, json_doc) == (doc, json_doc)
+    tracked = doc.read_text()
+
+    bad = _all_pass_run()
+    bad["jwt"]["jwks_fetches"] = 2
+    written = report.write(bad, targets(bad), doc, json_doc)
+    assert written == (tmp_path / "local" / "performance.md", tmp_path / "local" / "performance.json")
+    assert doc.read_text() == tracked
+    assert "hand-written" in written[0].read_text() and "FAIL" in written[0].read_text()
+
+
+def test_a_run_on_a_busy_machine_never_rewrites_the_tracked_docs(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "UNTRUSTED_DIR", tmp_path / "local")
+    busy = _all_pass_run()
+    busy["machine"]["busy"] = "load average 6.00 on 2 cores"
+    doc, _ = report.write(busy, targets(busy), tmp_path / "performance.md", tmp_path / "performance.json")
+    assert doc.parent == tmp_path / "local"
