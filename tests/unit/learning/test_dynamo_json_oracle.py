@@ -7,6 +7,7 @@ the thin client, and its observers record what each call asked for.
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import sys
@@ -46,6 +47,11 @@ def exercise_the_storage_layer(api) -> None:
     users.set_hubspot_contact_id("no-such-user", "1234")  # a failed condition
     assert api.post("/enrollments", {"courseSlug": LAB}).status == 201
     assert api.post("/enrollments", {"courseSlug": LAB}).status == 200  # already enrolled: ALL_OLD on failure
+    started = {"courseSlug": LAB, "moduleSlug": LAB_MODULES[0], "event": "started"}
+    assert api.post("/progress", started).status == 200
+    an_hour_ago = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    backdated = {**started, "event": "completed", "occurredAt": an_hour_ago}  # moves startedAt back: 2nd UpdateItem
+    assert api.post("/progress", backdated).status == 200
     for module in LAB_MODULES:
         assert api.post("/progress", {"courseSlug": LAB, "moduleSlug": module, "event": "completed"}).status == 200
     for path in ("/enrollments", "/progress", f"/progress/{LAB}", "/badges", "/auth/me"):
@@ -57,6 +63,7 @@ def exercise_the_storage_layer(api) -> None:
 def test_botocore_serializes_every_storage_call_exactly_as_the_thin_client(api, recorded_calls):
     exercise_the_storage_layer(api)
     assert {operation for operation, _ in recorded_calls} == STORAGE_OPERATIONS
+    assert any("ConditionExpression" in r and r["TableName"].endswith("progress") for _, r in recorded_calls)
     model = botocore.session.get_session().get_service_model("dynamodb")
     serializer = create_serializer(model.metadata["protocol"], include_validation=True)
     client = dynamodb_module.client()

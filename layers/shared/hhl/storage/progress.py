@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
-
 from hhl.config import settings
+from hhl.storage.dynamo_json import DynamoDBError
 from hhl.storage.dynamodb import client
 from hhl.storage.operations import dynamodb_call, is_conditional_check_failure, query_learner_items
 
@@ -98,7 +97,7 @@ def _start_no_later_than(key: dict, completed_at: str) -> None:
                 ConditionExpression="startedAt > :at",
                 ExpressionAttributeValues={":at": {"S": completed_at}},
             )
-    except ClientError as exc:
+    except DynamoDBError as exc:
         if not is_conditional_check_failure(exc):  # failed: a racing write already moved it at least as far
             raise
 
