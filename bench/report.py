@@ -66,15 +66,16 @@ def targets(results: dict) -> list[Target]:
         init = _median(entry, "init_ms")
         to_floor = init / floor if init and floor else None
         to_reference = init / reference if init and reference else None
-        if name in SDK_FREE_FUNCTIONS:
+        if name in SDK_FREE_FUNCTIONS and "init_ms" in entry:
             loaded = sorted({*(entry.get("sdk_loaded_at_init") or []), *(entry.get("sdk_loaded_serving") or [])})
+            # callback has no replayable first request (it needs a fresh code): its init is what is judged.
             served = entry.get("sdk_loaded_serving") is not None
             found.append(
                 Target(
                     f"{name}: never imports boto3 (init and first requests)",
-                    ("none" if not loaded else ", ".join(loaded)) if served else "n/a",
+                    ("none" if not loaded else ", ".join(loaded)) + ("" if served else " (init only)"),
                     "none",
-                    not loaded if served else None,
+                    not loaded,
                 )
             )
         if name in NO_SDK_FUNCTIONS:

@@ -167,3 +167,11 @@ def test_a_run_on_a_busy_machine_never_rewrites_the_tracked_docs(tmp_path, monke
     busy["machine"]["busy"] = "load average 6.00 on 2 cores"
     doc, _ = report.write(busy, targets(busy), tmp_path / "performance.md", tmp_path / "performance.json")
     assert doc.parent == tmp_path / "local"
+
+
+def test_callback_without_a_replayable_first_request_is_judged_on_its_init():
+    row = "callback: never imports boto3 (init and first requests)"
+    clean = _verdicts(_run(callback=_init(60.0, uses_dynamodb=True, sdk_loaded_at_init=[])))
+    assert clean[row] == "PASS"
+    dirty = _verdicts(_run(callback=_init(60.0, uses_dynamodb=True, sdk_loaded_at_init=["boto3"])))
+    assert dirty[row] == "FAIL"
