@@ -17,6 +17,7 @@ emulator in the same round:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import functools
@@ -122,11 +123,17 @@ def api_event(
     )
 
 
-def _post_form(url: str, form: dict[str, str]) -> bytes:
+def _post_form(url: str, form: dict[str, str], client: tuple[str, str]) -> bytes:
+    """The handlers' call: a form POST authenticated with the confidential client's id and secret."""
+    basic = base64.b64encode(":".join(map(urllib.parse.quote, client)).encode()).decode()
     request = urllib.request.Request(
         url,
         data=urllib.parse.urlencode(form).encode(),
-        headers={"content-type": "application/x-www-form-urlencoded", "accept": "application/json"},
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "accept": "application/json",
+            "authorization": f"Basic {basic}",
+        },
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=5) as response:
@@ -141,6 +148,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
     bearer = {"authorization": f"Bearer {tokens.access_token}"}
     origin = env["ALLOWED_ORIGINS"].split(",")[0]
     cognito = stack["cognito_base_url"].rstrip("/")
+    client = (env["COGNITO_CLIENT_ID"], stack.client_secret())  # the floors authenticate as the handlers do
     tables = {name: env[f"DYNAMODB_{name.upper()}_TABLE"] for name in ("users", "enrollments", "progress", "badges")}
 
     def enrollment_item(slug: str) -> dict:
@@ -180,7 +188,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
 
     def callback_floor() -> Callable[[], None]:
         form = code_exchange()
-        return lambda: _post_form(f"{cognito}/oauth2/token", form)
+        return lambda: _post_form(f"{cognito}/oauth2/token", form, client)
 
     def refresh_floor() -> Callable[[], None]:
         form = {
@@ -188,11 +196,11 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             "refresh_token": tokens.refresh_token,
             "client_id": env["COGNITO_CLIENT_ID"],
         }
-        return lambda: _post_form(f"{cognito}/oauth2/token", form)
+        return lambda: _post_form(f"{cognito}/oauth2/token", form, client)
 
     def new_refresh_token() -> str:
         # Revocation needs a refresh token of its own each time, or it would revoke the bench user's.
-        return json.loads(_post_form(f"{cognito}/oauth2/token", code_exchange()))["refresh_token"]
+        return json.loads(_post_form(f"{cognito}/oauth2/token", code_exchange(), client))["refresh_token"]
 
     def logout_event() -> dict:
         return api_event(
@@ -201,7 +209,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
 
     def logout_floor() -> Callable[[], None]:
         form = {"token": new_refresh_token(), "client_id": env["COGNITO_CLIENT_ID"]}
-        return lambda: _post_form(f"{cognito}/oauth2/revoke", form)
+        return lambda: _post_form(f"{cognito}/oauth2/revoke", form, client)
 
     return [
         Scenario(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import html
 import json
 import secrets
@@ -34,12 +35,14 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 class OAuthError(Exception):
-    """An RFC 6749 error answered as JSON 400 by the token and revoke endpoints."""
+    """An RFC 6749 error answered as JSON by the token and revoke endpoints (400; 401 for a failed client
+    authentication, as Cognito answers a confidential client's missing or wrong secret)."""
 
-    def __init__(self, error: str, description: str = ""):
+    def __init__(self, error: str, description: str = "", status: int = 400):
         super().__init__(error)
         self.error = error
         self.description = description
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class AppClient:
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
     scopes: tuple[str, ...]
+    secret: str | None  # a confidential client's (GenerateSecret); None for a public one
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class HostedUI:
                 callback_urls=tuple(desc.get("CallbackURLs", ())),
                 logout_urls=tuple(desc.get("LogoutURLs", ())),
                 scopes=tuple(desc.get("AllowedOAuthScopes", ())),
+                secret=desc.get("ClientSecret"),
             )
         return self._clients[client_id]
 
@@ -164,10 +169,21 @@ class HostedUI:
         return code
 
     # ---------------------------------------------------------------- /oauth2/token
-    def token(self, form: dict[str, str], basic_client_id: str | None) -> dict:
-        client_id = basic_client_id or form.get("client_id", "")
-        if self.app_client(client_id) is None:
+    def authenticated_client(self, form: dict[str, str], basic: tuple[str, str] | None) -> str:
+        """The calling client's id. A confidential client must prove its secret, with HTTP Basic or the
+        form's client_secret, as Cognito requires: otherwise 401 invalid_client."""
+        client_id = basic[0] if basic else form.get("client_id", "")
+        client = self.app_client(client_id)
+        if client is None:
             raise OAuthError("invalid_client")
+        if client.secret is not None:
+            presented = basic[1] if basic else form.get("client_secret", "")
+            if not presented or not hmac.compare_digest(presented.encode(), client.secret.encode()):
+                raise OAuthError("invalid_client", "client authentication failed", status=401)
+        return client_id
+
+    def token(self, form: dict[str, str], basic: tuple[str, str] | None) -> dict:
+        client_id = self.authenticated_client(form, basic)
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             return self._exchange_code(form, client_id)
@@ -227,10 +243,8 @@ class HostedUI:
         }
 
     # ---------------------------------------------------------------- /oauth2/revoke
-    def revoke(self, form: dict[str, str], basic_client_id: str | None) -> None:
-        client_id = basic_client_id or form.get("client_id", "")
-        if self.app_client(client_id) is None:
-            raise OAuthError("invalid_client")
+    def revoke(self, form: dict[str, str], basic: tuple[str, str] | None) -> None:
+        client_id = self.authenticated_client(form, basic)
         token = form.get("token", "")
         if not token:
             raise OAuthError("invalid_request")
@@ -282,15 +296,16 @@ ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><titl
 """
 
 
-def _basic_client_id(authorization: str | None) -> str | None:
-    """client_id from HTTP Basic client authentication, when a client uses it instead of the form field."""
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(client_id, client_secret) from HTTP Basic client authentication (RFC 6749 2.3.1: each form-encoded)."""
     if not authorization or not authorization.lower().startswith("basic "):
         return None
     try:
         decoded = base64.b64decode(authorization[6:], validate=True).decode("utf-8")
     except ValueError:
         return None
-    return urllib.parse.unquote(decoded.partition(":")[0]) or None
+    client_id, _, secret = decoded.partition(":")
+    return (urllib.parse.unquote(client_id), urllib.parse.unquote(secret)) if client_id else None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -373,10 +388,10 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/login":
                 self._post_login()
             elif path == "/oauth2/token":
-                body = self.ui.token(self._form(), _basic_client_id(self.headers.get("authorization")))
+                body = self.ui.token(self._form(), _basic_credentials(self.headers.get("authorization")))
                 self._json(200, body)
             elif path == "/oauth2/revoke":
-                self.ui.revoke(self._form(), _basic_client_id(self.headers.get("authorization")))
+                self.ui.revoke(self._form(), _basic_credentials(self.headers.get("authorization")))
                 self._send(200, "", "application/json;charset=UTF-8")
             else:
                 self._send(404, ERROR_PAGE.format(message="Not found"))
@@ -384,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = {"error": exc.error}
             if exc.description:
                 body["error_description"] = exc.description
-            self._json(400, body)
+            self._json(exc.status, body)
 
     def _post_login(self) -> None:
         authorized = self._authorize_or_error()

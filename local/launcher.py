@@ -67,6 +67,11 @@ class StackInfo(dict):
         name = self["handler_env"][variable]
         return self.ssm().get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
 
+    def client_secret(self) -> str:
+        """The confidential app client's secret, from the emulator's Secrets Manager (as the functions get it)."""
+        secret_id = self["handler_env"]["COGNITO_CLIENT_SECRET_ID"]
+        return self._client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+
 
 def loopback_url(url: str) -> str:
     """`url` as Python can fetch it: Chromium resolves *.localhost to loopback itself, Python's resolver

@@ -209,7 +209,7 @@ def provision(origins: Origins, seeded: dict[str, str]) -> dict:
     cognito = boto3.client("cognito-idp", region_name=REGION)
     pool_id = cognito.create_user_pool(PoolName=f"hedgehog-learn-{STAGE}", **user_pool_args())["UserPool"]["Id"]
     client_args = user_pool_client_args()
-    client_id = cognito.create_user_pool_client(
+    client = cognito.create_user_pool_client(
         **{
             **client_args,
             "UserPoolId": pool_id,
@@ -220,10 +220,14 @@ def provision(origins: Origins, seeded: dict[str, str]) -> dict:
             "ExplicitAuthFlows": [*client_args["ExplicitAuthFlows"], "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
             "ReadAttributes": READ_ATTRIBUTES,
         }
-    )["UserPoolClient"]["ClientId"]
+    )["UserPoolClient"]
     create_user(cognito, pool_id, **DEMO_USER)
     store_secrets(boto3.client("ssm", region_name=REGION), seeded)
-    return {"user_pool_id": pool_id, "client_id": client_id}
+    # As the template's CognitoClientSecret does from the client's ClientSecret attribute.
+    boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name=secret_ids(STAGE)["COGNITO_CLIENT_SECRET_ID"], SecretString=client["ClientSecret"]
+    )
+    return {"user_pool_id": pool_id, "client_id": client["ClientId"]}
 
 
 def store_secrets(ssm, seeded: dict[str, str]) -> None:

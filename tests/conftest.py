@@ -49,6 +49,7 @@ UNIT_ENV = {
 }
 UNIT_JWT_SECRET = "unit-test-secret-that-is-at-least-32-characters-long"
 UNIT_SESSION_TOKEN = "unit-session-token"
+UNIT_CLIENT_SECRET = "unit-app-client-secret-0123456789abcdefghij"
 
 
 @pytest.fixture
@@ -101,8 +102,8 @@ class LocalSecrets:
 
 @pytest.fixture
 def secrets_extension(aws, service_env, monkeypatch) -> Iterator[LocalSecrets]:
-    """The Parameters and Secrets extension stand-in on a free port, over moto, holding the JWT secret;
-    the container's secret cache starts (and ends) empty."""
+    """The Parameters and Secrets extension stand-in on a free port, over moto, holding the JWT secret and
+    the app client's secret; the container's secret cache starts (and ends) empty."""
     region = service_env["AWS_REGION"]
     stores = {service: boto3.client(service, region_name=region) for service in ("ssm", "secretsmanager")}
     extension = extension_module.SecretsExtension(UNIT_SESSION_TOKEN, stores.__getitem__)
@@ -112,6 +113,7 @@ def secrets_extension(aws, service_env, monkeypatch) -> Iterator[LocalSecrets]:
     monkeypatch.setenv("AWS_SESSION_TOKEN", UNIT_SESSION_TOKEN)
     local = LocalSecrets(extension, server.server_address[1], region)
     local.store("JWT_SECRET_PARAMETER", UNIT_JWT_SECRET)
+    stores["secretsmanager"].create_secret(Name=UNIT_ENV["COGNITO_CLIENT_SECRET_ID"], SecretString=UNIT_CLIENT_SECRET)
     secret_store.clear_cache()
     yield local
     secret_store.clear_cache()

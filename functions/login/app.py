@@ -7,7 +7,7 @@ Never imports boto3 (tests check): this is the first request of every sign-in, s
 from __future__ import annotations
 
 from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, login_cookie, session_cookies
-from hhl.auth.oauth import authorize_url
+from hhl.auth.hosted_ui import authorize_url
 from hhl.auth.redirects import requested_return_to
 from hhl.auth.transaction import LoginTransaction, add
 from hhl.config import settings

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, REFRESH_COOKIE, clear_session_cookies, session_cookies
 from hhl.auth.cross_site import check_origin, is_same_site_navigation
-from hhl.auth.oauth import logout_url, revoke
+from hhl.auth.hosted_ui import logout_url
+from hhl.auth.oauth import revoke
 from hhl.auth.redirects import requested_return_to
 from hhl.config import settings
 from hhl.http import endpoint, query_params, redirect

@@ -67,8 +67,13 @@ def sign_in(stack, username: str | None = None, password: str | None = None, **o
     return params, verifier, query["code"][0]
 
 
+def client_auth(stack, form: dict) -> tuple[str, str] | None:
+    """HTTP Basic with the app client's secret, as the backend authenticates (not for a made-up client)."""
+    return (stack.client_id, stack.client_secret()) if form.get("client_id") == stack.client_id else None
+
+
 def token_request(stack, **form) -> requests.Response:
-    return requests.post(f"{stack.cognito_base_url}/oauth2/token", data=form, timeout=10)
+    return requests.post(f"{stack.cognito_base_url}/oauth2/token", data=form, auth=client_auth(stack, form), timeout=10)
 
 
 def exchange(stack, params, verifier, code) -> requests.Response:
@@ -493,6 +498,7 @@ def test_a_revoked_refresh_token_no_longer_refreshes(local_stack):
     revoke = requests.post(
         f"{local_stack.cognito_base_url}/oauth2/revoke",
         data={"token": refresh_token, "client_id": local_stack.client_id},
+        auth=(local_stack.client_id, local_stack.client_secret()),
         timeout=10,
     )
     assert revoke.status_code == 200
@@ -512,6 +518,26 @@ def test_a_global_sign_out_in_cognito_ends_refreshing(local_stack, create_user):
         local_stack, grant_type="refresh_token", client_id=local_stack.client_id, refresh_token=refresh_token
     )
     assert (response.status_code, response.json()["error"]) == (400, "invalid_grant")
+
+
+@pytest.mark.parametrize("secret", [None, "not-the-client-secret"], ids=["no-secret", "wrong-secret"])
+def test_the_confidential_client_must_prove_its_secret_as_cognito_requires(local_stack, secret):
+    params, verifier, code = sign_in(local_stack)
+    auth = None if secret is None else (local_stack.client_id, secret)
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": local_stack.client_id,
+        "code": code,
+        "redirect_uri": params["redirect_uri"],
+        "code_verifier": verifier,
+    }
+    refused = requests.post(f"{local_stack.cognito_base_url}/oauth2/token", data=form, auth=auth, timeout=10)
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_client")
+    revoke = {"token": "any", "client_id": local_stack.client_id}
+    refused = requests.post(f"{local_stack.cognito_base_url}/oauth2/revoke", data=revoke, auth=auth, timeout=10)
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_client")
+    # Nothing was spent: with the secret (from Secrets Manager, as the functions read it) the code redeems.
+    assert exchange(local_stack, params, verifier, code).status_code == 200
 
 
 def test_revoke_needs_a_known_client(local_stack):

@@ -11,6 +11,7 @@ each of those values and for anything JWT-shaped.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -81,7 +82,14 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
         "password": f"Pw-{secrets.token_urlsafe(18)}",
     }
     create_user(stack, demo["username"], demo["password"], "Logan", "Hygiene")
-    found = {"JWT secret": jwt_secret, "HubSpot token": hubspot.token, "password": demo["password"]}
+    found = {
+        "JWT secret": jwt_secret,
+        "HubSpot token": hubspot.token,
+        "app client secret": stack.client_secret(),
+        "password": demo["password"],
+    }
+    basic = f"{stack['client_id']}:{found['app client secret']}"
+    found["client Basic credentials"] = base64.b64encode(basic.encode()).decode()
 
     # A sign-in with the wrong password, then the real one; every value of the exchange is a secret.
     wrong_password = f"Wrong-{secrets.token_urlsafe(12)}"
@@ -185,6 +193,8 @@ def test_the_handlers_logs_were_captured(log_text):
 SECRET_KINDS = [
     "JWT secret",
     "HubSpot token",
+    "app client secret",
+    "client Basic credentials",
     "password",
     "wrong password",
     "state",

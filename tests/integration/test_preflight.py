@@ -350,13 +350,20 @@ def test_a_prefix_cognito_reserves_fails(aws, run):
 def test_an_existing_pool_needs_every_existing_parameter(aws, run):
     code, lines, _ = run(*overrides(ExistingUserPoolId="us-west-2_abc"))
     assert code == 1 and failed(lines) == {"Cognito domain"}
-    assert "empty: ExistingCognitoDomain, ExistingUserPoolClientId" in lines["Cognito domain"]
+    assert (
+        "empty: ExistingCognitoDomain, ExistingUserPoolClientId, ExistingUserPoolClientSecretArn"
+        in lines["Cognito domain"]
+    )
 
 
 def test_an_existing_pool_passes_when_it_exists(aws, run):
     cognito = aws("cognito-idp")
     pool = cognito.create_user_pool(PoolName="learners")["UserPool"]["Id"]
-    given = {"ExistingUserPoolClientId": "client", "ExistingCognitoDomain": "auth.hedgehog.cloud"}
+    given = {
+        "ExistingUserPoolClientId": "client",
+        "ExistingUserPoolClientSecretArn": "arn:aws:secretsmanager:us-west-2:111122223333:secret:client-AbCdEf",
+        "ExistingCognitoDomain": "auth.hedgehog.cloud",
+    }
     code, lines, _ = run(*overrides(ExistingUserPoolId=pool, **given))
     assert lines["Cognito domain"] == f"PASS  Cognito domain: existing pool {pool} (learners) at auth.hedgehog.cloud"
     code, lines, _ = run(*overrides(ExistingUserPoolId="us-west-2_gone", **given))

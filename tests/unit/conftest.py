@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hhl.auth import verifier
 from hhl.config import settings
 
+from tests.conftest import UNIT_CLIENT_SECRET
+
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_unitpool"
 CLIENT_ID = "unit-client-id"
 
@@ -140,6 +142,8 @@ class FakeCognito:
     revoked: list[str] = field(default_factory=list)
     token_requests: list[dict] = field(default_factory=list)
     authorization_headers: list[str | None] = field(default_factory=list)
+    # Confidential, as the template's client: token and revoke need HTTP Basic with it (None: a public client).
+    client_secret: str | None = UNIT_CLIENT_SECRET
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue_code(self, code_challenge: str, nonce: str, redirect_uri: str, **claims) -> str:
@@ -149,6 +153,7 @@ class FakeCognito:
 
     def reset(self, keys: list[dict]) -> None:
         self.keys, self.fetches, self.fail, self.token_status = keys, 0, False, None
+        self.client_secret = UNIT_CLIENT_SECRET
         self.codes.clear()
         self.refresh_tokens.clear()
         self.revoked.clear()
@@ -192,6 +197,12 @@ class FakeCognito:
             }
         return 400, {"error": "unsupported_grant_type"}
 
+    def client_authenticated(self, authorization: str | None) -> bool:
+        if self.client_secret is None:
+            return True
+        expected = base64.b64encode(f"{CLIENT_ID}:{self.client_secret}".encode()).decode()
+        return authorization == f"Basic {expected}"
+
     def revoke(self, form: dict[str, str]) -> int:
         token = form.get("token", "")
         self.revoked.append(token)
@@ -217,7 +228,9 @@ def _jwks_server_session(signing_key):
             form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
             with state._lock:
                 state.authorization_headers.append(self.headers.get("authorization"))
-                if self.path == "/oauth2/token":
+                if not state.client_authenticated(self.headers.get("authorization")):
+                    self._send(401, {"error": "invalid_client"})
+                elif self.path == "/oauth2/token":
                     self._send(*state.token(form))
                 elif self.path == "/oauth2/revoke":
                     self._send(state.revoke(form), {})

@@ -18,6 +18,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hhl import secret_store
 from hhl.config import load_settings
 
 from local.template import ROOT, load_template, resources
@@ -29,8 +30,13 @@ LAYER_ROOT = ROOT / "layers" / "shared"
 GLOBAL_ENV = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
 STAGES = ("dev", "prod")
 TABLE_SUFFIXES = {"users", "enrollments", "progress", "badges"}
-# Secrets the code reads -> the template parameter naming the SSM SecureString that holds it.
-SECRET_PARAMETERS = {"JWT_SECRET": "JwtSecretParameterName", "HUBSPOT_PRIVATE_APP_TOKEN": "HubSpotTokenParameterName"}
+# Secrets the code reads -> what a policy granting it names: the template parameter naming the SSM
+# SecureString, or the Secrets Manager secret the template creates.
+SECRET_GRANTS = {
+    "JWT_SECRET": "JwtSecretParameterName",
+    "HUBSPOT_PRIVATE_APP_TOKEN": "HubSpotTokenParameterName",
+    "COGNITO_CLIENT_SECRET": "CognitoClientSecret",
+}
 # The deployment guide's environment variables (seeds/000_...: "Production Environment Variables").
 GUIDE_VARIABLES = [
     "APP_STAGE",
@@ -154,8 +160,8 @@ def test_function_reads_exactly_the_secrets_its_code_uses(function):
     props = FUNCTIONS[function]["Properties"]
     used = secrets_used(props["CodeUri"])
     policies = json.dumps(props.get("Policies", []))
-    granted = {secret for secret, parameter in SECRET_PARAMETERS.items() if parameter in policies}
-    assert granted == used, f"{function}: SSM access to {granted}, code reads {used}"
+    granted = {secret for secret, grant in SECRET_GRANTS.items() if grant in policies}
+    assert granted == used, f"{function}: access to {granted}, code reads {used}"
     layers = json.dumps(props.get("Layers", []))
     assert ("ParametersSecretsExtensionLayerArn" in layers) == bool(used), f"{function}: extension layer iff secrets"
 
@@ -249,16 +255,38 @@ def test_the_deployment_guides_variables_are_given_to_every_function():
         assert not set(overrides) & set(GUIDE_VARIABLES), f"{name} overrides a global variable"
 
 
-def test_secrets_are_never_values_only_parameter_names():
+def test_secrets_are_never_values_only_names():
+    assert set(SECRET_GRANTS) == set(secret_store.SECRETS), "every secret the code knows has its grant here"
     every_env = [GLOBAL_ENV] + [r["Properties"].get("Environment", {}).get("Variables", {}) for r in FUNCTIONS.values()]
     for env in every_env:
-        assert not set(SECRET_PARAMETERS) & set(env), "a secret must not be an environment variable in AWS"
-    for secret, parameter in SECRET_PARAMETERS.items():
-        assert GLOBAL_ENV[f"{secret}_PARAMETER"]
-        assert TEMPLATE["Parameters"][parameter]["Type"] == "String"
+        assert not set(SECRET_GRANTS) & set(env), "a secret must not be an environment variable in AWS"
+    for secret, (_, variable) in secret_store.SECRETS.items():
+        assert SECRET_GRANTS[secret] in json.dumps(GLOBAL_ENV[variable]), f"{variable} names {secret}'s store"
     for name in TEMPLATE["Parameters"]:
         if re.search(r"secret|token|password", name, re.I) and not name.endswith("LayerArn"):
-            assert name.endswith("ParameterName"), f"parameter {name} looks like a plaintext secret"
+            assert name.endswith(("ParameterName", "SecretArn")), f"parameter {name} looks like a plaintext secret"
+
+
+def test_the_app_client_is_confidential_and_its_secret_reaches_only_its_callers():
+    """GenerateSecret, the secret kept in Secrets Manager from the client's ClientSecret attribute, and
+    GetSecretValue on that one secret for exactly the functions that call the token or revoke endpoint."""
+    assert TEMPLATE["Resources"]["UserPoolClient"]["Properties"]["GenerateSecret"] is True
+    secret = TEMPLATE["Resources"]["CognitoClientSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["SecretString"] == {"Fn::GetAtt": ["UserPoolClient", "ClientSecret"]}
+    callers = {
+        name for name, res in FUNCTIONS.items() if "COGNITO_CLIENT_SECRET" in secrets_used(res["Properties"]["CodeUri"])
+    }
+    assert callers == {"CallbackFunction", "RefreshFunction", "LogoutFunction"}
+    expected = {
+        "Fn::If": ["CreateUserPool", {"Ref": "CognitoClientSecret"}, {"Ref": "ExistingUserPoolClientSecretArn"}]
+    }
+    grant = {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": expected}
+    for name, res in FUNCTIONS.items():
+        policies = [p for p in res["Properties"].get("Policies", []) if isinstance(p, dict)]
+        statements = [statement for p in policies for statement in p.get("Statement", [])]
+        grants = [st for st in statements if "secretsmanager:GetSecretValue" in st["Action"]]
+        assert grants == ([grant] if name in callers else []), name
 
 
 def test_the_template_environment_satisfies_the_settings_loader():

@@ -21,6 +21,7 @@ from hhl.storage import dynamodb as dynamodb_module
 
 from local.api_gateway import Router, build_event, match_route
 from local.template import ROOT
+from tests.conftest import UNIT_CLIENT_SECRET, UNIT_ENV
 from tests.integration.auth_helpers import check_set_cookie
 from tests.unit.conftest import CLIENT_ID
 
@@ -357,15 +358,31 @@ def test_code_sent_with_the_pkce_verifier_of_the_transaction(api, start_login, f
     assert fake_cognito.authorization_headers == [None]  # public client: no secret configured, none sent
 
 
-def test_client_secret_is_sent_only_when_configured(api, signed_in, fake_cognito, secrets_extension, monkeypatch):
+def test_token_and_revoke_calls_authenticate_with_the_client_secret_from_secrets_manager(api, signed_in, fake_cognito):
+    """The fake Cognito, like Cognito for a confidential client, answers 401 invalid_client without it."""
+    signed_in_reply = signed_in()
+    assert signed_in_reply.status == 302
+    basic = base64.b64encode(f"{CLIENT_ID}:{UNIT_CLIENT_SECRET}".encode()).decode()
+    assert fake_cognito.authorization_headers == [f"Basic {basic}"]
+
+
+def test_a_rotated_client_secret_is_used_after_the_ttl(api, signed_in, fake_cognito, secrets_extension, monkeypatch):
     import boto3
 
-    secrets = boto3.client("secretsmanager", region_name=secrets_extension.region)
-    secrets.create_secret(Name="unit-client-secret", SecretString="s3cret")
-    monkeypatch.setenv("COGNITO_CLIENT_SECRET_ID", "unit-client-secret")
+    monkeypatch.setenv("SECRETS_MANAGER_TTL", "0")
+    secrets_extension.extension.ttl["secretsmanager"] = 0
+    boto3.client("secretsmanager", region_name=secrets_extension.region).put_secret_value(
+        SecretId=UNIT_ENV["COGNITO_CLIENT_SECRET_ID"], SecretString="rotated-secret-0123456789abcdef"
+    )
+    fake_cognito.client_secret = "rotated-secret-0123456789abcdef"
     assert signed_in().status == 302
-    basic = base64.b64encode(f"{CLIENT_ID}:s3cret".encode()).decode()
-    assert fake_cognito.authorization_headers[-1] == f"Basic {basic}"
+
+
+def test_an_existing_public_client_sends_no_secret(api, signed_in, fake_cognito, monkeypatch):
+    monkeypatch.delenv("COGNITO_CLIENT_SECRET_ID")
+    fake_cognito.client_secret = None
+    assert signed_in().status == 302
+    assert fake_cognito.authorization_headers == [None]
 
 
 def test_refused_code_is_a_400_not_an_outage(api, start_login, fake_cognito, dynamodb, capsys):

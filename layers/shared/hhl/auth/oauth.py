@@ -1,8 +1,9 @@
 """Cognito's OAuth endpoints (/oauth2/token, /oauth2/revoke) over urllib with short timeouts.
 
 urllib rather than an HTTP library: three form POSTs do not justify a dependency in every auth
-function's cold start. The client secret is sent only when one is configured (COGNITO_CLIENT_SECRET,
-from the secret store); the template's app client is public and relies on PKCE instead.
+function's cold start. The app client is confidential: every call authenticates with HTTP Basic
+(client id and secret), the secret read from Secrets Manager through the extension (hhl.secret_store).
+The browser-facing hosted UI URLs, which need no secret, are in hhl.auth.hosted_ui.
 """
 
 from __future__ import annotations
@@ -10,19 +11,17 @@ from __future__ import annotations
 import base64
 import json
 import os
-import urllib.parse
 from dataclasses import dataclass
 
 from hhl.config import settings
 from hhl.deadline import attempt_timeout
 from hhl.http import DependencyError
 from hhl.observability import logger
-from hhl.secret_store import get_secret
+from hhl.secret_store import SecretUnavailable, get_secret
 
 TOKEN_TIMEOUT_SECONDS = 3.0
 REVOKE_TIMEOUT_SECONDS = 2.0
 MAX_RESPONSE_BYTES = 64 * 1024
-CLIENT_SECRET_NAME = "COGNITO_CLIENT_SECRET"
 
 
 class TokenEndpointError(DependencyError):
@@ -63,7 +62,8 @@ def revoke(refresh_token: str) -> bool:
     try:
         with _post("/oauth2/revoke", {"token": refresh_token}, REVOKE_TIMEOUT_SECONDS):
             return True
-    except (OSError, ValueError) as exc:  # URLError/HTTPError/timeouts are OSErrors
+    # URLError/HTTPError/timeouts are OSErrors; SecretUnavailable: the client secret could not be read.
+    except (OSError, ValueError, SecretUnavailable) as exc:
         logger.warning("refresh token revocation failed", extra={"error": type(exc).__name__})
         return False
 
@@ -93,8 +93,8 @@ def _token_request(form: dict[str, str]) -> TokenSet:
 
 
 def _post(path: str, form: dict[str, str], timeout: float):
-    # Imported here: urllib.request (http.client, ssl, email) costs /auth/login's cold start ~15 ms
-    # and login only builds a URL.
+    # Imported here: urllib.request (http.client, ssl, email) costs ~15 ms of cold start, and logout needs
+    # it only when there is a refresh token to revoke.
     import urllib.request
 
     config = settings()
@@ -118,7 +118,7 @@ def _post(path: str, form: dict[str, str], timeout: float):
 def _client_secret() -> str | None:
     """The confidential app client's secret (Secrets Manager, through the extension, cached by the secret
     store for its TTL); None when COGNITO_CLIENT_SECRET_ID names none (an existing public client)."""
-    return get_secret(CLIENT_SECRET_NAME) if os.environ.get(f"{CLIENT_SECRET_NAME}_ID") else None
+    return get_secret("COGNITO_CLIENT_SECRET") if os.environ.get("COGNITO_CLIENT_SECRET_ID") else None
 
 
 def _oauth_error(exc) -> str:
@@ -127,28 +127,3 @@ def _oauth_error(exc) -> str:
     except (OSError, ValueError, AttributeError):
         code = None
     return code if isinstance(code, str) and code.isidentifier() else f"HTTP {exc.code}"
-
-
-def authorize_url(state: str, nonce: str, code_challenge: str) -> str:
-    """The hosted UI's /oauth2/authorize URL for one login transaction (the verifier never appears in it)."""
-    config = settings()
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": config.client_id,
-            "redirect_uri": config.redirect_uri,
-            "scope": "openid email profile",
-            "state": state,
-            "nonce": nonce,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-    )
-    return f"{config.cognito_base_url}/oauth2/authorize?{query}"
-
-
-def logout_url() -> str:
-    """Cognito's /logout, which ends the hosted UI session and comes back to the site's /learn."""
-    config = settings()
-    query = urllib.parse.urlencode({"client_id": config.client_id, "logout_uri": f"{config.site_base_url}/learn"})
-    return f"{config.cognito_base_url}/logout?{query}"

@@ -1,0 +1,36 @@
+"""The hosted UI's browser-facing URLs: where login sends the browser, and where logout ends its session.
+
+Apart from hhl.auth.oauth (the token and revoke calls) because these need no client secret: login imports
+only this, so it neither reads nor is granted the app client's secret (tests/unit/test_template.py).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from hhl.config import settings
+
+
+def authorize_url(state: str, nonce: str, code_challenge: str) -> str:
+    """The hosted UI's /oauth2/authorize URL for one login transaction (the verifier never appears in it)."""
+    config = settings()
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": config.client_id,
+            "redirect_uri": config.redirect_uri,
+            "scope": "openid email profile",
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    return f"{config.cognito_base_url}/oauth2/authorize?{query}"
+
+
+def logout_url() -> str:
+    """Cognito's /logout, which ends the hosted UI session and comes back to the site's /learn."""
+    config = settings()
+    query = urllib.parse.urlencode({"client_id": config.client_id, "logout_uri": f"{config.site_base_url}/learn"})
+    return f"{config.cognito_base_url}/logout?{query}"
