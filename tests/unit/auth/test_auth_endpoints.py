@@ -355,7 +355,8 @@ def test_code_sent_with_the_pkce_verifier_of_the_transaction(api, start_login, f
     assert form["grant_type"] == "authorization_code"
     assert form["code_verifier"] == transaction_module.unseal_all(login.cookie, SECRET)[0].code_verifier
     assert form["redirect_uri"] == f"{SITE}/auth/callback"
-    assert fake_cognito.authorization_headers == [None]  # public client: no secret configured, none sent
+    basic = base64.b64encode(f"{CLIENT_ID}:{UNIT_CLIENT_SECRET}".encode()).decode()
+    assert fake_cognito.authorization_headers == [f"Basic {basic}"]  # the confidential client's credentials
 
 
 def test_token_and_revoke_calls_authenticate_with_the_client_secret_from_secrets_manager(api, signed_in, fake_cognito):
