@@ -351,7 +351,7 @@ def test_an_existing_pool_needs_every_existing_parameter(aws, run):
     code, lines, _ = run(*overrides(ExistingUserPoolId="us-west-2_abc"))
     assert code == 1 and failed(lines) == {"Cognito domain"}
     assert (
-        "empty: ExistingCognitoDomain, ExistingUserPoolClientId, ExistingUserPoolClientSecretArn"
+        "empty: ExistingCognitoDomain, ExistingUserPoolClientId, ExistingUserPoolClientSecretName"
         in lines["Cognito domain"]
     )
 
@@ -361,7 +361,7 @@ def test_an_existing_pool_passes_when_it_exists(aws, run):
     pool = cognito.create_user_pool(PoolName="learners")["UserPool"]["Id"]
     given = {
         "ExistingUserPoolClientId": "client",
-        "ExistingUserPoolClientSecretArn": "arn:aws:secretsmanager:us-west-2:111122223333:secret:client-AbCdEf",
+        "ExistingUserPoolClientSecretName": "existing-client-secret",
         "ExistingCognitoDomain": "auth.hedgehog.cloud",
     }
     code, lines, _ = run(*overrides(ExistingUserPoolId=pool, **given))

@@ -264,7 +264,7 @@ def test_secrets_are_never_values_only_names():
         assert SECRET_GRANTS[secret] in json.dumps(GLOBAL_ENV[variable]), f"{variable} names {secret}'s store"
     for name in TEMPLATE["Parameters"]:
         if re.search(r"secret|token|password", name, re.I) and not name.endswith("LayerArn"):
-            assert name.endswith(("ParameterName", "SecretArn")), f"parameter {name} looks like a plaintext secret"
+            assert name.endswith(("ParameterName", "SecretName")), f"parameter {name} looks like a plaintext secret"
 
 
 def test_the_app_client_is_confidential_and_its_secret_reaches_only_its_callers():
@@ -278,9 +278,9 @@ def test_the_app_client_is_confidential_and_its_secret_reaches_only_its_callers(
         name for name, res in FUNCTIONS.items() if "COGNITO_CLIENT_SECRET" in secrets_used(res["Properties"]["CodeUri"])
     }
     assert callers == {"CallbackFunction", "RefreshFunction", "LogoutFunction"}
-    expected = {
-        "Fn::If": ["CreateUserPool", {"Ref": "CognitoClientSecret"}, {"Ref": "ExistingUserPoolClientSecretArn"}]
-    }
+    existing = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+    existing += "${ExistingUserPoolClientSecretName}-??????"
+    expected = {"Fn::If": ["CreateUserPool", {"Ref": "CognitoClientSecret"}, {"Fn::Sub": existing}]}
     grant = {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": expected}
     for name, res in FUNCTIONS.items():
         policies = [p for p in res["Properties"].get("Policies", []) if isinstance(p, dict)]

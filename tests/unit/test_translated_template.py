@@ -24,7 +24,7 @@ REGION = "us-west-2"
 EXISTING_POOL = {
     "ExistingUserPoolId": "us-west-2_AbCdEfGhI",
     "ExistingUserPoolClientId": "1example23456789abcdefghij",
-    "ExistingUserPoolClientSecretArn": "arn:aws:secretsmanager:us-west-2:111122223333:secret:hedgehog-client-AbCdEf",
+    "ExistingUserPoolClientSecretName": "hedgehog-existing-client-secret",
     "ExistingCognitoDomain": "auth.example.com",
 }
 API_DOMAIN = {
