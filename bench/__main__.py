@@ -15,6 +15,7 @@ import sys
 import time
 
 from bench import cold, report, runtime, sizes, stack, subjects, tls_front
+from local.launcher import StackInfo
 
 MIN_ROUNDS = 15
 WARM_ROUNDS_PER_ROUND = 3
@@ -125,7 +126,7 @@ def run_once(rt: runtime.Runtime, args: argparse.Namespace, busy: str | None) ->
     with stack.local_stack() as local, tls_front.front(local["aws_endpoint_url"]) as front:
         # The floor and the functions reach the emulator through the same TLS front (bench/tls_front.py).
         env = {**local["handler_env"], **front.environment()}
-        local = {**local, "handler_env": env}
+        local = StackInfo({**local, "handler_env": env})  # keeps the helpers (client_secret) the floors use
         from bench import signin, warm
 
         tokens = signin.sign_in_demo(local)
