@@ -10,6 +10,8 @@ import urllib.parse
 
 import pytest
 
+from tests.browser.site_page import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
@@ -26,18 +28,9 @@ def test_demo_user_signs_in_sees_profile_and_signs_out(local_stack, page):
     site_url, site_api = local_stack["site_url"], urllib.parse.urlsplit(local_stack["site_api_url"])
     demo = local_stack["demo_user"]
 
-    page.goto(site_url)
-    page.locator("#login").click()
-
-    # The local hosted UI's sign-in form.
-    page.wait_for_url(f"{local_stack['cognito_base_url'].rstrip('/')}/oauth2/authorize?**")
-    page.fill("input[name=username]", demo["username"])
-    page.fill("input[name=password]", demo["password"])
-    page.click("button[type=submit]")
-
-    # Back on return_to, signed in: the page's script fetched /auth/me with the HttpOnly cookie.
-    page.wait_for_url(site_url)
-    page.locator("#profile-email").filter(has_text=demo["email"]).wait_for()
+    # Through the local hosted UI's form and back on return_to, signed in: the page's script fetched /auth/me
+    # with the HttpOnly cookie.
+    sign_in(page, local_stack, demo, start=site_url)
     assert page.locator("#profile-email").inner_text() == demo["email"]
     assert page.locator("#profile-name").inner_text() == "Demo Learner"
     assert page.locator("#login").is_hidden()

@@ -17,6 +17,7 @@ import uuid
 import pytest
 
 from local.stack import create_user
+from tests.browser.site_page import sign_in, site_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -27,10 +28,6 @@ MODULES = [
     "accessing-the-hedgehog-virtual-lab-with-microsoft-azure",
 ]
 LEARNER_API = re.compile(r"/(auth/me|auth/refresh|enrollments|progress|badges)(/|\?|$)")
-
-
-def site_url(stack) -> str:
-    return stack.get("site_url") or f"{stack['api_url']}/learn"
 
 
 def site_api(stack) -> str:
@@ -53,19 +50,6 @@ def learner(local_stack) -> dict:
     password = "Site-client-2026!"
     create_user(local_stack.cognito(), local_stack["user_pool_id"], email, password, "Site", "Learner")
     return {"email": email, "password": password}
-
-
-def sign_in(page, stack, learner: dict, start: str | None = None) -> None:
-    """From the page's "Sign in" (#login) through the hosted UI, back to the page, profile shown."""
-    start = start or site_url(stack)
-    page.goto(start)
-    page.locator("#login").click()
-    page.wait_for_url(f"{stack['cognito_base_url'].rstrip('/')}/oauth2/authorize?**")
-    page.fill("input[name=username]", learner["email"])
-    page.fill("input[name=password]", learner["password"])
-    page.click("button[type=submit]")
-    page.wait_for_url(start)
-    page.locator("#profile-email").filter(has_text=learner["email"]).wait_for()
 
 
 def wait_for_progress(page, completed: int) -> None:
