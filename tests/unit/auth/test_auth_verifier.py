@@ -174,20 +174,12 @@ def test_malformed_tokens_are_rejected(token_verifier, garbage):
         token_verifier.verify_access_token(garbage)
 
 
-def test_verification_with_cached_keys_is_fast(token_verifier, tokens, jwks_server):
+def test_verifications_with_cached_keys_fetch_the_jwks_once(token_verifier, tokens, jwks_server):
+    """Its speed is a `make bench` row (JWT verification, cached keys); this is the cache it relies on."""
     token = tokens.access()
-    token_verifier.verify_access_token(token)
-    samples = []
     for _ in range(300):
-        start = time.perf_counter()
         token_verifier.verify_access_token(token)
-        samples.append(time.perf_counter() - start)
-    samples.sort()
-    median_us = samples[len(samples) // 2] * 1e6
     assert jwks_server.fetches == 1
-    # Target 100 us (about 86 us measured, see docs/auth-flow.md); the bound leaves room for a loaded CI machine.
-    # A refetch per call would show in the fetch count; this bound only catches gross slowdowns.
-    assert median_us < 500, f"median verify took {median_us:.0f} us"
 
 
 def _signed_raw(signing_key, header: bytes, payload: bytes) -> str:
@@ -271,3 +263,67 @@ def test_at_hash_of_another_access_token_is_rejected(token_verifier, tokens, bad
 
 def test_id_token_without_at_hash_is_accepted(token_verifier, tokens):
     assert "at_hash" not in token_verifier.verify_id_token(tokens.id(NONCE), NONCE, tokens.access())
+
+
+def _respelled(token: str, segment: int, spelling) -> str:
+    parts = token.split(".")
+    parts[segment] = spelling(parts[segment])
+    return ".".join(parts)
+
+
+def _other_trailing_bits(segment: str) -> str:
+    """The same bytes spelled differently: the last character's unused low bits set (Python decodes both alike)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    unused_bits = {2: 4, 3: 2}[len(segment) % 4]
+    last = alphabet.index(segment[-1])
+    return segment[:-1] + alphabet[last ^ ((1 << unused_bits) - 1)]
+
+
+# Ways to spell a segment that Cognito never writes. The signature is over the segments as sent, so a
+# respelled payload fails it (JwtInvalidSignature); a header or signature is refused for its spelling.
+RESPELLINGS = {
+    "padded": lambda segment: segment + "=" * (-len(segment) % 4 or 4),
+    "junk character": lambda segment: segment[:10] + "!" + segment[10:],
+    "whitespace": lambda segment: segment[:10] + " " + segment[10:],
+    "standard base64 alphabet": lambda segment: segment.replace("-", "+").replace("_", "/") + "+",
+    "one character too many": lambda segment: segment + "A" * (1 + (-len(segment) - 1) % 4),
+    "empty": lambda segment: "",
+}
+
+
+@pytest.mark.parametrize("respelling", RESPELLINGS)
+@pytest.mark.parametrize("segment", [0, 1, 2], ids=["header", "payload", "signature"])
+def test_only_canonical_base64url_is_accepted(token_verifier, tokens, segment, respelling):
+    """The segments are decoded here, not by PyJWS (speed: see verifier.py), and no more leniently: PyJWT
+    refuses all of these but padding, which it allows for AWS ALB's tokens and Cognito never writes."""
+    forged = _respelled(tokens.access(), segment, RESPELLINGS[respelling])
+    with pytest.raises(v.JwtVerificationError):
+        token_verifier.verify_access_token(forged)
+
+
+def test_a_signature_spelled_with_other_trailing_bits_is_refused(token_verifier, tokens):
+    """The respelled signature decodes to the very bytes that verify (Python ignores unused bits), so only
+    its spelling can refuse it: one token, one spelling (GHSA-hxm8-2xgr-2p9m)."""
+    token = tokens.access()
+    signature = token.split(".")[2]
+    respelled = _other_trailing_bits(signature)
+    assert respelled != signature
+    assert base64.urlsafe_b64decode(respelled + "==") == base64.urlsafe_b64decode(signature + "==")
+    with pytest.raises(v.JwtMalformed, match="canonical"):
+        token_verifier.verify_access_token(_respelled(token, 2, _other_trailing_bits))
+
+
+def test_a_header_with_critical_extensions_is_refused(token_verifier, tokens, signing_key):
+    """RFC 7515 4.1.11: a recipient that does not understand a critical extension must reject the JWS."""
+    header = json.dumps({"alg": "RS256", "kid": signing_key.kid, "crit": ["b64"], "b64": False}).encode()
+    with pytest.raises(v.JwtMalformed, match="critical"):
+        token_verifier.verify_access_token(
+            _signed_raw(signing_key, header, json.dumps(tokens.access_claims()).encode())
+        )
+
+
+def test_claims_agree_with_pyjwt(token_verifier, tokens, signing_key):
+    token = tokens.access()
+    assert token_verifier.verify_access_token(token) == jwt.decode(
+        token, signing_key.private_key.public_key(), algorithms=["RS256"], options={"verify_aud": False}
+    )
