@@ -1,17 +1,21 @@
-"""A TLS front (self-signed, loopback) before the bench's emulator, so first clicks pay a TLS handshake.
+"""A TLS front (self-signed, loopback) before the bench's emulator, answering as DynamoDB does.
 
-Real DynamoDB is HTTPS only; the emulator speaks plain HTTP, which would hide what a cold container's
-first call costs: the TLS handshake (and building an SSL context). The floor and the functions alike
-reach the emulator through this front (AWS_ENDPOINT_URL=https://127.0.0.1:<port>, AWS_CA_BUNDLE = its
-certificate, which both botocore and the thin client honour), so both first clicks include it.
+Real DynamoDB is HTTPS only and keeps connections alive; the emulator speaks plain HTTP and closes the
+connection after every response (werkzeug sends `Connection: close`). Either would mislead: plain HTTP
+hides what a cold container's first call costs (the TLS handshake, building an SSL context), and a
+close per response makes every warm request pay a new handshake, which no AWS client pays and which
+drowned the handlers' own overhead in the warm ratios. So the front terminates TLS, keeps each client's
+connection alive (HTTP/1.1) and relays every request to the emulator. The floor and the functions alike
+reach the emulator through it (AWS_ENDPOINT_URL=https://127.0.0.1:<port>, AWS_CA_BUNDLE = its
+certificate, which both botocore and the thin client honour): one handshake per container, as in AWS.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import http.client
 import ipaddress
-import socket
 import ssl
 import threading
 import urllib.parse
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.runtime import ROOT
+from local.http_server import LocalHTTPServer, RequestHandler
 
 CERT_DIR = ROOT / ".local" / "bench-tls"
 
@@ -73,51 +78,67 @@ def self_signed(directory: Path = CERT_DIR) -> tuple[Path, Path]:
     return cert, key
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            sink.sendall(data)
-    for sock in (source, sink):
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+# Hop-by-hop headers are the relay's own business on each side (RFC 9110 7.6.1).
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"})
 
 
-def _serve(listener: socket.socket, context: ssl.SSLContext, upstream: tuple[str, int], stopping: threading.Event):
-    while not stopping.is_set():
+class _Relay(RequestHandler):
+    """One kept-alive client connection; each request goes to the emulator on a connection of its own."""
+
+    upstream: tuple[str, int]
+
+    def do_POST(self) -> None:
+        self._relay()
+
+    def do_GET(self) -> None:
+        self._relay()
+
+    def _relay(self) -> None:
+        body = self.rfile.read(self.body_length())
+        headers = {name: value for name, value in self.headers.items() if name.lower() not in _HOP_BY_HOP}
+        backend = http.client.HTTPConnection(*self.upstream, timeout=30)
         try:
-            client, _ = listener.accept()
-        except OSError:
-            return
-        threading.Thread(target=_connect, args=(client, context, upstream), daemon=True).start()
+            backend.request(self.command, self.path, body=body, headers=headers)
+            response = backend.getresponse()
+            payload = response.read()
+            self.send_response_only(response.status, response.reason)
+            for name, value in response.getheaders():
+                if name.lower() not in _HOP_BY_HOP | {"content-length"}:
+                    self.send_header(name, value)
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        finally:
+            backend.close()
+
+    def log_message(self, format: str, *args) -> None:
+        pass  # the emulator logs the requests
 
 
-def _connect(client: socket.socket, context: ssl.SSLContext, upstream: tuple[str, int]) -> None:
-    try:
-        secure = context.wrap_socket(client, server_side=True)
-        backend = socket.create_connection(upstream, timeout=30)
-        backend.settimeout(None)
-    except OSError:
-        client.close()
-        return
-    threading.Thread(target=_pump, args=(backend, secure), daemon=True).start()
-    _pump(secure, backend)
+class _TLSServer(LocalHTTPServer):
+    def __init__(self, upstream: tuple[str, int], context: ssl.SSLContext):
+        self.context = context
+        handler = type("Relay", (_Relay,), {"upstream": upstream})
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def get_request(self):
+        client, address = super().get_request()
+        # The handshake happens in the connection's own thread (on its first read), not in the accept loop.
+        return self.context.wrap_socket(client, server_side=True, do_handshake_on_connect=False), address
 
 
 @contextlib.contextmanager
 def front(emulator_url: str) -> Iterator[Front]:
-    """TLS on a free loopback port, forwarding every connection to the emulator in plain HTTP."""
+    """TLS on a free loopback port, relaying every request to the emulator in plain HTTP."""
     cert, key = self_signed()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     parts = urllib.parse.urlsplit(emulator_url)
-    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
-    stopping = threading.Event()
-    thread = threading.Thread(
-        target=_serve, args=(listener, context, (parts.hostname, parts.port), stopping), daemon=True
-    )
+    server = _TLSServer((parts.hostname, parts.port), context)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Front(f"https://127.0.0.1:{listener.getsockname()[1]}", cert)
+        yield Front(f"https://127.0.0.1:{server.server_address[1]}", cert)
     finally:
-        stopping.set()
-        listener.close()
+        server.shutdown()
+        server.server_close()

@@ -3,6 +3,8 @@ it, over TLS, trusting only its self-signed certificate (AWS_CA_BUNDLE)."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import ssl
 import urllib.error
 import urllib.request
@@ -40,3 +42,27 @@ def test_the_front_speaks_tls_only_to_clients_that_trust_its_certificate(front, 
     monkeypatch.delenv("AWS_CA_BUNDLE")
     with pytest.raises(DynamoDBUnreachable):
         DynamoDB().get_item(TableName="t", Key={"userId": {"S": "u-1"}})
+
+
+def test_the_front_keeps_connections_alive_as_dynamodb_does(front):
+    """The emulator closes after every response; DynamoDB does not. Through the front, one TLS connection
+    carries every request, so warm requests pay no handshake that AWS would not charge them."""
+    context = ssl.create_default_context(cafile=str(front.ca_bundle))
+    connection = http.client.HTTPSConnection("127.0.0.1", int(front.url.rsplit(":", 1)[1]), context=context)
+    headers = {
+        "x-amz-target": "DynamoDB_20120810.ListTables",
+        "content-type": "application/x-amz-json-1.0",
+        # The emulator picks the service from the credential scope; it does not check the signature.
+        "authorization": "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+    }
+    sockets = []
+    for _ in range(3):
+        connection.request("POST", "/", body="{}", headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200, response.read()
+        assert "TableNames" in json.loads(response.read())
+        assert not response.will_close
+        sockets.append(connection.sock)
+    assert sockets[0] is sockets[1] is sockets[2]
+    connection.close()
