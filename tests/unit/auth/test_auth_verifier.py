@@ -327,3 +327,73 @@ def test_claims_agree_with_pyjwt(token_verifier, tokens, signing_key):
     assert token_verifier.verify_access_token(token) == jwt.decode(
         token, signing_key.private_key.public_key(), algorithms=["RS256"], options={"verify_aud": False}
     )
+
+
+class CountingKeys(JwksCache):
+    """The real key cache, counting how often a verification asks it for a key (once per full check)."""
+
+    def __init__(self, url, clock):
+        super().__init__(url, clock=clock)
+        self.lookups = 0
+
+    def get_key(self, kid):
+        self.lookups += 1
+        return super().get_key(kid)
+
+
+@pytest.fixture
+def remembering(jwks_server, jwks_clock):
+    keys = CountingKeys(jwks_server.url, jwks_clock)
+    return v.TokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=keys, clock=jwks_clock), keys
+
+
+def test_a_verified_access_token_is_remembered_for_the_next_request(remembering, tokens, jwks_clock):
+    verifier, keys = remembering
+    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600)
+    first = verifier.verify_access_token(token)
+    assert verifier.verify_access_token(token) == first
+    assert keys.lookups == 1
+
+
+def test_a_remembered_token_still_expires_on_time(remembering, tokens, jwks_clock):
+    verifier, _ = remembering
+    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 60)
+    verifier.verify_access_token(token)
+    jwks_clock.now += 60
+    with pytest.raises(v.JwtExpired):
+        verifier.verify_access_token(token)
+
+
+def test_a_remembered_token_is_checked_again_after_the_memory_horizon(remembering, tokens, jwks_clock):
+    verifier, keys = remembering
+    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600)
+    verifier.verify_access_token(token)
+    jwks_clock.now += v.REMEMBER_SECONDS
+    verifier.verify_access_token(token)
+    assert keys.lookups == 2
+
+
+def test_failures_are_never_remembered_and_another_spelling_is_checked_in_full(remembering, tokens, jwks_clock):
+    verifier, keys = remembering
+    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600)
+    verifier.verify_access_token(token)
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    for _ in range(2):
+        with pytest.raises(v.JwtVerificationError):
+            verifier.verify_access_token(tampered)
+    assert keys.lookups == 3
+
+
+def test_memory_is_bounded_and_forgets_the_oldest_first(remembering, tokens, jwks_clock):
+    verifier, keys = remembering
+    issued = [
+        tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600, jti=f"token-{n}")
+        for n in range(v.REMEMBERED_TOKENS + 1)
+    ]
+    for token in issued:
+        verifier.verify_access_token(token)
+    verifier.verify_access_token(issued[-1])
+    assert keys.lookups == len(issued)
+    verifier.verify_access_token(issued[0])
+    assert keys.lookups == len(issued) + 1
