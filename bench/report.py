@@ -23,12 +23,19 @@ REFERENCE_RATIO = 0.75
 # A learner's first click (init + first request) of a DynamoDB request-path function, to the floor's.
 FIRST_CLICK_RATIO = 0.8
 WARM_RATIO = 1.1
-# A warm floor under a millisecond (logout's revoke: ~0.5 ms) is judged on absolute overhead as well: a
-# scheduler hiccup of a few hundred microseconds doubles its ratio and no learner can notice it.
-SUB_MS_FLOOR_MS = 1.0
-SUB_MS_MAX_OVERHEAD_MS = 0.5
+# A warm floor shorter than one DynamoDB GetItem in the same run (logout's revocation at the local hosted UI)
+# is loopback plumbing more than work: it is judged on absolute overhead as well, because a scheduler hiccup
+# of a few hundred microseconds moves its ratio by tens of percent and no learner can notice it. Against
+# Cognito's real /oauth2/revoke the same overhead is a few percent. "Shorter than a GetItem" rather than a
+# fixed 1 ms: on this shared machine that floor took 0.5 ms one week and 1.8 ms the next.
+TINY_FLOOR = "GET /auth/me"  # whose floor is one GetItem
+TINY_FLOOR_MAX_OVERHEAD_MS = 0.5
 SITE_CLIENT_LIMIT = 32 * KIB  # one small script HubSpot pages include with a script tag (issue 9)
-JWT_MEDIAN_US = 100
+# What the verifier adds (the header, canonical spelling, every claim) must cost less than what no verifier can
+# skip, the RS256 signature and reading the claims (its floor, timed alternately in the same loop). A ratio,
+# not microseconds: the same code measured 57 and 125 us an hour apart on this shared machine, and its floor
+# moved with it.
+JWT_FLOOR_RATIO = 2.0
 ZIP_LIMIT = 50 * KIB
 LAYER_LIMIT = 15 * MIB
 RSS_LIMIT_MIB = 90
@@ -121,8 +128,10 @@ def targets(results: dict) -> list[Target]:
                 None if rss is None else rss <= RSS_LIMIT_MIB,
             )
         )
-    for route, entry in (results.get("warm") or {}).items():
-        found.append(warm_target(route, entry))
+    warm = results.get("warm") or {}
+    round_trip = _median(warm.get(TINY_FLOOR), "floor_ms")
+    for route, entry in warm.items():
+        found.append(warm_target(route, entry, round_trip))
     for route, entry in (results.get("warm") or {}).items():
         must = len(entry.get("must_make") or [])
         calls = entry.get("dynamodb_calls")
@@ -135,13 +144,13 @@ def targets(results: dict) -> list[Target]:
             )
         )
     jwt = results.get("jwt") or {}
-    verify = _median(jwt, "verify_us")
+    verify, signature_only, jwt_ratio = _median(jwt, "verify_us"), _median(jwt, "floor_us"), jwt.get("ratio")
     found.append(
         Target(
-            "JWT verification, cached keys (median)",
-            "n/a" if verify is None else f"{verify:.0f} us",
-            f"<= {JWT_MEDIAN_US} us",
-            None if verify is None else verify <= JWT_MEDIAN_US,
+            "JWT verification, cached keys / signature + claims read",
+            "n/a" if jwt_ratio is None else f"{jwt_ratio:.2f}x ({verify:.0f} us / {signature_only:.0f} us)",
+            f"<= {JWT_FLOOR_RATIO}x",
+            None if jwt_ratio is None else jwt_ratio <= JWT_FLOOR_RATIO,
         )
     )
     fetches = jwt.get("jwks_fetches")
@@ -201,20 +210,21 @@ def targets(results: dict) -> list[Target]:
     return found
 
 
-def warm_target(route: str, entry: dict) -> Target:
-    """Warm handler / its floor <= WARM_RATIO; a sub-millisecond floor also passes on small absolute overhead."""
+def warm_target(route: str, entry: dict, round_trip_ms: float | None) -> Target:
+    """Warm handler / its floor <= WARM_RATIO; a floor shorter than the run's GetItem (`round_trip_ms`) also
+    passes on small absolute overhead."""
     value = entry.get("ratio")
     name, limit = f"warm {route} / its floor", f"<= {WARM_RATIO}x"
     if value is None or "error" in entry:
         return Target(name, _fmt_ratio(value), limit, None)
     floor, handler = _median(entry, "floor_ms"), _median(entry, "handler_ms")
-    if floor is not None and handler is not None and floor < SUB_MS_FLOOR_MS:
+    if None not in (floor, handler, round_trip_ms) and floor < round_trip_ms:
         overhead = handler - floor
         return Target(
             name,
             f"{_fmt_ratio(value)}, +{overhead:.2f} ms",
-            f"{limit} or <= +{SUB_MS_MAX_OVERHEAD_MS} ms (floor under {SUB_MS_FLOOR_MS:g} ms)",
-            value <= WARM_RATIO or overhead <= SUB_MS_MAX_OVERHEAD_MS,
+            f"{limit} or <= +{TINY_FLOOR_MAX_OVERHEAD_MS} ms (floor under a GetItem's {round_trip_ms:.2f} ms)",
+            value <= WARM_RATIO or overhead <= TINY_FLOOR_MAX_OVERHEAD_MS,
         )
     return Target(name, _fmt_ratio(value), limit, value <= WARM_RATIO)
 
@@ -323,11 +333,14 @@ def markdown(results: dict, found: list[Target]) -> str:
     progress = results.get("progress_calls") or {}
     sizes = results.get("sizes") or {}
     verify, verify_spread = _spread(jwt.get("verify_us"), "us", 0)
+    signature_only, signature_spread = _spread(jwt.get("floor_us"), "us", 0)
     lines += [
         "",
         "### JWT verification, DynamoDB calls, sizes",
         "",
-        f"- JWT (access token, RS256, cached keys): median {verify} ({verify_spread}); "
+        f"- JWT (access token, RS256, cached keys): median {verify} ({verify_spread}); its floor (the RS256 "
+        f"signature and the claims read, no checks) timed alternately: {signature_only} ({signature_spread}), "
+        f"{_fmt_ratio(jwt.get('ratio'))}; "
         f"JWKS fetches over {jwt.get('verifications', 'n/a')} verifications: {jwt.get('jwks_fetches', 'n/a')}.",
         "- GET /progress DynamoDB calls per request: "
         + ", ".join(f"{n} course(s) touched: {e.get('dynamodb_calls')}" for n, e in progress.items()),

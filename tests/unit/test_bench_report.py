@@ -19,7 +19,13 @@ def _run(**cold) -> dict:
     return {
         "cold_init": {FLOOR: _init(100.0), REFERENCE: _init(200.0), **cold},
         "warm": {},
-        "jwt": {"verify_us": _stat(60.0), "jwks_fetches": 1, "verifications": 1000},
+        "jwt": {
+            "verify_us": _stat(60.0),
+            "floor_us": _stat(35.0),
+            "ratio": 60 / 35,
+            "jwks_fetches": 1,
+            "verifications": 1000,
+        },
         "sizes": {"function_zip_bytes": {"me": 500}, "layer_unzipped_bytes": 1024},
         "progress_calls": {"1": {"status": 200, "dynamodb_calls": 1}, "100": {"status": 200, "dynamodb_calls": 1}},
     }
@@ -60,6 +66,19 @@ def test_more_than_one_jwks_fetch_fails():
     results = _run()
     results["jwt"]["jwks_fetches"] = 2
     assert _verdicts(results)["JWKS fetches over 1000 verifications"] == "FAIL"
+
+
+def test_jwt_verification_is_held_to_twice_its_floor_not_to_microseconds():
+    """A slow machine slows the verifier and its floor alike; a verifier whose checks cost more than the
+    signature and the claims read fails on any machine."""
+    row = "JWT verification, cached keys / signature + claims read"
+    results = _run()
+    results["jwt"].update(verify_us=_stat(130.0), floor_us=_stat(70.0), ratio=130 / 70)
+    assert _verdicts(results)[row] == "PASS"
+    results["jwt"].update(verify_us=_stat(90.0), floor_us=_stat(35.0), ratio=90 / 35)
+    assert _verdicts(results)[row] == "FAIL"
+    del results["jwt"]["ratio"]
+    assert _verdicts(results)[row] == "FAIL (not measured)"
 
 
 def test_progress_calls_must_not_grow_with_courses():
@@ -117,13 +136,20 @@ def test_warm_requests_are_held_to_1_1_of_their_floor():
     assert verdicts["warm GET /badges / its floor"] == "FAIL"
 
 
-def test_a_sub_millisecond_floor_passes_on_small_absolute_overhead_whatever_the_ratio():
-    """Logout's 0.5 ms revoke: 1.29x in one run and 2.12x in the next at load 3, for +0.15 / +0.56 ms."""
+def test_a_floor_shorter_than_a_getitem_passes_on_small_absolute_overhead_whatever_the_ratio():
+    """Logout's revoke at the local hosted UI: 1.29x in one run and 2.12x in the next at load 3, for +0.15 /
+    +0.56 ms. "Shorter" is against the same run's GetItem, not a fixed time: the machine's speed varies."""
     results = _run()
-    results["warm"] = {"POST /auth/logout": _warm(1.0, 0.5), "GET /auth/logout": _warm(1.1, 0.5)}
+    results["warm"] = {
+        "GET /auth/me": _warm(2.6, 2.4),
+        "POST /auth/logout": _warm(2.0, 1.5),
+        "GET /auth/logout": _warm(2.1, 1.5),
+    }
     verdicts = _verdicts(results)
-    assert verdicts["warm POST /auth/logout / its floor"] == "PASS"  # 2.0x but +0.5 ms
+    assert verdicts["warm POST /auth/logout / its floor"] == "PASS"  # 1.33x but +0.5 ms
     assert verdicts["warm GET /auth/logout / its floor"] == "FAIL"  # +0.6 ms
+    results["warm"]["GET /auth/me"] = _warm(1.6, 1.4)  # a GetItem faster than the revoke: no allowance
+    assert _verdicts(results)["warm POST /auth/logout / its floor"] == "FAIL"
 
 
 def test_site_client_size_is_a_row_and_an_absent_file_is_not_a_pass():
