@@ -18,7 +18,7 @@ from bench import cold, report, runtime, sizes, stack, subjects, tls_front
 from local.launcher import StackInfo
 
 MIN_ROUNDS = 15
-WARM_ROUNDS_PER_ROUND = 3
+WARM_ROUNDS_PER_ROUND = 8
 # Over this 1-minute load average per core the machine is busy: scheduler noise, not the service, sets
 # the ratios. The bench waits for it to calm down, a bounded number of times, and says so.
 BUSY_LOAD_PER_CORE = 1.0
