@@ -136,19 +136,21 @@ def test_warm_requests_are_held_to_1_1_of_their_floor():
     assert verdicts["warm GET /badges / its floor"] == "FAIL"
 
 
-def test_a_floor_shorter_than_a_getitem_passes_on_small_absolute_overhead_whatever_the_ratio():
+def test_a_floor_under_half_a_getitem_passes_on_small_absolute_overhead_whatever_the_ratio():
     """Logout's revoke at the local hosted UI: 1.29x in one run and 2.12x in the next at load 3, for +0.15 /
-    +0.56 ms. "Shorter" is against the same run's GetItem, not a fixed time: the machine's speed varies."""
+    +0.56 ms. "Short" is against the same run's GetItem, not a fixed time: the machine's speed varies."""
     results = _run()
     results["warm"] = {
-        "GET /auth/me": _warm(2.6, 2.4),
+        "GET /auth/me": _warm(3.3, 3.1),
         "POST /auth/logout": _warm(2.0, 1.5),
         "GET /auth/logout": _warm(2.1, 1.5),
+        "POST /enrollments": _warm(3.0, 2.6),  # shorter than the GetItem, but a DynamoDB call: the ratio holds
     }
     verdicts = _verdicts(results)
     assert verdicts["warm POST /auth/logout / its floor"] == "PASS"  # 1.33x but +0.5 ms
     assert verdicts["warm GET /auth/logout / its floor"] == "FAIL"  # +0.6 ms
-    results["warm"]["GET /auth/me"] = _warm(1.6, 1.4)  # a GetItem faster than the revoke: no allowance
+    assert verdicts["warm POST /enrollments / its floor"] == "FAIL"  # 1.15x, +0.4 ms
+    results["warm"]["GET /auth/me"] = _warm(2.9, 2.8)  # the revoke is more than half a GetItem: no allowance
     assert _verdicts(results)["warm POST /auth/logout / its floor"] == "FAIL"
 
 
