@@ -157,7 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-cold", action="store_true", help="warm requests only (a quick look; implies --no-docs)")
     args = parser.parse_args(argv)
 
-    rt = runtime.prepare()
+    try:
+        rt = runtime.prepare()
+    except runtime.RuntimeUnavailable as exc:
+        print(f"python -m bench: {exc}", file=sys.stderr)
+        return 2
     if args.importtime:
         with stack.local_stack() as local:
             importtime(rt, args.importtime, local["handler_env"])
