@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import json
 import time
 
@@ -397,3 +398,16 @@ def test_memory_is_bounded_and_forgets_the_oldest_first(remembering, tokens, jwk
     assert keys.lookups == len(issued)
     verifier.verify_access_token(issued[0])
     assert keys.lookups == len(issued) + 1
+
+
+def test_forgetting_does_not_race_when_requests_verify_on_several_threads(remembering, tokens, jwks_clock):
+    """The local stack serves requests on threads that share one verifier: every one gets its own claims
+    while the oldest tokens are being forgotten."""
+    verifier, _ = remembering
+    issued = [
+        tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600, jti=f"thread-token-{n}")
+        for n in range(v.REMEMBERED_TOKENS + 100)
+    ]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        verified = list(pool.map(lambda token: verifier.verify_access_token(token)["jti"], issued * 2))
+    assert verified == [f"thread-token-{n}" for n in range(len(issued))] * 2

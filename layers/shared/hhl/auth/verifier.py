@@ -17,6 +17,7 @@ trailing bits), and a header naming critical extensions (`crit`, RFC 7515 4.1.11
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -24,6 +25,7 @@ import json
 import math
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -101,7 +103,9 @@ class TokenVerifier:
         self.client_id = client_id
         self.jwks = jwks
         self._clock = clock
-        self._remembered: dict[str, tuple[dict[str, Any], float]] = {}  # token -> (claims, forget at)
+        # token -> (claims, forget at). An OrderedDict because popitem(last=False) is one atomic step: the
+        # local stack serves requests on threads, and iterating a dict another thread resizes raises.
+        self._remembered: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
         """The access token's claims, from memory when this exact token passed every check recently."""
@@ -114,7 +118,8 @@ class TokenVerifier:
             self._remembered.pop(token, None)
         claims = self.check_access_token(token)
         while len(self._remembered) >= REMEMBERED_TOKENS:
-            self._remembered.pop(next(iter(self._remembered)), None)
+            with contextlib.suppress(KeyError):  # another thread emptied it first
+                self._remembered.popitem(last=False)
         self._remembered[token] = (claims, now + REMEMBER_SECONDS)
         return claims
 
