@@ -280,15 +280,16 @@ def _other_trailing_bits(segment: str) -> str:
     return segment[:-1] + alphabet[last ^ ((1 << unused_bits) - 1)]
 
 
-# Ways to spell a segment that Cognito never writes. The signature is over the segments as sent, so a
-# respelled payload fails it (JwtInvalidSignature); a header or signature is refused for its spelling.
+# Ways to spell a segment that Cognito never writes: each segment is refused for its spelling before the
+# signature is checked (a non-ASCII payload once reached the signature's ASCII encoding: a 500).
 RESPELLINGS = {
     "padded": lambda segment: segment + "=" * (-len(segment) % 4 or 4),
     "junk character": lambda segment: segment[:10] + "!" + segment[10:],
     "whitespace": lambda segment: segment[:10] + " " + segment[10:],
     "standard base64 alphabet": lambda segment: segment.replace("-", "+").replace("_", "/") + "+",
-    "one character too many": lambda segment: segment + "A" * (1 + (-len(segment) - 1) % 4),
+    "a length no base64 has": lambda segment: segment + "A" * ((1 - len(segment)) % 4 or 4),
     "empty": lambda segment: "",
+    "non-ASCII character": lambda segment: segment[:10] + "é" + segment[10:],
 }
 
 
@@ -298,7 +299,7 @@ def test_only_canonical_base64url_is_accepted(token_verifier, tokens, segment, r
     """The segments are decoded here, not by PyJWS (speed: see verifier.py), and no more leniently: PyJWT
     refuses all of these but padding, which it allows for AWS ALB's tokens and Cognito never writes."""
     forged = _respelled(tokens.access(), segment, RESPELLINGS[respelling])
-    with pytest.raises(v.JwtVerificationError):
+    with pytest.raises(v.JwtMalformed):
         token_verifier.verify_access_token(forged)
 
 

@@ -160,11 +160,13 @@ class TokenVerifier:
         if not isinstance(kid, str) or not kid:
             raise JwtMissingKid("kid header is missing")
         key = self.jwks.get_key(kid)  # JwtUnknownKid / JwksUnavailable; an RSA key for RS256 (jwks.py)
+        # Every segment's spelling is checked before the signature, which is over the segments as ASCII.
+        payload = _base64url_decode(payload_segment, "payload")
         signature = _base64url_decode(signature_segment, "signature")
         signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
         if not key.Algorithm.verify(signing_input, key.key, signature):
             raise JwtInvalidSignature("signature verification failed")
-        claims = _json_object(_base64url_decode(payload_segment, "payload"), "claims")
+        claims = _json_object(payload, "claims")
         self._check_common_claims(claims, token_use)
         return claims
 
