@@ -193,7 +193,7 @@ def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
     def wrapper(event: dict, context: Any) -> dict:
         # Set directly rather than through correlation_id_path, whose JMESPath search per request was a
         # third of this wrapper's time (make bench); API Gateway always sends requestContext.requestId.
-        request_context = event.get("requestContext")
+        request_context = event.get("requestContext") if isinstance(event, dict) else None
         logger.set_correlation_id(request_context.get("requestId") if isinstance(request_context, dict) else None)
         try:
             with invocation(context):
