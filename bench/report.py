@@ -133,7 +133,7 @@ def targets(results: dict) -> list[Target]:
     round_trip = _median(warm.get(TINY_FLOOR_ROUTE), "floor_ms")
     for route, entry in warm.items():
         found.append(warm_target(route, entry, round_trip))
-    for route, entry in (results.get("warm") or {}).items():
+    for route, entry in warm.items():
         must = len(entry.get("must_make") or [])
         calls = entry.get("dynamodb_calls")
         found.append(
