@@ -75,7 +75,7 @@ def first_events(tokens, origin: str) -> dict[str, list[dict]]:
         "logout": [
             api_event(
                 "GET /auth/logout",
-                headers={"sec-fetch-site": "same-site"},
+                headers={"sec-fetch-site": "same-site", "referer": f"{origin}/learn"},
                 cookies={"__Host-hhl_refresh_token": "not-a-real-token"},
             )
         ],

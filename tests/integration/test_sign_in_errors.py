@@ -21,14 +21,17 @@ NAVIGATION = {"sec-fetch-mode": "navigate", "accept": "text/html,application/xht
 class Browser:
     def __init__(self, stack) -> None:
         self.api = stack["api_url"]
+        self.site = stack["handler_env"]["SITE_BASE_URL"]
         self.jar: dict[str, str] = {}
 
     def navigate(self, path: str, fetch_site: str, **params) -> requests.Response:
+        # A same-site navigation starts on one of the site's pages, whose origin the browser sends as Referer.
+        referer = {"referer": f"{self.site}/learn"} if fetch_site == "same-site" else {}
         response = requests.get(
             f"{self.api}{path}",
             params=params,
             cookies=self.jar,
-            headers={**NAVIGATION, "sec-fetch-site": fetch_site},
+            headers={**NAVIGATION, "sec-fetch-site": fetch_site, **referer},
             allow_redirects=False,
             timeout=TIMEOUT,
         )

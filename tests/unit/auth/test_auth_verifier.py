@@ -154,6 +154,27 @@ def test_iat_in_the_future_is_rejected(token_verifier, tokens):
         token_verifier.verify_access_token(tokens.access(iat=int(time.time()) + 3600))
 
 
+def test_nbf_in_the_future_is_rejected(token_verifier, tokens):
+    with pytest.raises(v.JwtNotYetValid):
+        token_verifier.verify_access_token(tokens.access(nbf=int(time.time()) + v.CLOCK_SKEW_SECONDS + 30))
+
+
+def test_nbf_within_the_clock_skew_is_accepted_like_iat(token_verifier, tokens):
+    slightly_ahead = int(time.time()) + v.CLOCK_SKEW_SECONDS - 30
+    claims = token_verifier.verify_access_token(tokens.access(nbf=slightly_ahead, iat=slightly_ahead))
+    assert claims["nbf"] == slightly_ahead
+
+
+@pytest.mark.parametrize("nbf", ["0", float("nan"), True])
+def test_a_non_numeric_nbf_is_rejected(token_verifier, tokens, signing_key, nbf):
+    claims = tokens.access_claims()
+    claims["nbf"] = nbf
+    header = json.dumps({"alg": "RS256", "kid": signing_key.kid}).encode()
+    token = _signed_raw(signing_key, header, json.dumps(claims).encode())
+    with pytest.raises(v.JwtInvalidClaim, match="nbf"):
+        token_verifier.verify_access_token(token)
+
+
 def test_non_numeric_exp_is_rejected(token_verifier, tokens):
     with pytest.raises(v.JwtInvalidClaim):
         token_verifier.verify_access_token(tokens.access(exp="9999999999"))

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from hhl.config import settings
 from hhl.http import Forbidden, header
 
-SAME_SITE_FETCHES = frozenset({"same-origin", "same-site", "none"})
+# Fetch Metadata values that prove a navigation came from the API's own origin or from the learner.
+TRUSTED_FETCH_SITES = frozenset({"same-origin", "none"})
 
 
 class OriginNotAllowed(Forbidden):
@@ -21,9 +22,9 @@ class OriginNotAllowed(Forbidden):
 
 def check_origin(event: Mapping) -> None:
     """403 unless the request's Origin is an allowed one. Browsers send Origin on every POST/PUT/PATCH/DELETE,
-    so a missing one is refused too."""
-    origin = (header(event, "origin") or "").rstrip("/")
-    if origin not in settings().allowed_origins:
+    so a missing one is refused too. Compared exactly: a browser's Origin never ends in a slash, so one that
+    does was not sent by a browser on an allowed page."""
+    if header(event, "origin") not in settings().allowed_origins:
         raise OriginNotAllowed()
 
 
@@ -31,14 +32,22 @@ def is_same_site_navigation(event: Mapping) -> bool:
     """Whether a GET was started by the learner or one of our pages, not by another site.
 
     `Sec-Fetch-Site` decides when present (every current browser sends it; a page cannot forge it):
-    same-origin, same-site and none (typed, bookmarked) count. A browser too old to send it (Safari before
-    16.4, Firefox before 90) still sends a Referer with its default policy, so then the Referer's origin must
-    be an allowed origin. With neither header the request proves nothing — another site can suppress the
-    Referer — and it does not count.
+    same-origin and none (typed, bookmarked) count. `same-site` counts only with a Referer whose origin is
+    an allowed one: every host under the site's registrable domain is same-site, and a page on any other
+    subdomain must not be able to sign the learner out. A browser too old to send Fetch Metadata (Safari
+    before 16.4, Firefox before 90) still sends a Referer with its default policy, so then the Referer's
+    origin must be an allowed origin. Without either the request proves nothing — another site can
+    suppress the Referer — and it does not count.
     """
     fetch_site = header(event, "sec-fetch-site")
     if fetch_site is not None:
-        return fetch_site.strip().lower() in SAME_SITE_FETCHES
+        fetch_site = fetch_site.strip().lower()
+        if fetch_site != "same-site":
+            return fetch_site in TRUSTED_FETCH_SITES
+    return _referer_is_allowed(event)
+
+
+def _referer_is_allowed(event: Mapping) -> bool:
     referer = urllib.parse.urlsplit(header(event, "referer") or "")
     return bool(referer.scheme and referer.netloc) and (
         f"{referer.scheme}://{referer.netloc}" in settings().allowed_origins

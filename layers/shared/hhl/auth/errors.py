@@ -67,6 +67,10 @@ class JwtExpired(JwtVerificationError):
     """exp is in the past."""
 
 
+class JwtNotYetValid(JwtVerificationError):
+    """nbf is later than now, beyond the clock skew tolerated for iat: the token is not valid yet."""
+
+
 class JwtNonceMismatch(JwtVerificationError):
     """ID token nonce differs from the login transaction's (a replayed or injected ID token)."""
 

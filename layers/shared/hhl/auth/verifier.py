@@ -44,6 +44,7 @@ from hhl.auth.errors import (
     JwtMissingClaim,
     JwtMissingKid,
     JwtNonceMismatch,
+    JwtNotYetValid,
     JwtOversized,
     JwtUnknownKid,
     JwtVerificationError,
@@ -51,8 +52,9 @@ from hhl.auth.errors import (
 from hhl.auth.jwks import JwksCache
 
 ALLOWED_ALGORITHM = "RS256"
-# Tolerated difference between Cognito's clock and ours, for `iat` only: an `exp` in the past is expired.
-IAT_CLOCK_SKEW_SECONDS = 60
+# Tolerated difference between Cognito's clock and ours, for `iat` and `nbf` (a time the token claims to
+# start from): an `exp` in the past is expired.
+CLOCK_SKEW_SECONDS = 60
 # Segment caps, in base64url characters, checked before anything is decoded: a JSON decoder recurses on
 # nesting, so an unbounded header of `[[[[...` exhausted the stack (RecursionError, a 500). Cognito's
 # header is ~100 characters, its 2048-bit RS256 signature 342; its ID tokens, with custom attributes and
@@ -83,6 +85,7 @@ __all__ = [
     "JwtMissingClaim",
     "JwtMissingKid",
     "JwtNonceMismatch",
+    "JwtNotYetValid",
     "JwtOversized",
     "JwtUnknownKid",
     "JwtVerificationError",
@@ -186,8 +189,14 @@ class TokenVerifier:
         now = self._clock()
         if exp <= now:
             raise JwtExpired("token has expired")
-        if iat > now + IAT_CLOCK_SKEW_SECONDS:
+        if iat > now + CLOCK_SKEW_SECONDS:
             raise JwtInvalidClaim("iat is in the future")
+        if "nbf" in claims:
+            nbf = claims["nbf"]
+            if not _is_finite_number(nbf):
+                raise JwtInvalidClaim("nbf must be a finite number")
+            if nbf > now + CLOCK_SKEW_SECONDS:
+                raise JwtNotYetValid("token is not valid yet (nbf)")
 
 
 def _segments(token: str) -> tuple[str, str, str]:
