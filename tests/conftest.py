@@ -40,6 +40,7 @@ UNIT_ENV = {
     "DYNAMODB_ENROLLMENTS_TABLE": "hedgehog-learn-local-enrollments",
     "DYNAMODB_PROGRESS_TABLE": "hedgehog-learn-local-progress",
     "DYNAMODB_BADGES_TABLE": "hedgehog-learn-local-badges",
+    "DYNAMODB_CERTIFICATES_TABLE": "hedgehog-learn-local-certificates",
     "ENABLE_CRM_PROGRESS": "false",
     **secret_ids("local"),
     "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",

@@ -129,7 +129,7 @@ def test_stack_json_describes_the_running_stack(local_stack):
     assert len(local_stack.stored_secret("JWT_SECRET_PARAMETER")) >= 32
     tables = local_stack.dynamodb().list_tables()["TableNames"]
     assert sorted(tables) == sorted(
-        f"hedgehog-learn-local-{name}" for name in ("users", "enrollments", "progress", "badges")
+        f"hedgehog-learn-local-{name}" for name in ("users", "enrollments", "progress", "badges", "certificates")
     )
     client = local_stack.cognito().describe_user_pool_client(
         UserPoolId=local_stack.user_pool_id, ClientId=local_stack.client_id

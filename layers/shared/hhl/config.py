@@ -32,6 +32,7 @@ class Tables:
     enrollments: str
     progress: str
     badges: str
+    certificates: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             enrollments=_required(env, "DYNAMODB_ENROLLMENTS_TABLE"),
             progress=_required(env, "DYNAMODB_PROGRESS_TABLE"),
             badges=_required(env, "DYNAMODB_BADGES_TABLE"),
+            certificates=_required(env, "DYNAMODB_CERTIFICATES_TABLE"),
         ),
         enable_crm_progress=_bool(env, "ENABLE_CRM_PROGRESS"),
     )

@@ -155,6 +155,7 @@ def stored(learning_env, service_env):
         "enrollments": service_env["DYNAMODB_ENROLLMENTS_TABLE"],
         "progress": service_env["DYNAMODB_PROGRESS_TABLE"],
         "badges": service_env["DYNAMODB_BADGES_TABLE"],
+        "certificates": service_env["DYNAMODB_CERTIFICATES_TABLE"],
         "users": service_env["DYNAMODB_USERS_TABLE"],
     }
     return lambda table: table_items(learning_env, names[table])
