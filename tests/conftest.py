@@ -21,6 +21,7 @@ from local import secrets_extension as extension_module
 from local.lambda_context import LambdaContext
 from local.launcher import StackInfo, launch_stack
 from local.template import secret_ids, table_specs
+from tests.catalog_dirs import forget_loaded_catalog, use_catalog_dir
 
 UNIT_ENV = {
     "APP_STAGE": "local",
@@ -60,6 +61,14 @@ def service_env(monkeypatch):
     for name, value in UNIT_ENV.items():
         monkeypatch.setenv(name, value)
     return dict(UNIT_ENV)
+
+
+@pytest.fixture
+def serve_catalog(service_env, monkeypatch) -> Iterator:
+    """serve_catalog(directory): this test's handlers read the compiled catalog in `directory`
+    (HHL_CATALOG_DIR, as the local stack sets it); every cached copy is dropped again afterwards."""
+    yield lambda directory: use_catalog_dir(directory, monkeypatch)
+    forget_loaded_catalog()
 
 
 @pytest.fixture

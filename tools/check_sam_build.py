@@ -16,6 +16,7 @@ BUILD = Path(".aws-sam/build")
 LAYER_MUST_HAVE = [
     "hhl/__init__.py",
     "hhl/learning/catalog.json",
+    "hhl/learning/answer_keys.json",  # read only by code that grades quizzes
     "jwt/__init__.py",
     "aws_lambda_powertools/__init__.py",
     "aws_sdk_signers/signers.py",  # the thin DynamoDB client's SigV4 (hhl/storage/dynamo_json.py)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hhl.learning import catalog as catalog_module
 from hhl.storage import dynamodb as dynamodb_module
 
 from local.api_gateway import Router, build_event, match_route
+from tests.catalog_dirs import forget_loaded_catalog, write_catalog
 from tests.ddb_calls import DynamoDBCallCounter
 
 ALLOWED_ORIGIN = "http://127.0.0.1:3000"
@@ -78,12 +78,10 @@ class ApiClient:
 def learning_env(auth_env, dynamodb):
     """moto tables + loopback JWKS; the container's cached DynamoDB client and catalog start fresh."""
     dynamodb_module.client.cache_clear()
-    catalog_module.catalog.cache_clear()
-    catalog_module.published_catalog.cache_clear()
+    forget_loaded_catalog()
     yield dynamodb
     dynamodb_module.client.cache_clear()
-    catalog_module.catalog.cache_clear()
-    catalog_module.published_catalog.cache_clear()
+    forget_loaded_catalog()
 
 
 @pytest.fixture
@@ -114,14 +112,6 @@ def ddb_calls(learning_env) -> DynamoDBCallCounter:
         yield counter
 
 
-def write_catalog(path, data: dict, monkeypatch) -> None:
-    """Point the container's catalog at `data` (a test catalog), reloaded on next use."""
-    path.write_text(json.dumps(data))
-    monkeypatch.setattr(catalog_module, "CATALOG_PATH", path)
-    catalog_module.catalog.cache_clear()
-    catalog_module.published_catalog.cache_clear()
-
-
 def synthetic_catalog(courses: int, modules_per_course: int, slug_padding: str = "") -> dict:
     """A catalog with many courses (the real one has five) for cost-per-request tests."""
     return {
@@ -138,9 +128,9 @@ def synthetic_catalog(courses: int, modules_per_course: int, slug_padding: str =
 
 
 @pytest.fixture
-def use_catalog(tmp_path, monkeypatch, learning_env):
+def use_catalog(tmp_path, learning_env, serve_catalog):
     """use_catalog(data): serve a test catalog instead of the shipped one for this test."""
-    return lambda data: write_catalog(tmp_path / "catalog.json", data, monkeypatch)
+    return lambda data: serve_catalog(write_catalog(tmp_path / "catalog", data))
 
 
 def table_items(dynamodb, table: str) -> list[dict]:

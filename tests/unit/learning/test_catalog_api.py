@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from hhl.learning.catalog import CATALOG_PATH
+from hhl.learning.catalog import SHIPPED_CATALOG_PATH
 
-SHIPPED = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+SHIPPED = json.loads(SHIPPED_CATALOG_PATH.read_text(encoding="utf-8"))
 
 
 def test_anyone_gets_pathways_courses_and_modules_in_the_sites_order(anonymous):
