@@ -2,26 +2,26 @@
 
 Earned from the progress table and the catalog only, never from the request that stored a completion,
 so the same call serves the routes that complete a module (they report the new `cert_id`s at once) and
-the awards stream consumer (which issues whatever a failed request left behind):
+the awards stream consumer (which issues whatever a failed request left behind). Completion is the
+roll-up every status route shows (hhl.learning.rollup), so a certificate exists exactly when its module,
+course or pathway reads complete:
 
 - a module certificate when the module is complete and the catalog says it awards one;
-- a course certificate when the course awards one and every task-bearing module of it is complete;
-  a course with no task-bearing module is complete when every one of its modules is (so a course of
-  reading-only modules still completes, and so can its pathway);
-- a pathway certificate when every course of the pathway is complete (by the rule above).
+- a course certificate when the course is complete and awards one (the catalog's default);
+- a pathway certificate when every course of the pathway is complete.
 
-A module counts as complete when any of its progress items (one per course it was recorded under) has
-completedAt. Titles are the catalog's at issuance and are kept with the certificate.
+Titles are the catalog's at issuance and are kept with the certificate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from hhl.learning.catalog import Catalog, Course, catalog
+from hhl.learning import rollup
+from hhl.learning.catalog import Catalog, catalog
 from hhl.observability import metrics
 from hhl.storage import certificates as store
 from hhl.storage import progress as progress_store
@@ -61,42 +61,21 @@ class Issuance:
         return [record.cert_id for record in self.new]
 
 
-# ------------------------------------------------------------------ the catalog's module facts
-def _module(loaded: Catalog, slug: str):
-    """The catalog's module entry (title, tasks, awards_certificate), or None when the catalog has none."""
-    modules = getattr(loaded, "modules", None)
-    return modules.get(slug) if modules else None
-
-
-def _is_task_bearing(loaded: Catalog, slug: str) -> bool:
-    module = _module(loaded, slug)
-    return bool(module is not None and getattr(module, "is_task_bearing", False))
-
-
-def _course_awards_certificate(course: Course) -> bool:
-    return bool(getattr(course, "awards_certificate", True))
-
-
-def course_is_complete(loaded: Catalog, course: Course, completed_modules: set[str]) -> bool:
-    """Every task-bearing module complete; a course with none of them: every module complete."""
-    gating = [slug for slug in course.modules if _is_task_bearing(loaded, slug)] or list(course.modules)
-    return bool(gating) and all(slug in completed_modules for slug in gating)
-
-
-def earned_certificates(loaded: Catalog, completed_modules: set[str]) -> list[Earned]:
-    """Every certificate the completed modules earn, modules first, then courses, then pathways."""
+def earned_certificates(loaded: Catalog, times: Mapping) -> list[Earned]:
+    """Every certificate the learner's module times (rollup.module_times) earn: modules, courses, pathways."""
     earned = []
-    for slug in sorted(completed_modules):
-        module = _module(loaded, slug)
-        if module is not None and getattr(module, "awards_certificate", False):
+    modules = getattr(loaded, "modules", None) or {}
+    for slug in sorted(slug for slug, recorded in times.items() if recorded.completed_at is not None):
+        module = modules.get(slug)
+        if module is not None and module.awards_certificate:
             earned.append(Earned(MODULE, slug, module.title))
     complete_courses = {
-        slug for slug, course in loaded.courses.items() if course_is_complete(loaded, course, completed_modules)
+        slug for slug, course in loaded.courses.items() if rollup.course_status_from(course, times).is_complete
     }
     earned.extend(
         Earned(COURSE, slug, loaded.courses[slug].title)
         for slug in sorted(complete_courses)
-        if _course_awards_certificate(loaded.courses[slug])
+        if getattr(loaded.courses[slug], "awards_certificate", True)
     )
     earned.extend(
         Earned(PATHWAY, pathway.slug, pathway.title)
@@ -104,10 +83,6 @@ def earned_certificates(loaded: Catalog, completed_modules: set[str]) -> list[Ea
         if pathway.courses and all(course in complete_courses for course in pathway.courses)
     )
     return earned
-
-
-def completed_module_slugs(records: Iterable[progress_store.ModuleProgressRecord]) -> set[str]:
-    return {record.module_slug for record in records if record.completed}
 
 
 # ------------------------------------------------------------------ issuing
@@ -118,10 +93,10 @@ def issue_earned(user_id: str, now: str) -> Issuance:
     certificate. Idempotent and race-safe: call it after any write that may complete a module, as often
     as convenient; racing callers issue one certificate, and each sees its id in `held`.
     """
-    completed = completed_module_slugs(progress_store.list_progress(user_id))
+    times = rollup.module_times(progress_store.list_progress(user_id))
     held = {record.cert_key: record for record in store.list_certificates(user_id)}
     new = []
-    for earned in earned_certificates(catalog(), completed):
+    for earned in earned_certificates(catalog(), times):
         if earned.cert_key in held:
             continue
         record, issued = store.issue_certificate(user_id, earned.kind, earned.slug, earned.title, now)
