@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Mapping
 
 import boto3
 from samtranslator.parser.parser import Parser
@@ -23,11 +24,17 @@ def artifact_key(logical_id: str) -> str:
 
 
 def translate(
-    stage: str, region: str = "us-west-2", template: dict | None = None, parameters: dict[str, str] | None = None
+    stage: str,
+    region: str = "us-west-2",
+    template: dict | None = None,
+    parameters: dict[str, str] | None = None,
+    artifact_keys: Mapping[str, str] | None = None,
 ) -> dict:
     """The CloudFormation template SAM deploys for `stage` (and any other `parameters`, as
-    `--parameter-overrides` would give them), with code locations pointing at
-    s3://ARTIFACT_BUCKET/<logical id>.zip as `sam package` would rewrite them.
+    `--parameter-overrides` would give them), with code locations pointing at s3://ARTIFACT_BUCKET/<key> as
+    `sam package` would rewrite them. `sam package` names each upload by the MD5 of its zip, so one build
+    differs from the next exactly where its code does; `artifact_keys` gives those keys by logical id
+    (default: <logical id>.zip, one fixed build).
 
     The parameters also become the translated template's defaults, so a linter resolving a `Ref` to a
     parameter sees the value this deployment would use."""
@@ -37,9 +44,10 @@ def translate(
         sam_template["Parameters"][name]["Default"] = value
     for logical_id, resource in sam_template["Resources"].items():
         properties = resource.get("Properties") or {}
-        for key in ("CodeUri", "ContentUri"):
-            if key in properties:
-                properties[key] = f"s3://{ARTIFACT_BUCKET}/{artifact_key(logical_id)}"
+        for uri_property in ("CodeUri", "ContentUri"):
+            if uri_property in properties:
+                s3_key = (artifact_keys or {}).get(logical_id) or artifact_key(logical_id)
+                properties[uri_property] = f"s3://{ARTIFACT_BUCKET}/{s3_key}"
     # The translator warns about feature toggles that only its AWS-hosted configuration defines.
     logging.getLogger("samtranslator").setLevel(logging.ERROR)
     translator = Translator(None, Parser(), boto_session=boto3.Session(region_name=region))
