@@ -18,11 +18,12 @@ ENV ?= prod
 MIN_PYTHON := 3.11
 new_enough = $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 
-.PHONY: help python-check dev test lint cfn-lint sam-validate pytest build system-deps bench verify preflight crm-resync crm-properties fake-hubspot lock clean
+.PHONY: help python-check dev test lint cfn-lint sam-validate pytest build catalog system-deps bench verify preflight crm-resync crm-properties fake-hubspot lock clean
 
 help:
 	@echo "make dev             run the docker-free local stack (site :8000, API :3000, hosted UI :9229, AWS emulator :5000)"
 	@echo "make test            lint, template checks, unit + integration + browser tests, sam build smoke test"
+	@echo "make catalog CONTENT=<site>/content  compile the site's content tree into the layer's catalog (then sam build)"
 	@echo "make bench           cold-start / latency benchmarks against their floors -> docs/performance.md"
 	@echo "make preflight ENV=prod  read-only checks of the account before sam deploy (secrets, quotas, domain, role)"
 	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
@@ -82,6 +83,12 @@ pytest: $(STAMP)
 # `sam build` smoke test: python3.13 for arm64, offline-capable; see tools/sam-build.sh.
 build: $(SAM_STAMP) system-deps
 	bash tools/sam-build.sh
+
+# The site's content tree (modules/, courses/, pathways/) -> the layer's catalog.json and answer_keys.json.
+# Every problem in the tree is printed (file, field, what is wrong) and nothing is written unless it is clean.
+catalog: $(STAMP)
+	@test -n "$(CONTENT)" || { echo "usage: make catalog CONTENT=<the site repository's content folder>" >&2; exit 2; }
+	PYTHONPATH=layers/shared $(PY) -m tools.content_catalog "$(CONTENT)" $(if $(OUT),--out "$(OUT)")
 
 bench: $(STAMP) $(SAM_STAMP) build
 	$(PY) -m bench

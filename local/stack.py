@@ -14,6 +14,8 @@ Ports: HHL_API_PORT (3000), HHL_SITE_PORT (8000), HHL_AWS_PORT (5000), HHL_COGNI
 PARAMETERS_SECRETS_EXTENSION_HTTP_PORT (2773: the real extension's variable and default).
 Origins: HHL_SITE_ORIGIN (where sign-in and sign-out land; default the demo site), HHL_ALLOWED_ORIGINS
 (more origins the API accepts, comma-separated, e.g. a theme dev server). State dir: HHL_STATE_DIR (.local).
+Content: HHL_CONTENT_DIR (the site repository's content/ folder) is compiled at start into <state dir>/catalog,
+which the handlers read (HHL_CATALOG_DIR, honoured only at APP_STAGE=local); without it, the shipped catalog.
 """
 
 from __future__ import annotations
@@ -295,6 +297,27 @@ def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, 
     return env
 
 
+def compile_content(state_dir: Path) -> tuple[dict[str, str], str]:
+    """HHL_CONTENT_DIR compiled as `make catalog` compiles it, into the state dir: the handlers' HHL_CATALOG_DIR
+    and a line for the banner. Without it, no variable: the handlers read the catalog the layer ships."""
+    content = os.environ.get("HHL_CONTENT_DIR", "").strip()
+    if not content:
+        return {}, "the catalog the layer ships (HHL_CONTENT_DIR=<site>/content serves a content tree)"
+    layer = str(ROOT / "layers" / "shared")
+    if layer not in sys.path:
+        sys.path.insert(0, layer)
+    from tools.content_catalog import ContentError, compile_tree, write_compiled
+
+    try:
+        compiled = compile_tree(Path(content))
+    except ContentError as error:
+        raise StackError(f"HHL_CONTENT_DIR={content}: {error}") from error
+    out = state_dir / "catalog"
+    write_compiled(compiled, out)
+    counts = f"{len(compiled.catalog['courses'])} courses, {len(compiled.catalog['modules'])} modules"
+    return {"HHL_CATALOG_DIR": str(out)}, f"{Path(content).resolve()} ({counts})"
+
+
 def write_state(path: Path, state: dict) -> None:
     """Atomically, readable by the owner only: it holds the demo password and the run's session token."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -351,6 +374,7 @@ def run() -> None:
         signal.signal(signum, lambda *_: stopping.set())
 
     ensure_ports_free(ports)
+    catalog_env, catalog_line = compile_content(state_dir)  # before anything starts: a broken tree stops here
     seeded = take_seeded_secrets()
     os.environ.update(aws_environment(ports))
     emulator_log = state_dir / "emulator.log"
@@ -359,7 +383,7 @@ def run() -> None:
     poller = None
     try:
         ids = provision(origins, seeded)
-        env = handler_environment(ports, origins, ids)
+        env = {**handler_environment(ports, origins, ids), **catalog_env}
         os.environ.update(env)  # before any handler is imported: settings are read once, at import
 
         import boto3
@@ -413,6 +437,7 @@ def run() -> None:
             f"  AWS emulator   {env['AWS_ENDPOINT_URL']}\n"
             f"  secrets        http://{HOST}:{ports.extension}  (Parameters and Secrets extension stand-in)\n"
             f"  demo login     {DEMO_USER['email']} / {DEMO_USER['password']}\n"
+            f"  catalog        {catalog_line}\n"
             f"  state          {state_file}\n"
             f"Ctrl-C stops everything.\n",
             flush=True,

@@ -13,6 +13,8 @@ from pathlib import Path
 from hhl.learning import catalog as catalog_module
 
 NO_QUIZZES = {"quizzes": {}}
+# The test content tree, in the site's layout: compile it with tools.content_catalog (or `make catalog`).
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 
 
 def forget_loaded_catalog() -> None:

@@ -21,7 +21,7 @@ from local import secrets_extension as extension_module
 from local.lambda_context import LambdaContext
 from local.launcher import StackInfo, launch_stack
 from local.template import secret_ids, table_specs
-from tests.catalog_dirs import forget_loaded_catalog, use_catalog_dir
+from tests.catalog_dirs import FIXTURE_CONTENT, forget_loaded_catalog, use_catalog_dir
 
 UNIT_ENV = {
     "APP_STAGE": "local",
@@ -148,4 +148,12 @@ def dynamodb(aws, secrets_extension, service_env, moto_server, monkeypatch):
 def local_stack(tmp_path_factory) -> Iterator[StackInfo]:
     """The shared stack (CRM sync off): stack.json as a StackInfo, plus log_file and state_dir."""
     with launch_stack(tmp_path_factory.mktemp("local-stack")) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def content_stack(tmp_path_factory) -> Iterator[StackInfo]:
+    """A stack serving the test content tree (tests/fixtures/content: quizzes, labs, two courses, a pathway)
+    as `make dev HHL_CONTENT_DIR=...` serves a site's: for the task, status and browser tests."""
+    with launch_stack(tmp_path_factory.mktemp("content-stack"), HHL_CONTENT_DIR=str(FIXTURE_CONTENT)) as stack:
         yield stack
