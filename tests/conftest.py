@@ -42,6 +42,7 @@ UNIT_ENV = {
     "DYNAMODB_PROGRESS_TABLE": "hedgehog-learn-local-progress",
     "DYNAMODB_BADGES_TABLE": "hedgehog-learn-local-badges",
     "DYNAMODB_CERTIFICATES_TABLE": "hedgehog-learn-local-certificates",
+    "DYNAMODB_TASKS_TABLE": "hedgehog-learn-local-tasks",
     "ENABLE_CRM_PROGRESS": "false",
     **secret_ids("local"),
     "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",

@@ -60,6 +60,7 @@ SAMPLES = {
     "LogoutFunction": "logout-get.json",
     "EnrollFunction": "enrollments-list.json",
     "ProgressFunction": "badges-list.json",
+    "TasksFunction": "tasks-status.json",
     "CrmSyncFunction": "crm-sync-stream.json",  # CRM sync off: acknowledged without a call
     "CallbackFunction": "callback.json",
     "RefreshFunction": "refresh.json",

@@ -33,6 +33,7 @@ class Tables:
     progress: str
     badges: str
     certificates: str
+    tasks: str
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             progress=_required(env, "DYNAMODB_PROGRESS_TABLE"),
             badges=_required(env, "DYNAMODB_BADGES_TABLE"),
             certificates=_required(env, "DYNAMODB_CERTIFICATES_TABLE"),
+            tasks=_required(env, "DYNAMODB_TASKS_TABLE"),
         ),
         enable_crm_progress=_bool(env, "ENABLE_CRM_PROGRESS"),
     )

@@ -146,6 +146,7 @@ def stored(learning_env, service_env):
         "progress": service_env["DYNAMODB_PROGRESS_TABLE"],
         "badges": service_env["DYNAMODB_BADGES_TABLE"],
         "certificates": service_env["DYNAMODB_CERTIFICATES_TABLE"],
+        "tasks": service_env["DYNAMODB_TASKS_TABLE"],
         "users": service_env["DYNAMODB_USERS_TABLE"],
     }
     return lambda table: table_items(learning_env, names[table])
