@@ -7,8 +7,9 @@
  * event, same data-auth-state toggling and data-* attributes, plus:
  *
  *   - window.hhl: catalog, enrollments, enroll, unenroll, progress, recordProgress, badges;
- *   - sessions that last: a 401 triggers one shared POST /auth/refresh, then one retry;
- *   - writes that are never lost: each is kept in localStorage until the API has answered it;
+ *   - sessions that last: a 401 triggers one POST /auth/refresh shared by every tab, then one retry;
+ *   - writes that belong to a learner: kept in localStorage until the API has answered them, sent
+ *     only under the session of the learner who made them, cleared at sign-out;
  *   - three states: "authenticated", "anonymous" and "unknown" (the API could not be asked);
  *   - plain words for ?auth_error=<code>, with a "Sign in again" action;
  *   - a clear report when the page cannot keep a session with the API (cross-site API, origin
@@ -24,10 +25,13 @@
 
   var DEFAULT_API_BASE = 'https://api.hedgehog.cloud'; // what the theme's templates default to
   var OUTBOX_KEY = 'hhl:outbox';
-  var SESSION_HINT_KEY = 'hhl:had-session';
+  var LEARNER_KEY = 'hhl:had-session'; // the user id of the session this browser last had; gone at sign-out
+  var REFRESHED_KEY = 'hhl:refreshed-at'; // when any tab last refreshed the session (cookies are shared)
   var SIGN_IN_KEY = 'hhl:signing-in';
-  var SIGN_IN_WINDOW_MS = 15 * 60 * 1000; // a sign-in round trip longer than this is not "just now"
+  var SIGN_OUT_KEY = 'hhl:signed-out'; // sessionStorage: what the sign-out left unsaved, for the page it lands on
+  var ROUND_TRIP_MS = 15 * 60 * 1000; // a sign-in or sign-out round trip longer than this is not "just now"
   var OUTBOX_MAX_AGE_MS = 29 * 24 * 3600 * 1000; // the API refuses occurredAt older than 30 days
+  var SIGN_OUT_WAIT_MS = 2000;
   var RETRY_MIN_MS = 2000;
   var RETRY_MAX_MS = 60000;
 
@@ -39,6 +43,8 @@
     service_unavailable: 'Sign-in is temporarily unavailable. Please try again in a few minutes.',
   };
   var GENERIC_ERROR_MESSAGE = 'Something went wrong while signing you in. Please try again.';
+  var KEPT_SIGNED_OUT = 'You have been signed out; sign in to save this \u2014 it is kept in this browser.';
+  var NOT_SIGNED_IN = 'You are not signed in; sign in to save this.';
 
   // ------------------------------------------------------------------ configuration
   function contextNode() {
@@ -94,6 +100,14 @@
     }
   }
 
+  function forget(store, key) {
+    try {
+      if (store) store.removeItem(key);
+    } catch (e) {
+      /* disabled storage holds nothing to forget */
+    }
+  }
+
   function HhlError(code, message, status, body) {
     var error = new Error(message);
     error.name = 'HhlError';
@@ -102,6 +116,20 @@
     error.body = body || null;
     error.queued = false; // true: the write is kept and will be replayed
     return error;
+  }
+
+  // The API's answer in one line: its error, then what it says about each field ("details").
+  function describe(data, status) {
+    var message = (data && data.error) || 'HTTP ' + status;
+    var details = data && data.details;
+    if (details && typeof details === 'object') {
+      details = Object.keys(details)
+        .map(function (field) {
+          return field + ' ' + (typeof details[field] === 'string' ? details[field] : JSON.stringify(details[field]));
+        })
+        .join('; ');
+    }
+    return details ? message + ': ' + details : message;
   }
 
   // The page's path for return_to: the API allow-lists same-site relative paths only, and an
@@ -128,18 +156,25 @@
   var problem = null;
 
   function reportProblem(code, message) {
-    if (problem && problem.code === code) return;
+    // A cross-site API is the root cause of everything else that fails: it stays the report.
+    if (problem && (problem.code === code || problem.code === 'cross_site_api')) return;
     problem = {
       code: code,
       message: message,
       pageSite: siteOf(window.location.href),
       apiSite: siteOf(config.apiBase),
       apiBase: config.apiBase,
+      origin: window.location.origin,
     };
     var node = contextNode();
     if (node) node.setAttribute('data-auth-problem', code);
     console.error('[hhl] ' + message + ' See docs/site-integration.md, "The site client (hhl.js)".');
     emit('hhl:problem', problem);
+  }
+
+  function reportOriginRefused() {
+    reportProblem('origin_not_allowed', 'The API does not allow this page\'s origin, ' + window.location.origin +
+      ': add it to the API\'s AllowedOrigins (HHL_ALLOWED_ORIGINS for the local stack).');
   }
 
   function checkSameSite() {
@@ -153,6 +188,38 @@
           'Serve the API on a subdomain of this site (for hedgehog.cloud: https://api.hedgehog.cloud).'
       );
     }
+  }
+
+  // A credentialed fetch that fails tells the page nothing: offline, DNS, a refused connection and a
+  // CORS refusal all look the same. So ask twice: a CORS request for the public catalog, which fails
+  // the same way when this origin is refused, and a no-cors one, which CORS does not apply to. Only
+  // the first failing while the second is answered means the API is up and refuses this origin.
+  var originProbe = null;
+
+  function probeOrigin() {
+    if (!originProbe) {
+      var url = config.apiBase + '/catalog';
+      var answered = function (mode) {
+        return fetch(url, { mode: mode, credentials: 'omit', cache: 'no-store' }).then(
+          function () {
+            return true;
+          },
+          function () {
+            return false;
+          }
+        );
+      };
+      originProbe = answered('cors')
+        .then(function (readable) {
+          return !readable && answered('no-cors');
+        })
+        .then(function (refused) {
+          if (refused) reportOriginRefused();
+          else originProbe = null; // the network's fault: ask again after the next failure
+          return refused;
+        });
+    }
+    return originProbe;
   }
 
   // ------------------------------------------------------------------ identity
@@ -201,59 +268,88 @@
     }
   }
 
+  function knownLearner() {
+    return readJson(storage('localStorage'), LEARNER_KEY, '') || '';
+  }
+
   function setIdentity(next) {
     var changed =
       !identity || identity.state !== next.state || identity.userId !== next.userId || identity.email !== next.email;
     identity = next;
-    if (next.authenticated) writeJson(storage('localStorage'), SESSION_HINT_KEY, next.userId);
-    if (next.state === 'anonymous') {
-      var local = storage('localStorage');
-      if (local) local.removeItem(SESSION_HINT_KEY);
-    }
+    if (next.authenticated && knownLearner() !== next.userId) writeJson(storage('localStorage'), LEARNER_KEY, next.userId);
+    if (next.state === 'anonymous') forget(storage('localStorage'), LEARNER_KEY);
+    if (next.authenticated) discardOtherLearnersWrites(next.userId);
     if (!changed) return;
     reflectIdentityInPage();
     emit('hhl:identity', identity);
     if (identity.authenticated) flushOutbox();
   }
 
-  // ------------------------------------------------------------------ the API call, with one shared refresh
-  var refreshing = null; // the refresh in flight, shared by every caller that got a 401 meanwhile
-  var refreshGeneration = 0; // bumped when a refresh ends; a 401 to a request sent before it just retries
-  var lastRefreshOk = false;
+  // Another tab changed who is signed in. Signed out there (or its session ended): the cookies are gone
+  // for this tab too, so it is signed out without asking the API, which could still answer a request
+  // that left before the sign-out did. Another learner signed in: nothing is sent until the API has
+  // said again who the cookies belong to.
+  window.addEventListener('storage', function (event) {
+    if (event.key !== LEARNER_KEY || !identity) return;
+    if (!event.newValue) signedOut();
+    else if (identity.state !== 'unknown' && knownLearner() !== identity.userId) resolveIdentity();
+  });
 
-  function refreshSession(sentAtGeneration) {
-    if (sentAtGeneration !== refreshGeneration) return Promise.resolve(lastRefreshOk);
+  // ------------------------------------------------------------------ the API call, with one shared refresh
+  // Tabs share the cookies, so they share the refresh too: with refresh-token rotation, two tabs sending
+  // the same refresh token at once would look like a stolen one. The Web Locks API lets one tab refresh
+  // while the others wait; a tab that had to wait retries with the cookies that refresh set, and so does
+  // one that finds a refresh newer than its failed request. (Without Web Locks, the API's grace period
+  // covers it.)
+  var refreshing = null; // this tab's refresh in flight, shared by every caller that got a 401 meanwhile
+  var refusedAt = 0; // when this tab's last refresh was refused
+  var signingOut = false; // after sign-out the page neither refreshes nor sends
+
+  function withRefreshLock(task) {
+    var locks = navigator.locks;
+    if (!locks || !locks.request) return task(false);
+    return locks.request('hhl:refresh', { ifAvailable: true }, function (free) {
+      if (free) return task(false);
+      return locks.request('hhl:refresh', function () {
+        return task(true);
+      });
+    });
+  }
+
+  function postRefresh() {
+    return fetch(config.refreshUrl, {
+      method: 'POST',
+      credentials: 'include',
+      headers: { Accept: 'application/json' },
+    }).then(
+      function (response) {
+        if (response.status >= 500) throw HhlError('unavailable', 'Session refresh failed', response.status);
+        if (response.ok) writeJson(storage('localStorage'), REFRESHED_KEY, Date.now());
+        else refusedAt = Date.now();
+        return response.ok;
+      },
+      function () {
+        throw HhlError('network', 'Cannot reach the API');
+      }
+    );
+  }
+
+  function refreshSession(sentAt) {
+    if (signingOut || refusedAt >= sentAt) return Promise.resolve(false);
     if (!refreshing) {
-      refreshing = fetch(config.refreshUrl, {
-        method: 'POST',
-        credentials: 'include',
-        headers: { Accept: 'application/json' },
-      })
-        .then(
-          function (response) {
-            if (response.status === 403) {
-              reportProblem('origin_not_allowed', 'The API refused this page\'s origin (' + window.location.origin +
-                '): add it to the API\'s AllowedOrigins.');
-            }
-            if (response.status >= 500) throw HhlError('unavailable', 'Session refresh failed', response.status);
-            return response.ok;
-          },
-          function () {
-            throw HhlError('network', 'Cannot reach the API');
-          }
-        )
-        .then(
-          function (ok) {
-            lastRefreshOk = ok;
-            refreshGeneration++;
-            refreshing = null;
-            return ok;
-          },
-          function (error) {
-            refreshing = null;
-            throw error;
-          }
-        );
+      refreshing = withRefreshLock(function (waited) {
+        if (waited || readJson(storage('localStorage'), REFRESHED_KEY, 0) > sentAt) return true; // refreshed since
+        return postRefresh();
+      }).then(
+        function (ok) {
+          refreshing = null;
+          return ok;
+        },
+        function (error) {
+          refreshing = null;
+          throw error;
+        }
+      );
     }
     return refreshing;
   }
@@ -267,8 +363,10 @@
       headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     }).catch(function () {
-      // A TypeError: offline, DNS, a refused connection or a CORS refusal; the page cannot tell which.
-      throw HhlError('network', 'Cannot reach the API');
+      return probeOrigin().then(function (refused) {
+        if (refused) throw HhlError('forbidden', 'The API does not allow this page\'s origin, ' + window.location.origin);
+        throw HhlError('network', 'Cannot reach the API');
+      });
     });
   }
 
@@ -281,24 +379,43 @@
     }
   }
 
-  async function call(method, url, body) {
-    var generation = refreshGeneration;
+  // A 401 saying the session was signed out (docs/auth-flow.md): a refresh would answer the same.
+  function sessionEnded(response) {
+    return response
+      .clone()
+      .json()
+      .then(function (data) {
+        return !!(data && data.details && data.details.code === 'session_ended');
+      })
+      .catch(function () {
+        return false;
+      });
+  }
+
+  // One request, with the shared refresh on a 401. Resolves with the Response (any status).
+  async function sendWithRefresh(method, url, body) {
+    var sentAt = Date.now();
     var response = await send(method, url, body);
+    if (response.status === 401 && mayHaveSession() && !(await sessionEnded(response)) &&
+      (await refreshSession(sentAt))) {
+      response = await send(method, url, body);
+    }
+    return response;
+  }
+
+  async function call(method, url, body) {
+    var response = await sendWithRefresh(method, url, body);
     if (response.status === 401) {
-      if (mayHaveSession() && (await refreshSession(generation))) response = await send(method, url, body);
-      if (response.status === 401) {
-        signedOut();
-        throw HhlError('signed_out', 'Not signed in', 401, await readBody(response));
-      }
+      signedOut();
+      throw HhlError('signed_out', 'Not signed in', 401, await readBody(response));
     }
     apiAnswered();
     var data = await readBody(response);
     if (response.ok) return data;
-    var message = (data && data.error) || 'HTTP ' + response.status;
+    var message = describe(data, response.status);
     if (response.status >= 500) throw HhlError('unavailable', message, response.status, data);
     if (response.status === 403) {
-      reportProblem('origin_not_allowed', 'The API refused a write from this page\'s origin (' +
-        window.location.origin + '): add it to the API\'s AllowedOrigins.');
+      if (/origin/i.test((data && data.error) || '')) reportOriginRefused();
       throw HhlError('forbidden', message, 403, data);
     }
     throw HhlError('rejected', message, response.status, data);
@@ -314,19 +431,17 @@
     else if (identity && identity.authenticated && pendingWrites().length && !flushing) flushOutbox();
   }
 
-  // Only a browser that had a session here can hold a refresh cookie: a visitor who never signed in
-  // (or whose refresh was refused) would cost the API a refresh call on every 401.
+  // Only a browser that had a session here can hold a refresh cookie: a visitor who never signed in,
+  // or who signed out, would cost the API a refresh call on every 401.
+  // Without localStorage the page's own identity is all there is to go by.
   function mayHaveSession() {
-    return !!((identity && identity.authenticated) || readJson(storage('localStorage'), SESSION_HINT_KEY, null));
+    if (signingOut || lastSignOut) return false;
+    return storage('localStorage') ? !!knownLearner() : !!(identity && identity.authenticated);
   }
 
   // ------------------------------------------------------------------ who is signed in
   async function askMe() {
-    var generation = refreshGeneration;
-    var response = await send('GET', config.meUrl);
-    if (response.status === 401 && mayHaveSession()) {
-      if (await refreshSession(generation)) response = await send('GET', config.meUrl);
-    }
+    var response = await sendWithRefresh('GET', config.meUrl);
     if (response.status === 401) return identityFrom('anonymous');
     if (!response.ok) throw HhlError('unavailable', 'HTTP ' + response.status, response.status);
     return identityFrom('authenticated', await response.json());
@@ -357,11 +472,11 @@
     var session = storage('sessionStorage');
     var started = readJson(session, SIGN_IN_KEY, 0);
     if (!started || next.state === 'unknown') return;
-    session.removeItem(SIGN_IN_KEY);
+    forget(session, SIGN_IN_KEY);
     // Back from the hosted UI without signing in is a back_forward navigation, not a sign-in that failed.
     var navigation = performance.getEntriesByType && performance.getEntriesByType('navigation')[0];
     var arrived = !navigation || navigation.type === 'navigate';
-    var returned = arrived && !authError && Date.now() - started < SIGN_IN_WINDOW_MS;
+    var returned = arrived && !authErrorCode && Date.now() - started < ROUND_TRIP_MS;
     if (returned && next.state === 'anonymous') {
       reportProblem('session_not_kept', 'Sign-in completed, but the API still answers "not signed in" to this ' +
         'page: the browser does not send the API\'s cookies from ' + window.location.origin + '.');
@@ -378,39 +493,81 @@
     return Promise.resolve();
   }
 
-  // Sends what is still waiting first (a sign-out must not strand a learner's last progress),
-  // but never holds the learner for more than two seconds.
-  function logout(path) {
-    var url = config.logoutUrl + (path ? '?redirect_url=' + encodeURIComponent(path) : '');
+  // Sign-out clears the browser: the learner's waiting writes get one try (at most two seconds), then
+  // whatever was not sent is removed, with the learner id, so the next person at this computer finds
+  // nothing. The count of lost changes is told now (hhl:signed-out) and on the page the sign-out lands
+  // on (hhl.lastSignOut()), where the learner reads it.
+  function signOutTo(url) {
+    if (signingOut) return Promise.resolve(lastSignOut);
     var timeout = new Promise(function (resolve) {
-      setTimeout(resolve, 2000);
+      setTimeout(resolve, SIGN_OUT_WAIT_MS);
     });
-    return Promise.race([flushOutbox().catch(function () {}), timeout]).then(function () {
+    var attempt = identity && identity.authenticated ? flushOutbox(true).catch(function () {}) : null;
+    return Promise.race([attempt, timeout]).then(function () {
+      signingOut = true;
+      var report = { unsaved: pendingWrites().length, at: Date.now() };
+      forget(storage('localStorage'), OUTBOX_KEY);
+      forget(storage('localStorage'), LEARNER_KEY);
+      forget(storage('localStorage'), REFRESHED_KEY);
+      writeJson(storage('sessionStorage'), SIGN_OUT_KEY, report);
+      lastSignOut = { unsaved: report.unsaved };
+      emit('hhl:outbox', { pending: 0 });
+      emit('hhl:signed-out', lastSignOut);
       window.location.href = url;
+      return lastSignOut;
     });
   }
 
-  // The theme's own sign-in links (<a href="{{ login_url }}?redirect_url=...">) count as sign-ins too.
+  function logout(path) {
+    return signOutTo(config.logoutUrl + (path ? '?redirect_url=' + encodeURIComponent(path) : ''));
+  }
+
+  var lastSignOut = null;
+
+  function readSignOutReport() {
+    var session = storage('sessionStorage');
+    var report = readJson(session, SIGN_OUT_KEY, null);
+    forget(session, SIGN_OUT_KEY);
+    if (report && Date.now() - report.at < ROUND_TRIP_MS) {
+      lastSignOut = { unsaved: report.unsaved };
+      forget(storage('localStorage'), LEARNER_KEY); // in case another tab wrote it back meanwhile
+    }
+  }
+
+  // The theme's own sign-in and sign-out links (<a href="{{ login_url }}?redirect_url=...">) work like
+  // hhIdentity.login and logout: a sign-in is remembered, a sign-out clears the browser first.
   document.addEventListener(
     'click',
     function (event) {
       var link = event.target && event.target.closest && event.target.closest('a[href]');
-      if (link && link.href.indexOf(config.loginUrl) === 0) markSigningIn();
+      if (!link) return;
+      if (link.href.indexOf(config.loginUrl) === 0) markSigningIn();
+      if (link.href.indexOf(config.logoutUrl) === 0 && !event.defaultPrevented) {
+        event.preventDefault();
+        signOutTo(link.href);
+      }
     },
     true
   );
 
   // ------------------------------------------------------------------ auth_error from the sign-in redirect
+  var authErrorCode = null;
   var authError = null;
 
-  function showAuthError() {
+  function takeAuthError() {
     var code = new URLSearchParams(window.location.search).get('auth_error');
     if (!code) return;
-    code = code.slice(0, 64);
-    authError = { code: code, message: ERROR_MESSAGES[code] || GENERIC_ERROR_MESSAGE };
+    authErrorCode = code.slice(0, 64);
     // Shown once: a reload or a bookmark of this URL must not repeat the error.
     history.replaceState(history.state, '', currentPath() + window.location.hash);
+  }
 
+  // Only when nobody is signed in: a stale login form submitted again (the Back button) fails, yet the
+  // learner is still signed in, and telling them their sign-in expired would be false.
+  function showAuthError() {
+    if (!authErrorCode || identity.authenticated) return;
+    var code = authErrorCode;
+    authError = { code: code, message: ERROR_MESSAGES[code] || GENERIC_ERROR_MESSAGE };
     var box = document.querySelector('[data-hhl-auth-error]');
     if (!box) {
       box = document.createElement('div');
@@ -433,27 +590,71 @@
     emit('hhl:auth-error', authError);
   }
 
-  // ------------------------------------------------------------------ writes that are never lost
+  // ------------------------------------------------------------------ writes that belong to a learner
   // Each write is stored before it is sent and removed once the API has answered it, so a closed
   // tab, a dead network, a 5xx or an expired session leaves it here to be sent later. Writes go
   // out in the order they were made (enroll-then-leave must not become leave-then-enroll); the
   // API is idempotent, so a write sent twice (two tabs, a lost answer) changes nothing.
+  //
+  // A write carries the id of the learner who made it and is sent only while the API says that
+  // learner is signed in; a write made while nobody is signed in is refused, not kept for whoever
+  // signs in next. What is stored is the write's kind and fields, never a request: each is rebuilt
+  // from checked fields when sent, so an entry this script did not make cannot become a request.
+  var SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  var TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+  var SOURCES = ['catalog', 'course_page', 'pathway_page'];
+  var EVENTS = ['started', 'completed'];
+
+  function isSlug(value) {
+    return typeof value === 'string' && value.length <= 100 && SLUG_RE.test(value);
+  }
+
+  var WRITES = {
+    enroll: function (f) {
+      if (isSlug(f.courseSlug) === isSlug(f.pathwaySlug) || (f.source && SOURCES.indexOf(f.source) < 0)) return null;
+      var body = f.courseSlug ? { courseSlug: f.courseSlug } : { pathwaySlug: f.pathwaySlug };
+      if (f.source) body.source = f.source;
+      return { method: 'POST', path: '/enrollments', body: body };
+    },
+    unenroll: function (f) {
+      return isSlug(f.courseSlug) ? { method: 'DELETE', path: '/enrollments/' + f.courseSlug } : null;
+    },
+    progress: function (f) {
+      var ok = isSlug(f.courseSlug) && isSlug(f.moduleSlug) && EVENTS.indexOf(f.event) >= 0 &&
+        typeof f.occurredAt === 'string' && TIME_RE.test(f.occurredAt);
+      var body = { courseSlug: f.courseSlug, moduleSlug: f.moduleSlug, event: f.event, occurredAt: f.occurredAt };
+      return ok ? { method: 'POST', path: '/progress', body: body } : null;
+    },
+  };
+
+  function requestFor(item) {
+    var build = item && Object.prototype.hasOwnProperty.call(WRITES, item.kind) && WRITES[item.kind];
+    return build && item.fields && typeof item.fields === 'object' ? build(item.fields) : null;
+  }
+
   var waiters = {}; // outbox item id -> {resolve, reject} of the call that made it, in this tab
   var flushing = null;
   var flushAgain = false;
   var retryTimer = null;
   var retryDelay = RETRY_MIN_MS;
 
+  function storedWrites() {
+    var items = readJson(storage('localStorage'), OUTBOX_KEY, []);
+    return Array.isArray(items) ? items : [];
+  }
+
   function pendingWrites() {
     var now = Date.now();
-    return readJson(storage('localStorage'), OUTBOX_KEY, []).filter(function (item) {
-      return now - item.queuedAt < OUTBOX_MAX_AGE_MS;
+    return storedWrites().filter(function (item) {
+      return typeof item.userId === 'string' && item.userId && now - item.queuedAt < OUTBOX_MAX_AGE_MS &&
+        requestFor(item) !== null;
     });
   }
 
-  function saveOutbox(items) {
-    writeJson(storage('localStorage'), OUTBOX_KEY, items);
-    emit('hhl:outbox', { pending: items.length });
+  function saveOutbox(items, discarded) {
+    if (items.length) writeJson(storage('localStorage'), OUTBOX_KEY, items);
+    else forget(storage('localStorage'), OUTBOX_KEY);
+    emit('hhl:outbox', discarded ? { pending: items.length, discarded: discarded } : { pending: items.length });
   }
 
   function removeWrite(id) {
@@ -464,20 +665,41 @@
     );
   }
 
-  function write(method, path, body) {
+  // A learner signed in: writes another learner left here (their session ended before they were sent)
+  // can never be sent under this session, and must not stay readable by this learner either.
+  function discardOtherLearnersWrites(userId) {
+    var stored = storedWrites();
+    var mine = pendingWrites().filter(function (item) {
+      return item.userId === userId;
+    });
+    if (mine.length !== stored.length) saveOutbox(mine, stored.length - mine.length);
+  }
+
+  // The learner a write made now belongs to: the signed-in one; while the API cannot be asked, the one
+  // this browser's session belongs to as far as it knows; nobody when signed out.
+  function learnerForWrites() {
+    if (!identity || identity.state === 'anonymous' || signingOut) return '';
+    return identity.userId || knownLearner();
+  }
+
+  function write(kind, fields) {
     var item = {
       id: Date.now().toString(36) + Math.random().toString(36).slice(2),
-      method: method,
-      path: path,
-      body: body,
-      // A write made while signed out (an expired session) may only replay for the same learner.
-      userId: (identity && identity.userId) || readJson(storage('localStorage'), SESSION_HINT_KEY, '') || '',
+      kind: kind,
+      fields: fields,
       queuedAt: Date.now(),
     };
-    saveOutbox(pendingWrites().concat([item]));
-    return new Promise(function (resolve, reject) {
-      waiters[item.id] = { resolve: resolve, reject: reject };
-      flushOutbox();
+    if (!requestFor(item)) {
+      return Promise.reject(HhlError('rejected', 'Invalid ' + kind + ': ' + JSON.stringify(fields), 0));
+    }
+    return ready.then(function () {
+      item.userId = learnerForWrites();
+      if (!item.userId) throw HhlError('signed_out', NOT_SIGNED_IN);
+      saveOutbox(pendingWrites().concat([item]));
+      return new Promise(function (resolve, reject) {
+        waiters[item.id] = { resolve: resolve, reject: reject };
+        flushOutbox();
+      });
     });
   }
 
@@ -492,9 +714,17 @@
     return true;
   }
 
+  // A refused origin (status 0: the browser hid the answer) is kept too: it is the site's setting to fix,
+  // and once it is fixed the learner's writes go out.
   function retryable(error) {
     return error.code === 'network' || error.code === 'unavailable' || error.code === 'signed_out' ||
-      error.status === 408 || error.status === 429;
+      (error.code === 'forbidden' && !error.status) || error.status === 408 || error.status === 429;
+  }
+
+  // Leaving a course the learner is no longer in is what they wanted: a retried leave whose first try
+  // landed unseen (a 5xx after the write) answers 404, and that is success, not failure.
+  function alreadyDone(item, error) {
+    return item.kind === 'unenroll' && error.status === 404;
   }
 
   function scheduleRetry() {
@@ -507,43 +737,52 @@
     retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
   }
 
-  function flushOutbox() {
+  // once: the sign-out's single try (no retry scheduled, nothing kept for later).
+  function flushOutbox(once) {
     if (flushing) {
       flushAgain = true;
       return flushing;
     }
     flushing = ready
-      .then(sendPendingWrites)
+      .then(function () {
+        return sendPendingWrites(once);
+      })
       .then(function () {
         flushing = null;
-        if (flushAgain) {
+        if (flushAgain && !signingOut) {
           flushAgain = false;
-          return flushOutbox();
+          return flushOutbox(once);
         }
       });
     return flushing;
   }
 
-  async function sendPendingWrites() {
-    var skipped = {};
+  function sent(item, request, data) {
+    removeWrite(item.id);
+    retryDelay = RETRY_MIN_MS;
+    if (!settle(item.id, null, data)) {
+      emit('hhl:synced', { kind: item.kind, method: request.method, path: request.path, body: request.body, result: data });
+    }
+  }
+
+  async function sendPendingWrites(once) {
+    // Another tab may have changed who the cookies belong to: ask the API before sending anything.
+    if (identity && identity.authenticated && knownLearner() !== identity.userId) await resolveIdentity();
     for (;;) {
-      var user = identity && identity.userId;
+      var user = identity && identity.authenticated && !signingOut ? identity.userId : '';
       var item = pendingWrites().find(function (candidate) {
-        return !skipped[candidate.id];
+        return candidate.userId === user;
       });
       if (!item) break;
-      if (item.userId && user && item.userId !== user) {
-        skipped[item.id] = true; // another learner's write: kept for when they sign in here again
-        continue;
-      }
+      var request = requestFor(item);
       try {
-        var data = await call(item.method, config.apiBase + item.path, item.body);
-        removeWrite(item.id);
-        retryDelay = RETRY_MIN_MS;
-        if (!settle(item.id, null, data)) {
-          emit('hhl:synced', { method: item.method, path: item.path, body: item.body, result: data });
-        }
+        var data = await call(request.method, config.apiBase + request.path, request.body);
+        sent(item, request, data);
       } catch (error) {
+        if (alreadyDone(item, error)) {
+          sent(item, request, null);
+          continue;
+        }
         if (!retryable(error)) {
           removeWrite(item.id); // refused for good (bad input): replaying cannot help
           settle(item.id, error);
@@ -552,11 +791,12 @@
         // Keep this write and everything after it, in order; tell their callers they are kept.
         var waiting = pendingWrites();
         for (var i = 0; i < waiting.length; i++) {
-          var kept = HhlError(error.code, error.message, error.status, error.body);
+          var words = error.code === 'signed_out' ? KEPT_SIGNED_OUT : error.message;
+          var kept = HhlError(error.code, words, error.status, error.body);
           kept.queued = true;
           settle(waiting[i].id, kept);
         }
-        if (error.code !== 'signed_out') scheduleRetry(); // signed out: sent after the next sign-in
+        if (error.code !== 'signed_out' && !once) scheduleRetry(); // signed out: sent after the next sign-in
         break;
       }
     }
@@ -580,7 +820,7 @@
   }
 
   var learning = {
-    version: '1',
+    version: '2',
     config: config,
     /** Public: pathways, courses and modules with titles and order. */
     catalog: function () {
@@ -591,14 +831,12 @@
     },
     /** enroll({courseSlug} | {pathwaySlug}, with an optional source: catalog | course_page | pathway_page). */
     enroll: function (what) {
-      var body = {};
-      if (what.courseSlug) body.courseSlug = what.courseSlug;
-      if (what.pathwaySlug) body.pathwaySlug = what.pathwaySlug;
-      if (what.source) body.source = what.source;
-      return write('POST', '/enrollments', body);
+      var fields = what.courseSlug ? { courseSlug: what.courseSlug } : { pathwaySlug: what.pathwaySlug };
+      if (what.source) fields.source = what.source;
+      return write('enroll', fields);
     },
     unenroll: function (courseSlug) {
-      return write('DELETE', '/enrollments/' + slugPath(courseSlug));
+      return write('unenroll', { courseSlug: courseSlug });
     },
     /** progress() for every course touched; progress(courseSlug) for one course, every module listed. */
     progress: function (courseSlug) {
@@ -606,12 +844,8 @@
     },
     /** event: "started" or "completed". occurredAt is the learner's moment, kept when replayed later. */
     recordProgress: function (courseSlug, moduleSlug, event) {
-      return write('POST', '/progress', {
-        courseSlug: courseSlug,
-        moduleSlug: moduleSlug,
-        event: event,
-        occurredAt: new Date().toISOString(),
-      });
+      var occurredAt = new Date().toISOString();
+      return write('progress', { courseSlug: courseSlug, moduleSlug: moduleSlug, event: event, occurredAt: occurredAt });
     },
     badges: function () {
       return get('/badges');
@@ -620,7 +854,9 @@
     pending: function () {
       return pendingWrites().length;
     },
-    sync: flushOutbox,
+    sync: function () {
+      return flushOutbox();
+    },
     state: function () {
       return identity ? identity.state : 'unknown';
     },
@@ -629,6 +865,10 @@
     },
     authError: function () {
       return authError;
+    },
+    /** {unsaved} when this tab signed out just before this page: how many changes could not be sent. */
+    lastSignOut: function () {
+      return lastSignOut;
     },
   };
 
@@ -639,10 +879,17 @@
       config = readConfig(); // the element may come after this script in the page
       learning.config = config;
       checkSameSite();
-      showAuthError();
+      takeAuthError();
+      readSignOutReport();
       resolveIdentity().then(function (first) {
         resolved = true;
         resolve(first);
+        showAuthError();
+        if (lastSignOut) emit('hhl:signed-out', lastSignOut);
+        var stored = storedWrites().length;
+        var pending = pendingWrites();
+        if (stored !== pending.length) saveOutbox(pending, stored - pending.length);
+        else if (pending.length) emit('hhl:outbox', { pending: pending.length });
       });
     }
     // After the whole page is parsed: the element may come after this script, and the page's own
@@ -664,6 +911,7 @@
     },
     login: login,
     logout: logout,
+    lastSignOut: learning.lastSignOut,
   };
   // The theme's cognito-auth-integration.js skips itself when it finds this, so both can be listed.
   window.hhCognitoAuth = { __initialized: true, login: login, logout: logout, refresh: resolveIdentity };

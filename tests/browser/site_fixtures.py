@@ -1,23 +1,26 @@
-"""A scripted API and site for testing site/hhl.js's own logic in Chromium, through Playwright routes.
+"""A scripted API and site for testing site/hhl.js's own logic in Chromium, on a real loopback server.
 
-The page and hhl.js are served on a site origin and the API answers on another origin of the same site,
-as hedgehog.cloud and api.hedgehog.cloud; routes let a test make the API slow to refresh, expired,
-unreachable or refusing, which the real stack cannot be asked to do on cue. The learner journey against
-the real API is in test_site_journey.py.
+One server answers for the site's pages (http://www.hedgehog.localhost:<port>, and http://127.0.0.1:<port>
+as a page on another site) and for the API (http://api.hedgehog.localhost:<port>), as hedgehog.cloud and
+api.hedgehog.cloud: cross-origin but same-site, so the browser's own CORS, cookies and redirects apply.
+The scripted API can be made expired, refusing, unreachable or picky about origins on cue, which the
+real stack cannot. The learner journey against the real API is in test_site_journey.py.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from local.http_server import LocalHTTPServer, RequestHandler
+
+REFRESH_LOCK = threading.Lock()  # the token endpoint's check-and-rotate is one step
 ROOT = Path(__file__).resolve().parents[2]
-HHL_JS = (ROOT / "site" / "hhl.js").read_text(encoding="utf-8")
-SITE = "http://www.hedgehog.localhost:8100"
-API = "http://api.hedgehog.localhost:8100"
-CROSS_SITE = "http://127.0.0.1:8100"  # another site than api.hedgehog.localhost
+HHL_JS = ROOT / "site" / "hhl.js"
 
 PROFILE = {
     "userId": "0f0c5b1e-sub",
@@ -29,6 +32,14 @@ PROFILE = {
     "createdAt": None,
     "updatedAt": None,
 }
+OTHER_PROFILE = {
+    **PROFILE,
+    "userId": "7a7a7a7a-sub",
+    "email": "next@example.com",
+    "displayName": "Nell Next",
+    "givenName": "Nell",
+    "hubspotContactId": "9002",
+}
 COURSE = {
     "slug": "lab",
     "title": "Lab",
@@ -37,14 +48,15 @@ COURSE = {
 }
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>fixture</title></head><body>
-<div data-auth-state="authenticated" style="display:none">Hi <span id="auth-user-greeting"></span></div>
+<div data-auth-state="authenticated" style="display:none"><span id="auth-user-greeting"></span></div>
 <div data-auth-state="anonymous">Sign in to track your progress</div>
 <div data-auth-state="unknown" style="display:none">Cannot reach Hedgehog Learn</div>
 <div id="hhl-auth-context" {attributes} style="display:none"></div>
 <script src="/site/hhl.js"></script>
 <script>
   window.events = [];
-  ['hhl:identity', 'hhl:problem', 'hhl:synced', 'hhl:auth-error'].forEach(function (name) {{
+  ['identity', 'problem', 'synced', 'auth-error', 'outbox', 'signed-out'].forEach(function (event) {{
+    var name = 'hhl:' + event;
     document.addEventListener(name, function (e) {{ window.events.push([name, e.detail]); }});
   }});
 </script>
@@ -61,57 +73,98 @@ def context_attributes(api: str) -> str:
 
 @dataclass
 class FakeApi:
-    """The API's contract as hhl.js sees it, with switches for expiry, refusal and outages."""
+    """The API's contract as hhl.js sees it, with switches for expiry, refusal and outages.
+
+    The refresh cookie rotates as Cognito's does with rotation on and no grace period: each refresh sets a
+    new one, and a refresh with an older one is taken for a stolen token and ends the session."""
 
     signed_in: bool = True
     access_valid: bool = True
     refresh_valid: bool = True
     reachable: bool = True
+    session_ended: bool = False  # signed out elsewhere: 401 session_ended, which no refresh can mend
+    profile: dict = field(default_factory=lambda: PROFILE)  # who the session cookies belong to
+    allowed_origins: tuple[str, ...] | None = None  # CORS allow-list; None: every origin
     write_status: int | None = None  # forces this status on writes (e.g. 403, 400, 503)
+    write_answer: dict | None = None  # the body answered with write_status
+    refresh_generation: int = 0
+    refresh_seconds: float = 0.0  # how long a refresh takes: long enough for a second tab to need one too
     calls: list[tuple[str, str, dict | None]] = field(default_factory=list)
+    writes_by_learner: list[tuple[str, str, str, dict | None]] = field(default_factory=list)
     completed: dict[str, str] = field(default_factory=dict)  # module slug -> occurredAt
+    enrolled: set[str] = field(default_factory=set)
+    site: str = ""  # where sign-out lands; set by ScriptedSite.open
 
     def count(self, method: str, path: str) -> int:
         return sum(1 for m, p, _ in self.calls if (m, p) == (method, path))
 
-    def handle(self, route) -> None:
-        request = route.request
-        if not self.reachable:
-            route.abort("connectionrefused")
-            return
-        origin = request.headers.get("origin", "")
+    def sign_in_as(self, profile: dict) -> None:
+        """What the hosted UI round trip leaves behind: a fresh session of that learner."""
+        self.profile, self.signed_in, self.access_valid, self.refresh_valid = profile, True, True, True
+
+    def respond(self, method: str, path: str, headers, body: dict | None) -> tuple[int, dict[str, str], bytes]:
+        origin = headers.get("origin") or ""
         cors = {"access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "origin"}
-        if request.method == "OPTIONS":
-            cors.update(
-                {"access-control-allow-methods": "GET,POST,DELETE", "access-control-allow-headers": "content-type"}
-            )
-            route.fulfill(status=204, headers=cors)
-            return
-        path = urllib.parse.urlsplit(request.url).path
-        body = json.loads(request.post_data) if request.post_data else None
-        self.calls.append((request.method, path, body))
-        status, answer = self.answer(request.method, path, body)
-        route.fulfill(status=status, headers={**cors, "content-type": "application/json"}, body=json.dumps(answer))
+        if not origin or (self.allowed_origins is not None and origin not in self.allowed_origins):
+            cors = {}  # as API Gateway: no CORS headers for an origin it does not allow
+        if path == "/auth/login":  # a navigation to the hosted UI
+            return 200, {"content-type": "text/html"}, b"<!doctype html><title>hosted UI</title>"
+        if path == "/auth/logout":  # a navigation: cookies cleared, back to the site's /learn
+            self.calls.append((method, path, None))
+            self.signed_in = False
+            return 302, {"location": self.site + "/learn"}, b""
+        if method == "OPTIONS":
+            if cors:
+                cors["access-control-allow-methods"] = "GET,POST,DELETE"
+                cors["access-control-allow-headers"] = "content-type"
+            return 204, cors, b""
+        self.calls.append((method, path, body))
+        answer_headers = {**cors, "content-type": "application/json"}
+        if (method, path) == ("POST", "/auth/refresh"):
+            status, answer = self.refresh(headers.get("cookie") or "")
+            if status == 200:
+                answer_headers["set-cookie"] = (
+                    f"refresh={self.refresh_generation}; Path=/; Secure; HttpOnly; SameSite=Strict"
+                )
+        else:
+            status, answer = self.answer(method, path, body)
+        return status, answer_headers, b"" if status == 204 else json.dumps(answer).encode()
+
+    def refresh(self, cookie_header: str) -> tuple[int, dict]:
+        cookies = dict(part.strip().split("=", 1) for part in cookie_header.split(";") if "=" in part)
+        time.sleep(self.refresh_seconds)
+        with REFRESH_LOCK:
+            return self._refresh(cookies)
+
+    def _refresh(self, cookies: dict[str, str]) -> tuple[int, dict]:
+        if not (self.signed_in and self.refresh_valid):
+            self.signed_in = False
+            return 401, {"error": "Unauthorized: refresh refused"}
+        if int(cookies.get("refresh", "0")) != self.refresh_generation:
+            self.signed_in = False  # a retired refresh token came back: the session is taken as stolen
+            return 401, {"error": "Unauthorized: refresh refused"}
+        self.refresh_generation += 1
+        self.access_valid = True
+        return 200, {"expiresIn": 900}
 
     def answer(self, method: str, path: str, body: dict | None) -> tuple[int, dict]:
         if (method, path) == ("GET", "/catalog"):
             return 200, {"pathways": [], "courses": [COURSE]}
-        if (method, path) == ("POST", "/auth/refresh"):
-            if self.signed_in and self.refresh_valid:
-                self.access_valid = True
-                return 200, {"expiresIn": 3600}
-            self.signed_in = False
-            return 401, {"error": "Unauthorized: refresh refused"}
+        if self.session_ended:
+            return 401, {"error": "Unauthorized: Session ended", "details": {"code": "session_ended"}}
         if not (self.signed_in and self.access_valid):
             return 401, {"error": "Unauthorized: Invalid or expired token"}
-        if method != "GET" and self.write_status:
-            return self.write_status, {"error": "forced"}
+        if method != "GET":
+            self.writes_by_learner.append((self.profile["userId"], method, path, body))
+            if self.write_status:
+                return self.write_status, self.write_answer or {"error": "forced"}
         if path == "/auth/me":
-            return 200, PROFILE
+            return 200, self.profile
         if (method, path) == ("POST", "/progress"):
             self.completed.setdefault(body["moduleSlug"], body["occurredAt"])
             return 200, self.course_progress() | {"badgesAwarded": []}
         if (method, path) == ("POST", "/enrollments"):
+            self.enrolled.add(body["courseSlug"])
             return 201, {
                 "type": "course",
                 "slug": body["courseSlug"],
@@ -119,6 +172,12 @@ class FakeApi:
                 "source": "catalog",
                 "enrolledAt": "x",
             }
+        if method == "DELETE" and path.startswith("/enrollments/"):
+            slug = path.removeprefix("/enrollments/")
+            if slug not in self.enrolled:
+                return 404, {"error": "Not enrolled in this course"}
+            self.enrolled.discard(slug)
+            return 204, {}
         if path == "/progress/lab":
             return 200, self.course_progress()
         return 404, {"error": "Not found"}
@@ -135,19 +194,58 @@ class FakeApi:
         }
 
 
-def open_site(context, api: FakeApi, site: str = SITE, path: str = "/learn", attributes: str | None = None):
-    """Route the site origin (page + hhl.js) and the API origin, open the page; returns it once hhl.js is ready."""
+class ScriptedSite:
+    """The loopback server: pages and hhl.js by the site's names, the scripted API by the API's name."""
 
-    def serve_site(route):
-        if urllib.parse.urlsplit(route.request.url).path == "/site/hhl.js":
-            route.fulfill(status=200, content_type="application/javascript", body=HHL_JS)
-        else:
-            page_html = PAGE.format(attributes=attributes or context_attributes(API))
-            route.fulfill(status=200, content_type="text/html", body=page_html)
+    def __init__(self) -> None:
+        self.api = FakeApi()
+        self.attributes: str | None = None
+        scripted = self
 
-    context.route(f"{site}/**", serve_site)
-    context.route(f"{API}/**", api.handle)
-    page = context.new_page()
-    page.goto(site + path)
-    page.evaluate("window.hhIdentity.ready")
-    return page
+        class Handler(RequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def respond(self) -> None:
+                url = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                if self.headers.get("host", "").startswith("api."):
+                    if not scripted.api.reachable:
+                        self.close_connection = True  # no answer at all: the browser sees a network error
+                        return
+                    body = json.loads(raw) if raw else None
+                    status, headers, data = scripted.api.respond(self.command, url.path, self.headers, body)
+                elif url.path == "/site/hhl.js":
+                    status, headers, data = 200, {"content-type": "text/javascript"}, HHL_JS.read_bytes()
+                else:
+                    page = PAGE.format(attributes=scripted.attributes or context_attributes(scripted.api_base))
+                    status, headers, data = 200, {"content-type": "text/html"}, page.encode()
+                self.send_response(status)
+                for name, value in {**headers, "cache-control": "no-store"}.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = do_OPTIONS = respond
+
+        self.server = LocalHTTPServer(("127.0.0.1", 0), Handler)
+        port = self.server.server_address[1]
+        self.site = f"http://www.hedgehog.localhost:{port}"
+        self.api_base = f"http://api.hedgehog.localhost:{port}"
+        self.cross_site = f"http://127.0.0.1:{port}"  # another site than api.hedgehog.localhost
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def open(self, context, api: FakeApi, origin: str | None = None, path: str = "/learn", attributes=None):
+        """Serve `api` and open the page on `origin` (the site by default); returns it once hhl.js is ready."""
+        api.site = self.site
+        self.api, self.attributes = api, attributes
+        page = context.new_page()
+        page.goto((origin or self.site) + path)
+        page.evaluate("window.hhIdentity.ready")
+        return page

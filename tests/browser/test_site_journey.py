@@ -231,3 +231,94 @@ def test_the_same_page_on_a_cross_site_origin_reports_the_misconfiguration(local
     assert page.evaluate("hhl.state()") == "unknown"
     assert page.locator('[data-auth-state="unknown"]').is_visible()
     assert page.locator('[data-auth-state="anonymous"]').is_hidden()
+
+
+def test_an_ended_session_keeps_the_change_for_its_learner_and_says_so(local_stack, context, learner):
+    """The session ends mid-lesson: the page says so in plain words, keeps the progress it showed, and the
+    waiting change goes to this learner when they sign in again, never to the next learner."""
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    course(page).locator(f'input[data-module="{MODULES[0]}"]').check()
+    wait_for_progress(page, 1)
+
+    context.clear_cookies()  # the session ended (expired, or signed out in another browser window)
+    course(page).locator(f'input[data-module="{MODULES[1]}"]').check()
+
+    page.locator("#status").filter(
+        has_text="You have been signed out; sign in to save this \u2014 it is kept in this browser."
+    ).wait_for()
+    page.locator("#pending").filter(has_text="1 change waits in this browser: sign in to save it.").wait_for()
+    wait_for_progress(page, 1)  # still what the learner had, not zero
+    assert course(page).locator(f'input[data-module="{MODULES[1]}"]').is_checked()
+
+    page.reload()  # a page opened with the change waiting says so before sign-in
+    page.locator("#pending").filter(has_text="1 change waits in this browser").wait_for()
+
+    sign_in(page, local_stack, learner)
+    page.locator("#pending").wait_for(state="hidden")
+    wait_for_progress(page, 2)
+    assert api_get(page, local_stack, f"/progress/{COURSE}")["completedModules"] == 2
+
+
+def test_the_next_learner_at_this_computer_receives_nothing(local_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    context.clear_cookies()  # the first learner's session ended with a change waiting
+    course(page).locator(".enroll").click()
+    page.locator("#pending").filter(has_text="1 change waits").wait_for()
+
+    email = f"next-{uuid.uuid4().hex[:12]}@example.com"
+    create_user(local_stack.cognito(), local_stack["user_pool_id"], email, learner["password"], "Next", "Learner")
+    sign_in(page, local_stack, {"email": email, "password": learner["password"]})
+
+    assert page.evaluate("hhl.pending()") == 0
+    assert api_get(page, local_stack, "/enrollments")["enrollments"] == []
+    assert page.evaluate("Object.keys(localStorage).filter(k => k === 'hhl:outbox')") == []
+
+
+def test_sign_out_clears_the_browser_and_says_what_could_not_be_saved(local_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    context.route(re.compile(r"/enrollments$"), lambda route: route.abort("connectionrefused"))
+    course(page).locator(".enroll").click()
+    page.locator("#pending").filter(has_text="1 change waits").wait_for()
+    refreshes = []
+    page.on("request", lambda r: r.url.endswith("/auth/refresh") and refreshes.append(r.url))
+
+    page.locator("#logout").click()
+
+    page.locator("#status").filter(has_text="You are signed out. 1 change could not be saved").wait_for()
+    assert page.locator('[data-auth-state="anonymous"]').is_visible()
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('hhl:'))") == []
+    assert refreshes == []
+
+
+def test_the_demo_page_follows_the_pathway_with_module_titles_and_one_enrollment_per_click(
+    local_stack, context, learner
+):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    catalog = api_get(page, local_stack, "/catalog")
+    [pathway] = catalog["pathways"]
+
+    shown = page.locator(f'.pathway[data-pathway="{pathway["slug"]}"] .course').evaluate_all(
+        "boxes => boxes.map(b => b.dataset.course)"
+    )
+    assert shown == [c["slug"] for c in pathway["courses"]]
+    first = pathway["courses"][0]
+    labels = page.locator(f'.course[data-course="{first["slug"]}"] li[data-module] label').all_inner_texts()
+    assert [label.strip() for label in labels] == [m["title"] for m in first["modules"]]
+
+    # A started module shows as started.
+    module = course(page).locator(f'li[data-module="{MODULES[0]}"]')
+    module.locator(".start").click()
+    module.locator(".module-status").filter(has_text="Started").wait_for()
+    assert api_get(page, local_stack, f"/progress/{COURSE}")["modules"][MODULES[0]]["started"] is True
+
+    # A double click enrolls once: the button is disabled while its write is in flight.
+    enrolls = []
+    page.on("request", lambda r: r.method == "POST" and r.url.endswith("/enrollments") and enrolls.append(r.url))
+    pathway_button = page.locator(f'.enroll[data-pathway="{pathway["slug"]}"]')
+    pathway_button.dblclick()
+    pathway_button.wait_for(state="hidden")
+    assert len(enrolls) == 1
