@@ -433,6 +433,8 @@ def run() -> None:
             f"\nHedgehog Learn local stack is up\n"
             f"  site           {site_url}   (Chromium resolves *.localhost to loopback by itself)\n"
             f"  API            {origins.site_api} for the site's pages, {origins.api} for curl\n"
+            f"  site origin    {origins.site}   (HHL_SITE_ORIGIN: sign-in returns here, sign-out lands on /learn)\n"
+            f"  allowed        {', '.join(origins.allowed)}   (CORS and CSRF; HHL_ALLOWED_ORIGINS adds more)\n"
             f"  hosted UI      {origins.cognito}\n"
             f"  AWS emulator   {env['AWS_ENDPOINT_URL']}\n"
             f"  secrets        http://{HOST}:{ports.extension}  (Parameters and Secrets extension stand-in)\n"

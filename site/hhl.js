@@ -6,7 +6,8 @@
  * the theme's cognito-auth-integration.js: same element, same window.hhIdentity, same hhl:identity
  * event, same data-auth-state toggling and data-* attributes, plus:
  *
- *   - window.hhl: catalog, enrollments, enroll, unenroll, progress, recordProgress, badges;
+ *   - window.hhl: catalog, enrollments, enroll, unenroll, progress, recordProgress, badges, and the
+ *     theme's routes (taskStatus, submitQuiz, attestLab, moduleProgress, courseStatus, pathwayStatus);
  *   - sessions that last: a 401 triggers one POST /auth/refresh shared by every tab, then one retry;
  *   - writes that belong to a learner: kept in localStorage until the API has answered them, sent
  *     only under the session of the learner who made them, cleared at sign-out;
@@ -601,6 +602,7 @@
   // signs in next. What is stored is the write's kind and fields, never a request: each is rebuilt
   // from checked fields when sent, so an entry this script did not make cannot become a request.
   var SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+  var TASK_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/; // a task slug from completion.json, e.g. "lab-main"
   var TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
   var SOURCES = ['catalog', 'course_page', 'pathway_page'];
   var EVENTS = ['started', 'completed'];
@@ -624,6 +626,11 @@
         typeof f.occurredAt === 'string' && TIME_RE.test(f.occurredAt);
       var body = { courseSlug: f.courseSlug, moduleSlug: f.moduleSlug, event: f.event, occurredAt: f.occurredAt };
       return ok ? { method: 'POST', path: '/progress', body: body } : null;
+    },
+    labAttest: function (f) {
+      var ok = isSlug(f.module_slug) && typeof f.task_slug === 'string' && TASK_RE.test(f.task_slug);
+      var body = { module_slug: f.module_slug, task_slug: f.task_slug };
+      return ok ? { method: 'POST', path: '/tasks/lab/attest', body: body } : null;
     },
   };
 
@@ -819,6 +826,30 @@
     return encodeURIComponent(String(slug));
   }
 
+  // A path with its query; parameters left undefined are not sent.
+  function withQuery(path, params) {
+    var query = new URLSearchParams();
+    Object.keys(params).forEach(function (name) {
+      if (params[name] !== undefined) query.set(name, String(params[name]));
+    });
+    return path + '?' + query.toString();
+  }
+
+  // A quiz attempt is graded now and counts against the attempt limit: sent once, never kept to be
+  // replayed later (the learner would not see that grade, and a replay would spend an attempt).
+  function submitQuiz(moduleSlug, answers, quizRef) {
+    var list = Array.isArray(answers)
+      ? answers
+      : Object.keys(answers || {}).map(function (id) {
+          return { id: id, value: String(answers[id]) };
+        });
+    return ready.then(function () {
+      if (!learnerForWrites()) throw HhlError('signed_out', NOT_SIGNED_IN);
+      var body = { module_slug: moduleSlug, quiz_ref: quizRef || 'quiz-1', answers: list };
+      return call('POST', config.apiBase + '/tasks/quiz/submit', body);
+    });
+  }
+
   var learning = {
     version: '2',
     config: config,
@@ -849,6 +880,33 @@
     },
     badges: function () {
       return get('/badges');
+    },
+    // The theme's routes (docs/site-integration.md, "The theme's routes"), answering in the contract's
+    // snake_case shapes.
+    /** {module_slug, module_status, tasks: {<task>: {status, score?, attempts?}}, cert_id?} */
+    taskStatus: function (moduleSlug) {
+      return get(withQuery('/tasks/status', { module_slug: moduleSlug }));
+    },
+    /** answers: {questionId: optionId} or [{id, value}]; quizRef defaults to "quiz-1". {score, pass, attempts, module_complete} */
+    submitQuiz: submitQuiz,
+    /** A kept write, idempotent: {attested, task_slug, module_complete}. taskSlug defaults to "lab-main". */
+    attestLab: function (moduleSlug, taskSlug) {
+      return write('labAttest', { module_slug: moduleSlug, task_slug: taskSlug || 'lab-main' });
+    },
+    /** options: {includeAttempts: false} to leave out the attempts, {attemptsLimit: 1..50} (default 20). */
+    moduleProgress: function (moduleSlug, options) {
+      options = options || {};
+      return get(withQuery('/module/progress', {
+        module_slug: moduleSlug,
+        include_attempts: options.includeAttempts === false ? 'false' : undefined,
+        attempts_limit: options.attemptsLimit,
+      }));
+    },
+    courseStatus: function (courseSlug) {
+      return get(withQuery('/course/status', { course_slug: courseSlug }));
+    },
+    pathwayStatus: function (pathwaySlug) {
+      return get(withQuery('/pathway/status', { pathway_slug: pathwaySlug }));
     },
     /** How many writes wait in this browser, and a way to send them now. */
     pending: function () {

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from local.http_server import LocalHTTPServer, RequestHandler
 
+THEME_READS = ("/tasks/status?", "/module/progress?", "/course/status?", "/pathway/status?")
 REFRESH_LOCK = threading.Lock()  # the token endpoint's check-and-rotate is one step
 ROOT = Path(__file__).resolve().parents[2]
 HHL_JS = ROOT / "site" / "hhl.js"
@@ -94,6 +95,7 @@ class FakeApi:
     completed: dict[str, str] = field(default_factory=dict)  # module slug -> occurredAt
     enrolled: set[str] = field(default_factory=set)
     site: str = ""  # where sign-out lands; set by ScriptedSite.open
+    quiz_attempts_left: int = 5
 
     def count(self, method: str, path: str) -> int:
         return sum(1 for m, p, _ in self.calls if (m, p) == (method, path))
@@ -160,6 +162,15 @@ class FakeApi:
                 return self.write_status, self.write_answer or {"error": "forced"}
         if path == "/auth/me":
             return 200, self.profile
+        if method == "GET" and path.startswith(THEME_READS):
+            return 200, {"asked": path}  # the theme's reads: the request is what these tests check
+        if (method, path) == ("POST", "/tasks/quiz/submit"):
+            if self.quiz_attempts_left == 0:
+                return 429, {"error": "Too many quiz attempts: try again in 42 minutes"}
+            self.quiz_attempts_left -= 1
+            return 200, {"score": 50, "pass": False, "attempts": 1, "module_complete": False}
+        if (method, path) == ("POST", "/tasks/lab/attest"):
+            return 200, {"attested": True, "task_slug": body["task_slug"], "module_complete": True}
         if (method, path) == ("POST", "/progress"):
             self.completed.setdefault(body["moduleSlug"], body["occurredAt"])
             return 200, self.course_progress() | {"badgesAwarded": []}
@@ -215,7 +226,8 @@ class ScriptedSite:
                         self.close_connection = True  # no answer at all: the browser sees a network error
                         return
                     body = json.loads(raw) if raw else None
-                    status, headers, data = scripted.api.respond(self.command, url.path, self.headers, body)
+                    path = url.path + (f"?{url.query}" if url.query else "")
+                    status, headers, data = scripted.api.respond(self.command, path, self.headers, body)
                 elif url.path == "/site/hhl.js":
                     status, headers, data = 200, {"content-type": "text/javascript"}, HHL_JS.read_bytes()
                 else:

@@ -430,3 +430,77 @@ def test_a_leave_that_landed_unseen_is_a_success_when_repeated(context, scripted
     assert page.evaluate("hhl.pending()") == 0
     assert [e["kind"] for e in events(page, "hhl:synced")] == ["unenroll"]
     assert page.evaluate("hhl.unenroll('lab').then(r => ['left', r])") == ["left", None]
+
+
+# ---------------------------------------------------------------- the theme's routes
+
+
+def test_the_theme_reads_send_the_contracts_query(context, scripted):
+    api = FakeApi()
+    page = scripted.open(context, api)
+
+    asked = page.evaluate(
+        """Promise.all([
+            hhl.taskStatus('soil-and-compost'), hhl.moduleProgress('soil-and-compost'),
+            hhl.moduleProgress('soil-and-compost', {includeAttempts: false, attemptsLimit: 5}),
+            hhl.courseStatus('garden-basics'), hhl.pathwayStatus('home-gardening'),
+        ]).then(answers => answers.map(a => a.asked))"""
+    )
+
+    assert asked == [
+        "/tasks/status?module_slug=soil-and-compost",
+        "/module/progress?module_slug=soil-and-compost",
+        "/module/progress?module_slug=soil-and-compost&include_attempts=false&attempts_limit=5",
+        "/course/status?course_slug=garden-basics",
+        "/pathway/status?pathway_slug=home-gardening",
+    ]
+
+
+def test_a_quiz_is_submitted_once_and_never_kept(context, scripted):
+    api = FakeApi(quiz_attempts_left=1)
+    page = scripted.open(context, api)
+
+    grade = page.evaluate("hhl.submitQuiz('soil-and-compost', {q1: 'a', q2: 'b'})")
+    refused = page.evaluate("hhl.submitQuiz('soil-and-compost', {q1: 'a'}).catch(e => [e.code, e.status, e.message])")
+
+    assert grade == {"score": 50, "pass": False, "attempts": 1, "module_complete": False}
+    [first, _] = [body for method, path, body in api.calls if path == "/tasks/quiz/submit"]
+    assert first == {
+        "module_slug": "soil-and-compost",
+        "quiz_ref": "quiz-1",
+        "answers": [{"id": "q1", "value": "a"}, {"id": "q2", "value": "b"}],
+    }
+    assert refused == ["rejected", 429, "Too many quiz attempts: try again in 42 minutes"]
+    assert outbox(page) == []
+
+    api.reachable = False
+    assert page.evaluate("hhl.submitQuiz('soil-and-compost', {q1: 'a'}).catch(e => [e.code, e.queued])") == [
+        "network",
+        False,
+    ]
+    assert outbox(page) == []
+
+
+def test_a_quiz_while_signed_out_is_refused_without_a_request(context, scripted):
+    api = FakeApi(signed_in=False)
+    page = scripted.open(context, api)
+
+    refused = page.evaluate("hhl.submitQuiz('soil-and-compost', {q1: 'a'}).catch(e => [e.code, e.message])")
+
+    assert refused == ["signed_out", "You are not signed in; sign in to save this."]
+    assert api.count("POST", "/tasks/quiz/submit") == 0
+
+
+def test_a_lab_attestation_is_a_kept_write(context, scripted):
+    api = FakeApi(write_status=503)
+    page = scripted.open(context, api)
+
+    kept = page.evaluate("hhl.attestLab('planting-lab').catch(e => [e.code, e.queued])")
+    assert kept == ["unavailable", True]
+    assert outbox(page)[0]["fields"] == {"module_slug": "planting-lab", "task_slug": "lab-main"}
+
+    api.write_status = None
+    page.evaluate("hhl.sync()")
+    assert page.evaluate("hhl.pending()") == 0
+    [synced] = events(page, "hhl:synced")
+    assert (synced["path"], synced["result"]["module_complete"]) == ("/tasks/lab/attest", True)

@@ -646,6 +646,9 @@ def test_a_theme_dev_server_can_be_the_site_and_more_origins_allowed(tmp_path):
         assert (env.SITE_BASE_URL, env.ALLOWED_ORIGINS.split(",")) == (theme, [theme, stack_origin(stack), preview])
         client = stack.cognito().describe_user_pool_client(UserPoolId=stack.user_pool_id, ClientId=stack.client_id)
         assert client["UserPoolClient"]["LogoutURLs"] == [f"{theme}/learn"]
+        banner = printed_banner(stack)
+        assert f"site origin    {theme}   (HHL_SITE_ORIGIN" in banner
+        assert f"allowed        {theme}, {stack_origin(stack)}, {preview}   (CORS" in banner
         for origin in (theme, preview):
             preflight = requests.options(
                 f"{stack.api_url}/enrollments",
@@ -653,6 +656,15 @@ def test_a_theme_dev_server_can_be_the_site_and_more_origins_allowed(tmp_path):
                 timeout=10,
             )
             assert preflight.headers.get("access-control-allow-origin") == origin
+
+
+def printed_banner(stack) -> str:
+    """The stack's start-up banner, printed just after stack.json is written."""
+    log = Path(stack["log_file"])
+    deadline = time.monotonic() + 10
+    while "Ctrl-C stops everything" not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return log.read_text(encoding="utf-8")
 
 
 def stack_origin(stack) -> str:
