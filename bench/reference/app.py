@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from hhl.auth.request_auth import Identity, authenticate
-from hhl.http import HttpError
+from hhl.http import HttpError, as_http_error
 from hhl.storage import users
+from hhl.storage.errors import StorageError
 from mangum import Mangum
 from pydantic import BaseModel
 
@@ -40,6 +41,11 @@ def current_identity(request: Request) -> Identity:
 @app.exception_handler(HttpError)
 def http_error(request: Request, exc: HttpError) -> JSONResponse:
     return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+
+@app.exception_handler(StorageError)
+def storage_error(request: Request, exc: StorageError) -> JSONResponse:
+    return http_error(request, as_http_error(exc))
 
 
 @app.get("/auth/me", response_model=Profile)

@@ -13,7 +13,7 @@ from hhl.auth.session import complete_login
 from hhl.auth.sign_in_errors import HostedUiError, auth_error_code, is_browser_navigation, site_error_url
 from hhl.auth.transaction import redeem
 from hhl.config import settings
-from hhl.http import HttpError, endpoint, error_response, query_params, redirect
+from hhl.http import ANSWERABLE_ERRORS, HttpError, as_http_error, endpoint, error_response, query_params, redirect
 from hhl.observability import logger, metrics
 from hhl.secret_store import jwt_secret
 from hhl.storage import users
@@ -35,8 +35,8 @@ def handler(event: dict, context) -> dict:
             raise HostedUiError(params["error"])
         login = complete_login(pending.transaction, params.get("code"))
         users.upsert_user(login.user_id, users.profile_from_id_token(login.claims))
-    except HttpError as exc:
-        return _failed(event, exc, pending.transaction.return_to, [pending.cookie])
+    except ANSWERABLE_ERRORS as exc:  # the sign-in or the users table failed
+        return _failed(event, as_http_error(exc), pending.transaction.return_to, [pending.cookie])
     _count("Logins")
     return redirect(settings().site_base_url + login.return_to, [*login.cookies, pending.cookie], AUTH_RESPONSE_HEADERS)
 

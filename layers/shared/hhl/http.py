@@ -1,9 +1,11 @@
 """API Gateway HTTP API (payload 2.0) plumbing shared by every endpoint.
 
-- `HttpError` and its subclasses carry a status and a client-safe message; `endpoint` turns them
-  into the service's JSON error envelope `{"error": ..., "details"?: ...}`.
+- The one place errors become statuses: `HttpError` (and subclasses) carry a status and a client-safe
+  message; the storage errors (hhl.storage.errors) and domain errors (hhl.learning.errors), which know
+  nothing of HTTP, are mapped here by `as_http_error`. `endpoint` answers all of them with the JSON
+  error envelope `{"error": ..., "details"?: ...}`.
 - Anything unexpected becomes a 500 with a generic message: the traceback goes to the log only.
-- Dependency failures (DynamoDB, Cognito, HubSpot) raise `DependencyError` -> 502/503.
+- Dependency failures (DynamoDB, Cognito, HubSpot) answer 502, or 503 with Retry-After.
 - Each invocation has a deadline (hhl.deadline) that every outbound call honours; a call that runs
   out of it answers 503 with Retry-After, before Lambda's Timeout would cut the request.
 """
@@ -17,7 +19,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hhl.deadline import DeadlineExceeded, invocation
+from hhl.learning.errors import DomainError, Gone, InvalidInput, NotFoundError, RateLimited
 from hhl.observability import log_metrics, logger
+from hhl.storage.errors import StorageError, StorageUnavailable
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_HEADERS = {"content-type": "application/json"}
@@ -60,6 +64,24 @@ class DependencyError(HttpError):
     """A downstream service failed; nothing was (or will be) half-written on our side."""
 
     status = 502
+
+
+# Errors of the layers below that have an HTTP answer (through as_http_error).
+ANSWERABLE_ERRORS = (HttpError, DomainError, StorageError)
+_DOMAIN_STATUSES = ((InvalidInput, 400), (NotFoundError, 404), (Gone, 410), (RateLimited, 429))
+
+
+def as_http_error(exc: HttpError | DomainError | StorageError) -> HttpError:
+    """The HTTP answer to an error of any layer: the same status, message, details and headers every time."""
+    if isinstance(exc, HttpError):
+        return exc
+    if isinstance(exc, StorageUnavailable):
+        return DependencyError("Storage is temporarily unavailable, retry shortly", status=503, headers=RETRY_SHORTLY)
+    if isinstance(exc, StorageError):
+        return DependencyError("Storage request failed")
+    status = next((status for kind, status in _DOMAIN_STATUSES if isinstance(exc, kind)), 400)
+    headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return HttpError(exc.message, exc.details, status=status, headers=headers)
 
 
 def json_response(
@@ -198,7 +220,8 @@ def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
         try:
             with invocation(context):
                 return handler(event, context)
-        except HttpError as exc:
+        except ANSWERABLE_ERRORS as raised:
+            exc = as_http_error(raised)
             level = logger.warning if exc.status >= 500 else logger.info
             level("request rejected", extra={"status": exc.status, "reason": exc.message})
             return error_response_for(exc)

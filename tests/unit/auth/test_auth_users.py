@@ -94,15 +94,15 @@ def test_contact_id_for_a_missing_user_creates_nothing(users_table):
     assert users_table.scan(TableName=TABLE)["Items"] == []
 
 
-def test_storage_failure_is_a_dependency_error_not_a_traceback(users_table, monkeypatch):
-    from hhl.http import DependencyError
+def test_a_missing_table_is_a_storage_failure_not_a_traceback(users_table, monkeypatch):
+    from hhl.storage.errors import StorageFailed
 
     monkeypatch.setenv("DYNAMODB_USERS_TABLE", "no-such-table")
     from hhl.config import settings
 
     settings.cache_clear()
     try:
-        with pytest.raises(DependencyError):
+        with pytest.raises(StorageFailed):
             users.get_user("u1")
     finally:
         settings.cache_clear()

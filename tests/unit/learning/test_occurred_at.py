@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hhl.http import BadRequest
+from hhl.learning.errors import InvalidInput
 from hhl.learning.validation import parse_progress_event
 
 NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
@@ -51,6 +51,6 @@ def test_absent_means_the_server_time():
     ],
 )
 def test_refused_times_say_why(sent, problem):
-    with pytest.raises(BadRequest) as raised:
+    with pytest.raises(InvalidInput) as raised:
         parse_progress_event({**BODY, "occurredAt": sent}, NOW)
     assert problem in raised.value.details["occurredAt"]

@@ -39,7 +39,7 @@ SEMANTIC_PROBLEMS = ("unknown course", "unknown pathway", "not a module of this 
 
 
 def problems_found_by_the_api(route_key: str, body: dict) -> dict[str, str]:
-    from hhl.http import BadRequest
+    from hhl.learning.errors import InvalidInput
     from hhl.learning.validation import parse_enrollment_request, parse_progress_event
 
     try:
@@ -47,7 +47,7 @@ def problems_found_by_the_api(route_key: str, body: dict) -> dict[str, str]:
             parse_enrollment_request(body)
         else:
             parse_progress_event(body, datetime.now(UTC))
-    except BadRequest as exc:
+    except InvalidInput as exc:
         return exc.details
     return {}
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 from hhl.crm.hubspot import HubSpotClient, client, normalize_email
 from hhl.crm.summary import contact_properties
-from hhl.http import HttpError
 from hhl.learning.summary import learner_summary
 from hhl.observability import logger
 from hhl.storage import users
+from hhl.storage.errors import StorageError
 
 MAX_ROUNDS = 3
 READ_WORKERS = 8  # DynamoDB reads per learner are independent; a batch of 100 learners reads in parallel
@@ -59,7 +59,7 @@ def _read_all(user_ids: Iterable[str], report: SyncReport) -> list[LearnerState]
     def read(user_id: str) -> LearnerState | None:
         try:
             state = read_state(user_id)
-        except HttpError:  # DynamoDB failed; storage already logged the cause
+        except StorageError:  # DynamoDB failed; storage already logged the cause
             report.failed.add(user_id)
             return None
         if state is None:
@@ -93,7 +93,7 @@ def _push(states: list[LearnerState], hubspot: HubSpotClient, deadline: float | 
         if contact_id != state.stored_contact_id:
             try:
                 users.set_hubspot_contact_id(state.user_id, contact_id)
-            except HttpError:
+            except StorageError:
                 report.failed.add(state.user_id)
                 continue
         pushed.append(state)

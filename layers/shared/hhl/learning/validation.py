@@ -6,8 +6,8 @@ JSON Schema anyway, and an engine would add a dependency and cold-start cost to 
 docs/openapi.yaml states the same rules, and tests check that every body rejected here is also
 invalid per its schema (or breaks a catalog rule) and every accepted one is valid.
 
-A failure is a 400 `{"error": "Invalid request body", "details": {field: problem}}` listing every
-problem at once; values are never echoed back (they may be huge or hostile).
+A failure is InvalidInput("Invalid request body", details={field: problem}) listing every problem
+at once (a 400 at the HTTP edge); values are never echoed back (they may be huge or hostile).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hhl.http import BadRequest, NotFound
 from hhl.learning.catalog import COURSE, PATHWAY, SLUG_MAX_LENGTH, Course, catalog, is_slug
+from hhl.learning.errors import InvalidInput, NotFoundError
 from hhl.learning.timestamps import utc_timestamp
 
 STARTED = "started"
@@ -93,7 +93,7 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.found:
-            raise BadRequest("Invalid request body", details=self.found)
+            raise InvalidInput("Invalid request body", details=self.found)
 
 
 def parse_enrollment_request(body: dict) -> EnrollmentRequest:
@@ -156,8 +156,8 @@ def parse_progress_event(body: dict, now: datetime) -> ProgressEvent:
 def course_from_path(slug: str) -> Course:
     """The {courseSlug} path parameter: malformed is 400, well-formed but not in the catalog is 404."""
     if not is_slug(slug):
-        raise BadRequest("Invalid course slug", details={"courseSlug": SLUG_PROBLEM})
+        raise InvalidInput("Invalid course slug", details={"courseSlug": SLUG_PROBLEM})
     course = catalog().course(slug)
     if course is None:
-        raise NotFound("Course not found")
+        raise NotFoundError("Course not found")
     return course

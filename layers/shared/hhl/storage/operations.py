@@ -1,8 +1,8 @@
 """What the learning tables' storage modules share: error mapping and the per-learner Query.
 
 Each storage call is wrapped in `dynamodb_call`: a conditional-check failure is an expected answer
-that callers handle themselves (it is re-raised untouched); anything else becomes the API's
-DependencyError (502, or 503 with Retry-After when retrying shortly should help), never a traceback.
+that callers handle themselves (it is re-raised untouched); anything else becomes a storage error
+(StorageUnavailable when retrying shortly should help, else StorageFailed), never a traceback.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from hhl.deadline import DeadlineExceeded
-from hhl.http import DependencyError
 from hhl.observability import logger
 from hhl.storage.dynamo_json import DynamoDBError, DynamoDBUnreachable
 from hhl.storage.dynamodb import client
+from hhl.storage.errors import StorageFailed, StorageUnavailable
 
 CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
 # Worth retrying shortly: DynamoDB is throttling us or briefly unavailable.
@@ -43,18 +43,14 @@ def dynamodb_call(operation: str) -> Iterator[None]:
         code = exc.code
         logger.warning("dynamodb call failed", extra={"operation": operation, "code": code})
         if code in RETRYABLE_CODES or exc.status >= 500:
-            raise DependencyError(
-                "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
-            ) from None
-        raise DependencyError("Storage request failed") from None
+            raise StorageUnavailable(operation, code) from None
+        raise StorageFailed(operation, code) from None
     except (DynamoDBUnreachable, DeadlineExceeded) as exc:
         # Timeouts and connection errors: the retries the invocation's deadline allowed are spent.
         logger.warning(
             "dynamodb unreachable", extra={"operation": operation, "error": type(exc).__name__, "reason": str(exc)}
         )
-        raise DependencyError(
-            "Storage is temporarily unavailable, retry shortly", status=503, headers={"retry-after": "1"}
-        ) from None
+        raise StorageUnavailable(operation, type(exc).__name__) from None
 
 
 def query_learner_items(table: str, user_id: str, sort_key_prefix: tuple[str, str] | None = None) -> Iterator[dict]:
