@@ -314,7 +314,7 @@ def quiet_stdout() -> Iterator[None]:
 
 def _replay(dynamodb, recorded: list[tuple[str, dict]], must_make: tuple[str, ...]) -> Callable[[], None]:
     """The must-make operations, with the parameters the handler used, in order."""
-    from hhl.storage.dynamo_json import DynamoDBError
+    from hhl.storage.dynamodb_client import DynamoDBError
 
     remaining = list(recorded)
     calls = []

@@ -1,6 +1,6 @@
 """Count the DynamoDB API calls a piece of code makes, to assert (and benchmark) cost per request.
 
-The thin client (hhl.storage.dynamo_json) tells its observers of every API call with its request (so
+The thin client (hhl.storage.dynamodb_client) tells its observers of every API call with its request (so
 the table), one per page of a paginated Query, once per call however often it retries; nothing is
 patched or stubbed.
 

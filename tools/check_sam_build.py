@@ -19,7 +19,7 @@ LAYER_MUST_HAVE = [
     "hhl/learning/answer_keys.json",  # read only by code that grades quizzes
     "jwt/__init__.py",
     "aws_lambda_powertools/__init__.py",
-    "aws_sdk_signers/signers.py",  # the thin DynamoDB client's SigV4 (hhl/storage/dynamo_json.py)
+    "aws_sdk_signers/signers.py",  # the thin DynamoDB client's SigV4 (hhl/storage/dynamodb_client.py)
     # Bytecode (layers/shared/Makefile): /opt is read-only, so what is not shipped compiles at every cold start.
     "hhl/__pycache__/__init__.cpython-313.pyc",
     "jwt/__pycache__/__init__.cpython-313.pyc",

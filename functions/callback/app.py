@@ -8,9 +8,10 @@ cookie: another tab's sign-in in progress is left alone, and a state that matche
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
+from hhl.auth.claims import profile_from_id_token
 from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, LOGIN_COOKIE, session_cookies
-from hhl.auth.session import complete_login
 from hhl.auth.sign_in_errors import HostedUiError, auth_error_code, is_browser_navigation, site_error_url
+from hhl.auth.token_exchange import complete_login
 from hhl.auth.transaction import redeem
 from hhl.config import settings
 from hhl.http import ANSWERABLE_ERRORS, HttpError, as_http_error, endpoint, error_response, query_params, redirect
@@ -34,7 +35,7 @@ def handler(event: dict, context) -> dict:
         if params.get("error"):
             raise HostedUiError(params["error"])
         login = complete_login(pending.transaction, params.get("code"))
-        users.upsert_user(login.user_id, users.profile_from_id_token(login.claims))
+        users.upsert_user(login.user_id, profile_from_id_token(login.claims))
     except ANSWERABLE_ERRORS as exc:  # the sign-in or the users table failed
         return _failed(event, as_http_error(exc), pending.transaction.return_to, [pending.cookie])
     _count("Logins")

@@ -6,8 +6,8 @@ from hhl.auth.request_auth import authenticate
 from hhl.config import settings
 from hhl.http import dispatch, empty_response, endpoint, json_body, json_response, path_param
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, enrollments
-from hhl.learning.timestamps import utc_now, utc_timestamp
 from hhl.learning.validation import course_from_path, parse_enrollment_request
+from hhl.timestamps import utc_now, utc_timestamp
 
 settings()  # fail the container's init, not a request, when configuration is missing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, REFRESH_COOKIE, clear_session_cookies, session_cookies
 from hhl.auth.request_auth import check_cross_site_request
-from hhl.auth.session import RefreshRefused, refresh_access_cookie
+from hhl.auth.token_exchange import RefreshRefused, refresh_access_cookie
 from hhl.config import settings
 from hhl.http import endpoint, error_response_for, json_response
 

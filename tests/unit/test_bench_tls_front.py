@@ -11,7 +11,7 @@ import urllib.request
 
 import boto3
 import pytest
-from hhl.storage.dynamo_json import DynamoDB, DynamoDBUnreachable
+from hhl.storage.dynamodb_client import DynamoDB, DynamoDBUnreachable
 
 from bench import tls_front
 

@@ -7,10 +7,13 @@ bad deployment shows up as a clear init error instead of a confusing 500 on the 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import urllib.parse
 from dataclasses import dataclass
 
+# The service's logger name; hhl.observability's Powertools logger is this stdlib logger, formatted as JSON.
+SERVICE = "hedgehog-learn"
 LOCAL_STAGE = "local"
 STAGES = ("local", "dev", "prod")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -138,10 +141,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 @functools.cache
 def settings() -> Settings:
     """The container's settings; the first call (at handler import) validates them."""
-    from hhl.observability import logger
-
     try:
         return load_settings()
     except ConfigError as exc:
-        logger.error(str(exc))
+        # Through the service's stdlib logger: config sits below observability and must not import it.
+        logging.getLogger(SERVICE).error(str(exc))
         raise

@@ -13,18 +13,19 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
+from hhl.config import SERVICE, settings
+
 # Most requests record no business metric (a profile read, a 401); Powertools warns on every such
 # flush, which would put a stray stderr line beside the JSON logs. An empty flush is normal here.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
-logger = Logger(service="hedgehog-learn")
-metrics = Metrics(namespace="HedgehogLearn", service="hedgehog-learn")
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace="HedgehogLearn", service=SERVICE)
 
 
 def log_metrics(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict]:
     """Powertools' metrics flush after each invocation, with a `stage` dimension beside `service`: dev and prod
     publish to the same HedgehogLearn namespace when they share an account, and must not add up."""
-    from hhl.config import settings
 
     @functools.wraps(handler)
     @metrics.log_metrics

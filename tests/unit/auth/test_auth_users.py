@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hhl.auth.claims import profile_from_id_token
 from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage import users
 
@@ -24,7 +25,7 @@ def test_profile_from_an_id_token():
         "family_name": "Lovelace",
         "sub": "s",
     }
-    assert users.profile_from_id_token(claims) == {
+    assert profile_from_id_token(claims) == {
         "email": "ada@example.com",
         "givenName": "Ada",
         "familyName": "Lovelace",
@@ -41,7 +42,7 @@ def test_profile_from_an_id_token():
     ],
 )
 def test_display_name_falls_back_from_name_to_given_family_to_email(claims, display_name):
-    assert users.profile_from_id_token({**claims, "email_verified": True})["displayName"] == display_name
+    assert profile_from_id_token({**claims, "email_verified": True})["displayName"] == display_name
 
 
 @pytest.mark.parametrize("email_verified", [False, "false", 1, "yes", None])
@@ -50,7 +51,7 @@ def test_unverified_email_is_not_stored(email_verified):
     claims = {"email": "victim@example.com", "given_name": "Mallory", "sub": "s"}
     if email_verified is not None:
         claims["email_verified"] = email_verified
-    profile = users.profile_from_id_token(claims)
+    profile = profile_from_id_token(claims)
     assert "email" not in profile
     assert profile["displayName"] == "Mallory"  # and the address is not shown as the name either
 
@@ -59,7 +60,7 @@ def test_unverified_email_is_not_stored(email_verified):
 def test_verified_email_is_stored(email_verified):
     """Cognito's ID token says true as a JSON boolean; attributes mapped from a federated IdP arrive as "true"."""
     claims = {"email": "ada@example.com", "email_verified": email_verified, "sub": "s"}
-    assert users.profile_from_id_token(claims)["email"] == "ada@example.com"
+    assert profile_from_id_token(claims)["email"] == "ada@example.com"
 
 
 def test_upsert_creates_then_keeps_created_at(users_table):

@@ -11,10 +11,10 @@ from hhl.config import settings
 from hhl.learning import catalog as catalog_module
 from hhl.learning.enrollments import enroll, unenroll_course
 from hhl.learning.progress import record_progress
-from hhl.learning.timestamps import utc_timestamp
 from hhl.learning.validation import parse_enrollment_request, parse_progress_event
 from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage import users
+from hhl.timestamps import utc_timestamp
 
 from local.fake_hubspot import FakeHubSpot
 from local.lambda_context import LambdaContext

@@ -7,6 +7,7 @@ delivers them again once HubSpot recovers, and then HubSpot holds exactly the ta
 from __future__ import annotations
 
 import pytest
+from hhl.auth.claims import profile_from_id_token
 from hhl.crm.summary import contact_properties
 from hhl.learning.summary import learner_summary
 from hhl.storage import dynamodb as dynamodb_module
@@ -253,7 +254,7 @@ def test_unverified_email_never_keys_a_contact(crm_sync, streams, fake_hubspot, 
     not land on Ada's HubSpot contact (nor create one for any unverified address)."""
     mallory = learner("user-mallory", None)
     claims = {"sub": mallory.user_id, "email": "ada.lovelace@example.com", "email_verified": False, "given_name": "M"}
-    users.upsert_user(mallory.user_id, users.profile_from_id_token(claims))
+    users.upsert_user(mallory.user_id, profile_from_id_token(claims))
     mallory.enroll(LAB)
     mallory.complete(LAB)
     ada.enroll(FOUNDATIONS)

@@ -81,7 +81,7 @@ def test_paginated_query_sends_the_exclusive_start_key_botocore_would(api, recor
     for i in range(4):
         item = {"userId": {"S": USER_A}, "moduleKey": {"S": f"c#m{i}"}, "updatedAt": {"S": padding}}
         learning_env.put_item(TableName=table, Item=item)
-    from hhl.storage.operations import query_learner_items
+    from hhl.storage.dynamodb import query_learner_items
 
     assert len(list(query_learner_items(table, USER_A))) == 4
     queries = [request for operation, request in recorded_calls if operation == "Query"]

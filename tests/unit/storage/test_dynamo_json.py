@@ -1,4 +1,4 @@
-"""The thin DynamoDB client (hhl.storage.dynamo_json): its signature against botocore's SigV4Auth, and its
+"""The thin DynamoDB client (hhl.storage.dynamodb_client): its signature against botocore's SigV4Auth, and its
 retry policy, deadline and connection handling against a scripted DynamoDB endpoint on loopback."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
 from hhl import deadline
-from hhl.storage import dynamo_json
 from hhl.storage import dynamodb as dynamodb_module
-from hhl.storage.dynamo_json import DynamoDB, DynamoDBError, DynamoDBUnreachable
+from hhl.storage import dynamodb_client
+from hhl.storage.dynamodb_client import DynamoDB, DynamoDBError, DynamoDBUnreachable
 
 FIXED_TIME = datetime.datetime(2026, 12, 1, 21, 30, 5, tzinfo=datetime.UTC)
 PREFIX = "com.amazonaws.dynamodb.v20120810#"
@@ -64,11 +64,11 @@ def test_signature_equals_botocore_sigv4auth_at_a_fixed_time(credentials, url):
 
 
 def test_endpoint_comes_from_the_environment_else_the_region(credentials, monkeypatch):
-    assert dynamo_json.endpoint_url() == "https://dynamodb.eu-west-1.amazonaws.com"
+    assert dynamodb_client.endpoint_url() == "https://dynamodb.eu-west-1.amazonaws.com"
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/")
-    assert dynamo_json.endpoint_url() == "http://127.0.0.1:5000"
+    assert dynamodb_client.endpoint_url() == "http://127.0.0.1:5000"
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")
-    assert dynamo_json.endpoint_url() == "http://127.0.0.1:8000"
+    assert dynamodb_client.endpoint_url() == "http://127.0.0.1:8000"
 
 
 # ---------------------------------------------------------------------------------------------- a scripted endpoint
@@ -145,7 +145,7 @@ def endpoint(credentials, monkeypatch):
 @pytest.fixture
 def no_backoff(monkeypatch):
     """Retries without their jittered sleeps, where the test is about which attempts happen."""
-    monkeypatch.setattr(dynamo_json.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(dynamodb_client.time, "sleep", lambda seconds: None)
 
 
 def test_throttling_is_retried_with_backoff_and_then_succeeds(endpoint):

@@ -37,19 +37,23 @@ def course_progress_view(course: Course, records: Iterable[ModuleProgressRecord]
     }
 
 
-def record_progress(user_id: str, event: ProgressEvent, now: str) -> dict:
+def record_progress(user_id: str, progress_event: ProgressEvent, now: str) -> dict:
     """Three DynamoDB calls on the common path: PutItem (enrollment), UpdateItem (progress), Query (course).
 
     The writes are ordered so that a failure between any two leaves a consistent state (enrolled
     without this progress; progress whose badge a retry awards), and each is idempotent, so the
     client's retry after a 502/503 converges on the state one successful request gives.
     """
-    completed = event.event == COMPLETED
-    enroll_for_module_event(user_id, event.course, now)
-    if store.record_module_event(user_id, event.course.slug, event.module_slug, completed, event.occurred_at, now):
+    completed = progress_event.kind == COMPLETED
+    enroll_for_module_event(user_id, progress_event.course, now)
+    if store.record_module_event(
+        user_id, progress_event.course.slug, progress_event.module_slug, completed, progress_event.occurred_at, now
+    ):
         metrics.add_metric(name="ModulesCompleted", unit=MetricUnit.Count, value=1)
-    view = course_progress_view(event.course, store.list_course_progress(user_id, event.course.slug))
-    awarded = award_for_completed_course(user_id, event.course, now) if completed and view["courseCompleted"] else []
+    view = course_progress_view(progress_event.course, store.list_course_progress(user_id, progress_event.course.slug))
+    awarded = (
+        award_for_completed_course(user_id, progress_event.course, now) if completed and view["courseCompleted"] else []
+    )
     return {**view, "badgesAwarded": awarded}
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from hhl.learning.catalog import COURSE, PATHWAY, SLUG_MAX_LENGTH, Course, catalog, is_slug
 from hhl.learning.errors import InvalidInput, NotFoundError
-from hhl.learning.timestamps import utc_timestamp
+from hhl.timestamps import utc_timestamp
 
 STARTED = "started"
 COMPLETED = "completed"
@@ -56,7 +56,7 @@ class EnrollmentRequest:
 class ProgressEvent:
     course: Course
     module_slug: str
-    event: str  # STARTED or COMPLETED
+    kind: str  # STARTED or COMPLETED (the body's `event` field)
     occurred_at: str  # utc_timestamp format
 
 
@@ -140,8 +140,8 @@ def parse_progress_event(body: dict, now: datetime) -> ProgressEvent:
     problems = _Problems(body, ("courseSlug", "moduleSlug", "event", "occurredAt"))
     course_slug = problems.slug("courseSlug")
     module_slug = problems.slug("moduleSlug")
-    event = problems.string("event")
-    if event is not None and event not in EVENTS:
+    kind = problems.string("event")
+    if kind is not None and kind not in EVENTS:
         problems.add("event", f"must be one of {', '.join(EVENTS)}")
     occurred_at = _occurred_at(problems, now)
     course = catalog().course(course_slug) if course_slug is not None else None
@@ -150,7 +150,7 @@ def parse_progress_event(body: dict, now: datetime) -> ProgressEvent:
     if course is not None and module_slug is not None and not course.has_module(module_slug):
         problems.add("moduleSlug", "not a module of this course")
     problems.raise_if_any()
-    return ProgressEvent(course, module_slug, event, occurred_at)
+    return ProgressEvent(course, module_slug, kind, occurred_at)
 
 
 def course_from_path(slug: str) -> Course:

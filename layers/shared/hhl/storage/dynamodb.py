@@ -1,20 +1,26 @@
-"""The container's DynamoDB client (hhl.storage.dynamo_json), created on first use and reused by every request.
+"""How the storage modules reach DynamoDB: the container's one client, and what every table module shares.
 
-The thin client rather than boto3: importing boto3 and creating its client costs ~210 ms of the first
-click, and the storage layer needs five operations of DynamoDB's JSON protocol (docs/performance.md).
+- `client()`: the thin client (hhl.storage.dynamodb_client), created on first use and reused by every
+  request; boto3 is not on the request path (docs/performance.md says why).
+- `dynamodb_call`: wraps each call; a conditional-check failure is an expected answer its caller handles
+  (re-raised untouched); anything else becomes a storage error (hhl.storage.errors), never a traceback.
+- `query_learner_items`: one learner's items, page by page.
 
-SnapStart: a snapshot may be taken after the client connected (an init that runs ahead of requests
-creates it; a test request may use it), and a restored sandbox must not reuse that socket, whose
-peer is gone. Lambda's runtime calls the after-restore hooks registered through snapshot_restore_py;
-the client drops its connection there. Should a kept connection fail anyway, the client reconnects.
+SnapStart: a restored sandbox must not reuse the snapshot's socket, whose peer is gone; the client
+drops its connection in the after-restore hook registered through snapshot_restore_py.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from hhl.storage.dynamo_json import DynamoDB
+from hhl.deadline import DeadlineExceeded
+from hhl.observability import logger
+from hhl.storage.dynamodb_client import DynamoDB, DynamoDBError, DynamoDBUnreachable
+from hhl.storage.errors import StorageFailed, StorageUnavailable
 
 # Lambda's AWS_LAMBDA_INITIALIZATION_TYPE for inits that run ahead of any request.
 PREINITIALIZED = frozenset({"snap-start", "provisioned-concurrency"})
@@ -42,3 +48,69 @@ else:
 # client now, so the first request does not build its SSL context; it opens no connection.
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in PREINITIALIZED:
     client()
+
+CONDITIONAL_CHECK_FAILED = "ConditionalCheckFailedException"
+# Worth retrying shortly: DynamoDB is throttling us or briefly unavailable.
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+def is_conditional_check_failure(exc: DynamoDBError) -> bool:
+    return exc.code == CONDITIONAL_CHECK_FAILED
+
+
+@contextmanager
+def dynamodb_call(operation: str) -> Iterator[None]:
+    try:
+        yield
+    except DynamoDBError as exc:
+        if is_conditional_check_failure(exc):
+            raise
+        code = exc.code
+        logger.warning("dynamodb call failed", extra={"operation": operation, "code": code})
+        if code in RETRYABLE_CODES or exc.status >= 500:
+            raise StorageUnavailable(operation, code) from None
+        raise StorageFailed(operation, code) from None
+    except (DynamoDBUnreachable, DeadlineExceeded) as exc:
+        # Timeouts and connection errors: the retries the invocation's deadline allowed are spent.
+        logger.warning(
+            "dynamodb unreachable", extra={"operation": operation, "error": type(exc).__name__, "reason": str(exc)}
+        )
+        raise StorageUnavailable(operation, type(exc).__name__) from None
+
+
+def query_learner_items(table: str, user_id: str, sort_key_prefix: tuple[str, str] | None = None) -> Iterator[dict]:
+    """One learner's items, optionally only those whose sort key (name, prefix) begins with prefix.
+
+    One strongly consistent Query per 1 MB page (the learner sees their own write at once, and
+    concurrent writers always see each other's: see docs/data-model.md).
+    """
+    condition = "userId = :u"
+    values = {":u": {"S": user_id}}
+    names = {}
+    if sort_key_prefix:
+        condition += " AND begins_with(#sk, :prefix)"
+        names["#sk"] = sort_key_prefix[0]
+        values[":prefix"] = {"S": sort_key_prefix[1]}
+    request = {
+        "TableName": table,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ConsistentRead": True,
+    }
+    if names:
+        request["ExpressionAttributeNames"] = names
+    while True:
+        with dynamodb_call(f"Query {table}"):
+            page = client().query(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hhl.config import settings
-from hhl.storage.dynamo_json import DynamoDBError
-from hhl.storage.dynamodb import client
-from hhl.storage.operations import dynamodb_call, query_learner_items
+from hhl.storage.dynamodb import client, dynamodb_call, query_learner_items
+from hhl.storage.dynamodb_client import DynamoDBError
 
 KEY_SEPARATOR = "#"
 

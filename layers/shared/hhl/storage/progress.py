@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hhl.config import settings
-from hhl.storage.dynamo_json import DynamoDBError
-from hhl.storage.dynamodb import client
-from hhl.storage.operations import dynamodb_call, is_conditional_check_failure, query_learner_items
+from hhl.storage.dynamodb import client, dynamodb_call, is_conditional_check_failure, query_learner_items
+from hhl.storage.dynamodb_client import DynamoDBError
 
 KEY_SEPARATOR = "#"
 

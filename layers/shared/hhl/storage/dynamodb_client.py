@@ -19,7 +19,7 @@ where it earns its place (tools, tests).
   and 25 ms otherwise; at most 3 attempts; a retry quota), each attempt's timeout and every backoff
   bounded by the invocation's deadline (hhl.deadline).
 - Errors: an error answer raises DynamoDBError (code, message and botocore-shaped `.response`), a
-  transport failure DynamoDBUnreachable; hhl.storage.operations maps both onto the API's answers.
+  transport failure DynamoDBUnreachable; hhl.storage.dynamodb maps both onto the API's answers.
 """
 
 from __future__ import annotations
