@@ -16,9 +16,8 @@ import uuid
 from dataclasses import dataclass
 
 from hhl.config import settings
-from hhl.storage.dynamo_json import DynamoDBError
-from hhl.storage.dynamodb import client
-from hhl.storage.operations import dynamodb_call, query_learner_items
+from hhl.storage.dynamodb import client, dynamodb_call, query_learner_items
+from hhl.storage.dynamodb_client import DynamoDBError
 
 KEY_SEPARATOR = "#"
 CERT_ID_INDEX = "certId-index"
