@@ -6,7 +6,8 @@ from hhl.auth.request_auth import authenticate
 from hhl.config import settings
 from hhl.http import dispatch, endpoint, json_body, json_response, query_params
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, tasks
-from hhl.learning.timestamps import utc_now
+from hhl.learning.errors import InvalidInput, NotFoundError
+from hhl.timestamps import utc_now
 
 settings()  # fail the container's init, not a request, when configuration is missing
 
@@ -34,7 +35,10 @@ def attest_lab(event: dict) -> dict:
 def module_progress(event: dict) -> dict:
     identity = authenticate(event)
     query = query_params(event)
-    module = tasks.module_from_query(query, unknown_status=400)
+    try:
+        module = tasks.module_from_query(query)
+    except NotFoundError as exc:  # this route answers an unknown module as a bad query (400)
+        raise InvalidInput(exc.message) from None
     body = tasks.module_progress(identity.user_id, module, tasks.attempts_shown(query))
     return json_response(200, body, headers=PRIVATE_RESPONSE_HEADERS)
 

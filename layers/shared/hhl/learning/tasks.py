@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from hhl.http import BadRequest, HttpError
 from hhl.learning import progress
 from hhl.learning.catalog import LAB_ATTESTATION, QUIZ, Module, Quiz, Task, catalog, is_slug, quiz
-from hhl.learning.timestamps import utc_timestamp
+from hhl.learning.errors import InvalidInput, NotFoundError, RateLimited
 from hhl.learning.validation import COMPLETED, STARTED, ProgressEvent
 from hhl.observability import metrics
 from hhl.storage import tasks as store
 from hhl.storage.tasks import ATTESTED, FAILED, PASSED, AttemptLimitReached, AttemptRecord, TaskRecord
+from hhl.timestamps import utc_timestamp
 
 ATTEMPTS_PER_WINDOW = 5
 ATTEMPT_WINDOW = timedelta(hours=1)
@@ -48,14 +48,12 @@ DEFAULT_ATTEMPTS_SHOWN = 20
 MAX_ATTEMPTS_SHOWN = 50
 
 
-class TooManyAttempts(HttpError):
-    status = 429
-
+class TooManyAttempts(RateLimited):
     def __init__(self, retry_after_seconds: int):
         minutes = max(1, math.ceil(retry_after_seconds / 60))
         super().__init__(
             f"Too many attempts at this quiz: try again in {minutes} minute{'s' if minutes > 1 else ''}",
-            headers={"retry-after": str(retry_after_seconds)},
+            retry_after=retry_after_seconds,
         )
 
 
@@ -76,17 +74,17 @@ class LabAttestation:
 
 def _require_slug(value: object, field: str) -> str:
     if value is None or value == "":
-        raise BadRequest(f"{field} query parameter is required")
+        raise InvalidInput(f"{field} query parameter is required")
     if not is_slug(value):
-        raise BadRequest("Invalid request", details={field: "must be a slug"})
+        raise InvalidInput("Invalid request", details={field: "must be a slug"})
     return value
 
 
-def module_from_query(query: Mapping[str, str], *, unknown_status: int = 404) -> Module:
-    """The `module_slug` query parameter's module: missing or malformed is 400, unknown is `unknown_status`."""
+def module_from_query(query: Mapping[str, str]) -> Module:
+    """The `module_slug` query parameter's module: missing or malformed is InvalidInput, unknown NotFoundError."""
     module = catalog().module(_require_slug(query.get("module_slug"), "module_slug"))
     if module is None:
-        raise HttpError("module not found", status=unknown_status)
+        raise NotFoundError("module not found")
     return module
 
 
@@ -98,7 +96,7 @@ def attempts_shown(query: Mapping[str, str]) -> int:
     if raw is None:
         return DEFAULT_ATTEMPTS_SHOWN
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ATTEMPTS_SHOWN:
-        raise BadRequest(f"attempts_limit must be between 1 and {MAX_ATTEMPTS_SHOWN}")
+        raise InvalidInput(f"attempts_limit must be between 1 and {MAX_ATTEMPTS_SHOWN}")
     return int(raw)
 
 
@@ -167,12 +165,12 @@ def parse_quiz_submission(body: Mapping) -> QuizSubmission:
     the_quiz = quiz(module.slug) if module is not None else None
     answers = _answers(body.get("answers"), the_quiz, problems)
     if problems:
-        raise BadRequest("Invalid request", details=problems)
+        raise InvalidInput("Invalid request", details=problems)
     if module is None or the_quiz is None:
-        raise BadRequest("no quiz schema for module")
+        raise InvalidInput("no quiz schema for module")
     task = _quiz_task(module, quiz_ref)
     if task is None:
-        raise BadRequest("quiz_ref not found")
+        raise InvalidInput("quiz_ref not found")
     return QuizSubmission(module, task, the_quiz, answers)
 
 
@@ -182,12 +180,12 @@ def parse_lab_attestation(body: Mapping) -> LabAttestation:
     module = _module_field(body, problems)
     task_slug = _string_field(body, "task_slug", MAX_REF_LENGTH, problems)
     if problems:
-        raise BadRequest("Invalid request", details=problems)
+        raise InvalidInput("Invalid request", details=problems)
     task = module.task(task_slug) if module is not None else None
     if task is None:
-        raise BadRequest("task not found for module")
+        raise InvalidInput("task not found for module")
     if task.type != LAB_ATTESTATION:
-        raise BadRequest("task is not a lab_attestation type")
+        raise InvalidInput("task is not a lab_attestation type")
     return LabAttestation(module, task)
 
 

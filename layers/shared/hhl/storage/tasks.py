@@ -17,9 +17,8 @@ import json
 from dataclasses import dataclass
 
 from hhl.config import settings
-from hhl.storage.dynamo_json import DynamoDBError
-from hhl.storage.dynamodb import client
-from hhl.storage.operations import dynamodb_call, is_conditional_check_failure, query_learner_items
+from hhl.storage.dynamodb import client, dynamodb_call, is_conditional_check_failure, query_learner_items
+from hhl.storage.dynamodb_client import DynamoDBError
 
 TASK_PREFIX = "task"
 ATTEMPT_PREFIX = "attempt"
