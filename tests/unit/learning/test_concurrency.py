@@ -69,3 +69,36 @@ def test_parallel_enrollments_create_one_row_and_one_201(api, stored):
     assert sorted(r.status for r in responses) == [200] * (PARALLEL - 1) + [201]
     assert len({r.body["enrolledAt"] for r in responses}) == 1
     assert len(stored("enrollments")) == 1
+
+
+@pytest.fixture
+def atomic_moto_writes(monkeypatch):
+    """The thin client reaches moto's server over HTTP, past the stubber: make each of its item writes
+    atomic, as DynamoDB's are, so a check-and-set race is decided by our conditions alone."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    for name in ("put_item", "update_item"):
+        write = getattr(DynamoDBBackend, name)
+
+        def one_at_a_time(self, *args, _write=write, **kwargs):
+            with lock:
+                return _write(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, one_at_a_time)
+
+
+def test_parallel_quiz_attempts_never_exceed_the_attempt_limit(
+    api, stored, tmp_path, serve_catalog, atomic_moto_writes
+):
+    from hhl.learning.tasks import ATTEMPTS_PER_WINDOW
+
+    from tests.catalog_dirs import write_catalog
+    from tests.unit.learning.test_tasks_api import ALL_WRONG, ANSWER_KEYS, CATALOG
+
+    serve_catalog(write_catalog(tmp_path / "orchard", CATALOG, ANSWER_KEYS))
+    body = {"module_slug": "pruning", "quiz_ref": "quiz-1", "answers": ALL_WRONG}
+    statuses = [r.status for r in race(lambda: api.post("/tasks/quiz/submit", body), ATTEMPTS_PER_WINDOW + 3)]
+    assert sorted(statuses) == [200] * ATTEMPTS_PER_WINDOW + [429] * 3
+    attempts = [item for item in stored("tasks") if "#attempt#" in item["taskKey"]["S"]]
+    assert len(attempts) == ATTEMPTS_PER_WINDOW

@@ -278,6 +278,7 @@ def submit_quiz(user_id: str, submission: QuizSubmission, now: datetime) -> dict
         submission.task.slug,
         QUIZ,
         at,
+        record.attempt_count,
         PASSED if passed else FAILED,
         score,
         submission.answers,
@@ -304,7 +305,13 @@ def attest_lab(user_id: str, attestation: LabAttestation, now: datetime) -> dict
     at = utc_timestamp(now)
     record = store.attest(user_id, attestation.module.slug, attestation.task.slug, at)
     store.append_attempt(
-        user_id, attestation.module.slug, attestation.task.slug, LAB_ATTESTATION, record.last_attempt_at, ATTESTED
+        user_id,
+        attestation.module.slug,
+        attestation.task.slug,
+        LAB_ATTESTATION,
+        record.last_attempt_at,
+        record.attempt_count,
+        ATTESTED,
     )
     complete = _settle_module(user_id, attestation.module, at)
     return {"attested": True, "task_slug": attestation.task.slug, "module_complete": complete}

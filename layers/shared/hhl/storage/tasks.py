@@ -4,8 +4,9 @@ Key: userId (partition), taskKey (sort), two kinds of item under one module pref
 - "<module>#task#<task>": the task's record: status (passed | failed | attested), bestScore,
   attemptCount, lastAttemptAt, and the attempt window (windowStart, windowCount) that limits how
   often a quiz can be tried.
-- "<module>#attempt#<attemptedAt>#<task>": one item per attempt, never changed after it is written:
-  the submitted answers, the score and the outcome.
+- "<module>#attempt#<attemptedAt>#<task>#<attempt number>": one item per attempt, never changed after it
+  is written: the submitted answers, the score and the outcome. The task's attempt number makes two
+  attempts in the same millisecond two items.
 "task" sorts after "attempt", so one Query of "<module>#" newest first reads the module's task
 records and then its attempts newest first: /module/progress is one request, /tasks/status one Query
 of "<module>#task#".
@@ -62,8 +63,8 @@ def task_key(module_slug: str, task_slug: str) -> str:
     return f"{module_slug}#{TASK_PREFIX}#{task_slug}"
 
 
-def attempt_key(module_slug: str, attempted_at: str, task_slug: str) -> str:
-    return f"{module_slug}#{ATTEMPT_PREFIX}#{attempted_at}#{task_slug}"
+def attempt_key(module_slug: str, attempted_at: str, task_slug: str, number: int) -> str:
+    return f"{module_slug}#{ATTEMPT_PREFIX}#{attempted_at}#{task_slug}#{number}"
 
 
 def _number(item: dict, name: str) -> int | None:
@@ -118,53 +119,55 @@ def count_quiz_attempt(
     """Count one attempt of a quiz against its window, or raise AttemptLimitReached; the record as it now is.
 
     A window opens with the first attempt after the previous one closed, and holds `limit` attempts.
-    One conditional UpdateItem inside an open window; a second one when the first finds it closed.
-    DynamoDB serialises writes to the item, so racing submissions can never exceed the limit.
+    Inside an open window one conditional UpdateItem counts the attempt, or (a failed condition returns
+    the item) finds the window full; a closed or missing window takes a second UpdateItem that opens a
+    new one, and a third only when a racing request opened it first. DynamoDB serialises writes to the
+    item, so racing submissions never exceed the limit.
     """
     key = _key(user_id, task_key(module_slug, task_slug))
     common = "SET taskType = :type, lastAttemptAt = :now, updatedAt = :now, #status = if_not_exists(#status, :failed)"
-    values = {":type": {"S": "quiz"}, ":now": {"S": now}, ":one": {"N": "1"}, ":failed": {"S": FAILED}}
-    names = {"#status": "status"}
+    values = {
+        ":type": {"S": "quiz"},
+        ":now": {"S": now},
+        ":one": {"N": "1"},
+        ":failed": {"S": FAILED},
+        ":opened_after": {"S": window_opened_after},
+    }
+    in_window = {
+        "Key": key,
+        "UpdateExpression": common + " ADD attemptCount :one, windowCount :one",
+        "ConditionExpression": "windowStart > :opened_after AND windowCount < :limit",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {**values, ":limit": {"N": str(limit)}},
+        "ReturnValues": "ALL_NEW",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    new_window = {
+        "Key": key,
+        "UpdateExpression": common + ", windowStart = :now, windowCount = :one ADD attemptCount :one",
+        "ConditionExpression": "attribute_not_exists(windowStart) OR windowStart <= :opened_after",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",
+    }
+    for request in (in_window, new_window, in_window):
+        counted, before = _conditional_update(request)
+        if counted is not None:
+            return _task_record(counted)
+        window_start = _string(before, "windowStart")
+        if request is in_window and window_start is not None and window_start > window_opened_after:
+            raise AttemptLimitReached(window_start)  # the window is open and full
+    raise AttemptLimitReached(None)  # only if the window closed between two of these writes
+
+
+def _conditional_update(request: dict) -> tuple[dict | None, dict]:
+    """(the item after the update, {}), or (None, the item as it was when the condition failed)."""
     try:
-        response = _update(
-            {
-                "Key": key,
-                "UpdateExpression": common + " ADD attemptCount :one, windowCount :one",
-                "ConditionExpression": "windowStart > :opened_after AND windowCount < :limit",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": {
-                    **values,
-                    ":opened_after": {"S": window_opened_after},
-                    ":limit": {"N": str(limit)},
-                },
-                "ReturnValues": "ALL_NEW",
-            }
-        )
+        return _update(request)["Attributes"], {}
     except DynamoDBError as exc:
         if not is_conditional_check_failure(exc):
             raise
-        try:
-            response = _update(
-                {
-                    "Key": key,
-                    "UpdateExpression": common + ", windowStart = :now, windowCount = :one ADD attemptCount :one",
-                    "ConditionExpression": "attribute_not_exists(windowStart) OR windowStart <= :opened_after",
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": {**values, ":opened_after": {"S": window_opened_after}},
-                    "ReturnValues": "ALL_NEW",
-                }
-            )
-        except DynamoDBError as again:
-            if not is_conditional_check_failure(again):
-                raise
-            raise AttemptLimitReached(_window_start(key)) from None
-    return _task_record(response["Attributes"])
-
-
-def _window_start(key: dict) -> str | None:
-    with dynamodb_call("GetItem tasks"):
-        item = client().get_item(TableName=settings().tables.tasks, Key=key, ConsistentRead=True).get("Item", {})
-    return _string(item, "windowStart")
+        return None, exc.response.get("Item", {})
 
 
 def record_quiz_result(user_id: str, module_slug: str, task_slug: str, score: int, passed: bool, now: str) -> None:
@@ -220,13 +223,14 @@ def append_attempt(
     task_slug: str,
     task_type: str,
     attempted_at: str,
+    number: int,
     outcome: str,
     score: int | None = None,
     answers: tuple[tuple[str, str], ...] = (),
 ) -> None:
-    """One PutItem. The key is the attempt's time and task, so writing the same attempt again is a no-op."""
+    """One PutItem. The key is the attempt's time, task and number, so writing the same attempt again is a no-op."""
     item = {
-        **_key(user_id, attempt_key(module_slug, attempted_at, task_slug)),
+        **_key(user_id, attempt_key(module_slug, attempted_at, task_slug, number)),
         "taskSlug": {"S": task_slug},
         "taskType": {"S": task_type},
         "attemptedAt": {"S": attempted_at},
