@@ -8,7 +8,8 @@ treats it as a secure context, so the Secure cookies are kept over plain http).
 
 - /learn and below: local/site/learn.html, with `{{ hhl_api_base }}` replaced by the API's base URL
   as the site's pages call it (HubSpot's templates fill the same value in with HubL);
-  /learn/theme-example: local/site/theme-example.html, a page written for the HubSpot theme as it is.
+  /learn/theme-example: local/site/theme-example.html, a page written for the HubSpot theme as it is;
+  /learn/certificate?id=<certId>: local/site/certificate.html, the public certificate page.
 - /site/<file>: the site client the real pages include (the top-level site/ folder, e.g. /site/hhl.js).
 """
 
@@ -28,11 +29,14 @@ API_BASE_PLACEHOLDER = b"{{ hhl_api_base }}"
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
-THEME_EXAMPLE = "/learn/theme-example"  # a page using only the HubSpot theme's existing contract
+# Pages other than learn.html, by path: one using only the HubSpot theme's existing contract, and the
+# certificate page the theme links certificates to.
+PAGES = {"/learn/theme-example": "theme-example.html", "/learn/certificate": "certificate.html"}
 
 
 def demo_page(api_base: str, path: str = "/learn") -> bytes:
-    name = "theme-example.html" if path == THEME_EXAMPLE or path.startswith(THEME_EXAMPLE + "/") else "learn.html"
+    under = (page for prefix, page in PAGES.items() if path == prefix or path.startswith(prefix + "/"))
+    name = next(under, "learn.html")
     return (PAGES_DIR / name).read_bytes().replace(API_BASE_PLACEHOLDER, api_base.encode("utf-8"))
 
 

@@ -7,7 +7,8 @@
  * event, same data-auth-state toggling and data-* attributes, plus:
  *
  *   - window.hhl: catalog, enrollments, enroll, unenroll, progress, recordProgress, badges, and the
- *     theme's routes (taskStatus, submitQuiz, attestLab, moduleProgress, courseStatus, pathwayStatus);
+ *     theme's routes (taskStatus, submitQuiz, attestLab, moduleProgress, courseStatus, pathwayStatus),
+ *     certificates and what a certificate page needs to share one;
  *   - sessions that last: a 401 triggers one POST /auth/refresh shared by every tab, then one retry;
  *   - writes that belong to a learner: kept in localStorage until the API has answered them, sent
  *     only under the session of the learner who made them, cleared at sign-out;
@@ -835,6 +836,36 @@
     return path + '?' + query.toString();
   }
 
+  // ------------------------------------------------------------------ certificates
+  // What a certificate page needs to let the learner share a certificate: the page anyone can verify it
+  // on, LinkedIn's "Add to profile" form filled in (its documented startTask=CERTIFICATION_NAME link:
+  // name, organizationId or organizationName, issueYear, issueMonth, certUrl, certId), and the signed
+  // credential as a file (Open Badges 3.0: the compact JWS itself, extension .jwt).
+  var CERTIFICATE_PAGE = '/learn/certificate'; // the theme's page: /learn/certificate?id=<certId>
+  var ISSUER_NAME = 'Hedgehog Learn';
+
+  function certificateLinks(certificate, options) {
+    options = options || {};
+    var id = String(certificate.certId);
+    var verifyUrl = window.location.origin + (options.pagePath || CERTIFICATE_PAGE) + '?id=' + encodeURIComponent(id);
+    var issued = new Date(certificate.issuedAt);
+    var linkedIn = new URLSearchParams({ startTask: 'CERTIFICATION_NAME', name: certificate.entityTitle || '' });
+    if (options.organizationId) linkedIn.set('organizationId', String(options.organizationId));
+    else linkedIn.set('organizationName', options.organizationName || ISSUER_NAME);
+    if (!isNaN(issued)) {
+      linkedIn.set('issueYear', String(issued.getUTCFullYear()));
+      linkedIn.set('issueMonth', String(issued.getUTCMonth() + 1));
+    }
+    linkedIn.set('certUrl', verifyUrl);
+    linkedIn.set('certId', id);
+    var links = { verifyUrl: verifyUrl, linkedInUrl: 'https://www.linkedin.com/profile/add?' + linkedIn.toString() };
+    if (certificate.credential) {
+      links.credentialHref = 'data:text/plain;charset=utf-8,' + encodeURIComponent(certificate.credential);
+      links.credentialFileName = 'hedgehog-learn-certificate-' + id + '.jwt';
+    }
+    return links;
+  }
+
   // A quiz attempt is graded now and counts against the attempt limit: sent once, never kept to be
   // replayed later (the learner would not see that grade, and a replay would spend an attempt).
   function submitQuiz(moduleSlug, answers, quizRef) {
@@ -902,6 +933,16 @@
         attempts_limit: options.attemptsLimit,
       }));
     },
+    /** The learner's certificates, newest first: {certificates: [{certId, entityType, entitySlug, entityTitle, issuedAt}]} */
+    certificates: function () {
+      return get('/certificates');
+    },
+    /** Public, no learner data: the certificate and its signed credential; 404 unknown, 410 revoked. */
+    certificate: function (certId) {
+      return call('GET', config.apiBase + '/certificate/' + slugPath(certId));
+    },
+    /** {verifyUrl, linkedInUrl, credentialHref?, credentialFileName?} for a certificate from either call. */
+    certificateLinks: certificateLinks,
     courseStatus: function (courseSlug) {
       return get(withQuery('/course/status', { course_slug: courseSlug }));
     },

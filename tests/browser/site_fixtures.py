@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from local.http_server import LocalHTTPServer, RequestHandler
+from local.site_server import demo_page
 
 THEME_READS = ("/tasks/status?", "/module/progress?", "/course/status?", "/pathway/status?")
 REFRESH_LOCK = threading.Lock()  # the token endpoint's check-and-rotate is one step
@@ -41,6 +42,15 @@ OTHER_PROFILE = {
     "givenName": "Nell",
     "hubspotContactId": "9002",
 }
+CERTIFICATE = {
+    "certId": "3f1c2b7a-9d4e-4c1a-8b2f-0e6d5a4c3b21",
+    "entityType": "course",
+    "entitySlug": "lab",
+    "entityTitle": "Lab & Friends",
+    "issuedAt": "2026-11-30T23:59:00Z",
+}
+CREDENTIAL = "eyJhbGciOiJFUzI1NiJ9.eyJqdGkiOiJ1cm46dXVpZDozZjFjIn0.c2lnbmF0dXJl"  # shaped like a compact JWS
+REVOKED_CERT_ID = "0b9c8d7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e"
 COURSE = {
     "slug": "lab",
     "title": "Lab",
@@ -152,6 +162,11 @@ class FakeApi:
     def answer(self, method: str, path: str, body: dict | None) -> tuple[int, dict]:
         if (method, path) == ("GET", "/catalog"):
             return 200, {"pathways": [], "courses": [COURSE]}
+        if method == "GET" and path.startswith("/certificate/"):  # public: no session needed
+            cert_id = path.removeprefix("/certificate/")
+            if cert_id == REVOKED_CERT_ID:
+                return 410, {"error": "This certificate has been revoked"}
+            return (200, CERTIFICATE | {"credential": CREDENTIAL}) if cert_id == CERTIFICATE["certId"] else (404, {})
         if self.session_ended:
             return 401, {"error": "Unauthorized: Session ended", "details": {"code": "session_ended"}}
         if not (self.signed_in and self.access_valid):
@@ -162,6 +177,8 @@ class FakeApi:
                 return self.write_status, self.write_answer or {"error": "forced"}
         if path == "/auth/me":
             return 200, self.profile
+        if path == "/certificates":
+            return 200, {"certificates": [CERTIFICATE]}
         if method == "GET" and path.startswith(THEME_READS):
             return 200, {"asked": path}  # the theme's reads: the request is what these tests check
         if (method, path) == ("POST", "/tasks/quiz/submit"):
@@ -230,6 +247,8 @@ class ScriptedSite:
                     status, headers, data = scripted.api.respond(self.command, path, self.headers, body)
                 elif url.path == "/site/hhl.js":
                     status, headers, data = 200, {"content-type": "text/javascript"}, HHL_JS.read_bytes()
+                elif url.path == "/learn/certificate":  # the demo site's own page, as the local stack serves it
+                    status, headers, data = 200, {"content-type": "text/html"}, demo_page(scripted.api_base, url.path)
                 else:
                     page = PAGE.format(attributes=scripted.attributes or context_attributes(scripted.api_base))
                     status, headers, data = 200, {"content-type": "text/html"}, page.encode()

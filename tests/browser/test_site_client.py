@@ -6,10 +6,20 @@ hhIdentity contract."""
 from __future__ import annotations
 
 import json
+import urllib.parse
+from pathlib import Path
 
 import pytest
 
-from tests.browser.site_fixtures import OTHER_PROFILE, PROFILE, FakeApi, ScriptedSite
+from tests.browser.site_fixtures import (
+    CERTIFICATE,
+    CREDENTIAL,
+    OTHER_PROFILE,
+    PROFILE,
+    REVOKED_CERT_ID,
+    FakeApi,
+    ScriptedSite,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -504,3 +514,81 @@ def test_a_lab_attestation_is_a_kept_write(context, scripted):
     assert page.evaluate("hhl.pending()") == 0
     [synced] = events(page, "hhl:synced")
     assert (synced["path"], synced["result"]["module_complete"]) == ("/tasks/lab/attest", True)
+
+
+# ---------------------------------------------------------------- certificates
+
+
+def test_a_certificate_page_gets_its_verification_linkedin_and_credential_links(context, scripted):
+    page = scripted.open(context, FakeApi(signed_in=False), path="/learn/certificate?id=" + CERTIFICATE["certId"])
+
+    answer = page.evaluate(f"hhl.certificate('{CERTIFICATE['certId']}')")
+    links = page.evaluate("c => hhl.certificateLinks(c)", answer)
+
+    verify = f"{scripted.site}/learn/certificate?id={CERTIFICATE['certId']}"
+    assert links["verifyUrl"] == verify
+    linkedin = urllib.parse.urlsplit(links["linkedInUrl"])
+    assert (linkedin.scheme, linkedin.netloc, linkedin.path) == ("https", "www.linkedin.com", "/profile/add")
+    assert urllib.parse.parse_qs(linkedin.query) == {
+        "startTask": ["CERTIFICATION_NAME"],
+        "name": ["Lab & Friends"],
+        "organizationName": ["Hedgehog Learn"],
+        "issueYear": ["2026"],
+        "issueMonth": ["11"],  # the UTC month it was issued in, whatever the learner's time zone
+        "certUrl": [verify],
+        "certId": [CERTIFICATE["certId"]],
+    }
+    with_org = page.evaluate("c => hhl.certificateLinks(c, {organizationId: 1234}).linkedInUrl", answer)
+    assert "organizationId=1234" in with_org and "organizationName" not in with_org
+
+    with page.expect_download() as download:
+        page.evaluate(
+            """links => {
+                const a = Object.assign(document.createElement('a'), {href: links.credentialHref});
+                a.download = links.credentialFileName;
+                document.body.appendChild(a);
+                a.click();
+            }""",
+            links,
+        )
+    assert download.value.suggested_filename == f"hedgehog-learn-certificate-{CERTIFICATE['certId']}.jwt"
+    assert Path(download.value.path()).read_text(encoding="utf-8") == CREDENTIAL
+
+
+def test_a_revoked_certificate_says_so_and_the_list_needs_a_session(context, scripted):
+    api = FakeApi()
+    page = scripted.open(context, api)
+
+    assert page.evaluate("hhl.certificates()") == {"certificates": [CERTIFICATE]}
+    revoked = page.evaluate(f"hhl.certificate('{REVOKED_CERT_ID}').catch(e => [e.code, e.status, e.message])")
+    assert revoked == ["rejected", 410, "This certificate has been revoked"]
+    assert "credentialHref" not in page.evaluate("c => hhl.certificateLinks(c)", CERTIFICATE)
+
+
+def test_the_demo_certificate_page_shows_the_certificate_to_anyone(context, scripted):
+    """local/site/certificate.html, opened by someone who is not signed in (an employer following the link)."""
+    page = scripted.open(context, FakeApi(signed_in=False), path=f"/learn/certificate?id={CERTIFICATE['certId']}")
+
+    page.locator("#certificate").wait_for()
+    assert page.locator("#title").inner_text() == "Lab & Friends"
+    assert page.locator("#issued").inner_text() == "November 30, 2026"
+    assert page.locator("#verify").get_attribute("href") == page.url
+    assert page.locator("#linkedin").get_attribute("href").startswith("https://www.linkedin.com/profile/add?")
+    with page.expect_download() as download:
+        page.locator("#credential").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8") == CREDENTIAL
+
+
+@pytest.mark.parametrize(
+    ("cert_id", "words"),
+    [
+        (REVOKED_CERT_ID, "This certificate has been revoked."),
+        ("6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Certificate not found or invalid link."),
+        ("not-a-certificate", "Certificate not found or invalid link."),
+    ],
+)
+def test_the_demo_certificate_page_says_what_is_wrong(context, scripted, cert_id, words):
+    page = scripted.open(context, FakeApi(signed_in=False), path=f"/learn/certificate?id={cert_id}")
+
+    page.get_by_role("alert").filter(has_text=words).wait_for()
+    assert page.locator("#certificate").is_hidden()
