@@ -88,7 +88,7 @@ build: $(SAM_STAMP) system-deps
 # Every problem in the tree is printed (file, field, what is wrong) and nothing is written unless it is clean.
 catalog: $(STAMP)
 	@test -n "$(CONTENT)" || { echo "usage: make catalog CONTENT=<the site repository's content folder>" >&2; exit 2; }
-	PYTHONPATH=layers/shared $(PY) -m tools.content_catalog "$(CONTENT)" $(if $(OUT),--out "$(OUT)")
+	$(PY) -m tools.content_catalog "$(CONTENT)" $(if $(OUT),--out "$(OUT)")
 
 bench: $(STAMP) $(SAM_STAMP) build
 	$(PY) -m bench

@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 BUILT_LAYER = BUILD_DIR / "SharedLayer" / "python"
+BUILT_CATALOG_LAYER = BUILD_DIR / "CatalogLayer" / "python"  # data only: hhl_catalog's catalog.json
 RUNTIME_ROOT = ROOT / ".local" / "bench-runtime"
 LOCK_FILE = ROOT / "requirements-dev.lock.txt"
 RUNTIME_PACKAGES = ("boto3", "botocore")
@@ -135,8 +136,8 @@ def _match_bytecode(python: str, mirror: Path) -> None:
 
 def prepare() -> Runtime:
     """Build (once) and refresh the bench's runtime directories; `sam build` must have run."""
-    if not (BUILT_LAYER / "hhl").is_dir():
-        raise RuntimeUnavailable("no built layer in .aws-sam/build: run `make build` (or `make bench`)")
+    if not (BUILT_LAYER / "hhl").is_dir() or not (BUILT_CATALOG_LAYER / "hhl_catalog").is_dir():
+        raise RuntimeUnavailable("no built layers in .aws-sam/build: run `make build` (or `make bench`)")
     python = find_python313()
     runtime_dir = RUNTIME_ROOT / "runtime"
     deps_dir = RUNTIME_ROOT / "layer"
@@ -151,6 +152,8 @@ def prepare() -> Runtime:
     ]
     _pip_install(python, deps_dir, layer_requirements)
     _copy_pure_python_from_build(deps_dir)
+    # Lambda merges every layer into /opt/python; the catalog layer's package joins the shared layer's there.
+    shutil.copytree(BUILT_CATALOG_LAYER / "hhl_catalog", deps_dir / "hhl_catalog", dirs_exist_ok=True)
     check_layer_mirror(deps_dir)
     _match_bytecode(python, deps_dir)
     _pip_install(python, reference_dir, list(REFERENCE_PACKAGES))

@@ -40,7 +40,7 @@ from local.lambda_context import LambdaContext
 from local.template import http_routes
 from tests.ddb_calls import DynamoDBCallCounter
 
-LAYER_SOURCE = ROOT / "layers" / "shared"
+LAYER_SOURCES = (ROOT / "layers" / "shared", ROOT / "layers" / "catalog")  # hhl, and the catalog's data
 COURSE = "network-like-hyperscaler-foundations"
 MODULE = "fabric-operations-welcome"
 SECOND_COURSE = "hedgehog-lab-foundations"
@@ -81,8 +81,9 @@ class Scenario:
 @functools.cache
 def load_handlers() -> dict[str, Callable]:
     """Every function's handler by route key, each function imported once (per process), as its own module."""
-    if str(LAYER_SOURCE) not in sys.path:
-        sys.path.insert(0, str(LAYER_SOURCE))
+    for layer in LAYER_SOURCES:
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))
     modules: dict[str, object] = {}
     handlers = {}
     for route in http_routes():
@@ -517,5 +518,6 @@ def jwt_verification(tokens: signin.SignedIn, verifications: int = 1000) -> dict
 def prepare_process(env: dict) -> None:
     """This process becomes a Lambda container: the function's environment, before any hhl import."""
     os.environ.update(env)
-    if str(LAYER_SOURCE) not in sys.path:
-        sys.path.insert(0, str(LAYER_SOURCE))
+    for layer in LAYER_SOURCES:
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))

@@ -25,7 +25,8 @@ from local.http_server import LocalHTTPServer, MalformedRequest, RequestHandler
 from local.lambda_context import LambdaContext
 from local.template import ROOT, Route, cors_configuration, http_routes
 
-LAYER_DIR = ROOT / "layers" / "shared"
+# Lambda's /opt/python: the shared layer (hhl and its dependencies) and the catalog layer (hhl_catalog).
+LAYER_DIRS = (ROOT / "layers" / "shared", ROOT / "layers" / "catalog")
 ACCOUNT_ID = "123456789012"
 API_ID = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -201,8 +202,9 @@ class Router:
 
 def import_handler(route: Route) -> Callable:
     """Import <CodeUri>/app.py as its own module (Lambda gives each function a process; here they share one)."""
-    if str(LAYER_DIR) not in sys.path:
-        sys.path.insert(0, str(LAYER_DIR))
+    for layer in LAYER_DIRS:
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))
     module_file, _, attr = route.handler.rpartition(".")
     path = route.code_uri / f"{module_file}.py"
     if not path.is_file():

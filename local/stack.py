@@ -303,10 +303,7 @@ def compile_content(state_dir: Path) -> tuple[dict[str, str], str]:
     content = os.environ.get("HHL_CONTENT_DIR", "").strip()
     if not content:
         return {}, "the catalog the layer ships (HHL_CONTENT_DIR=<site>/content serves a content tree)"
-    layer = str(ROOT / "layers" / "shared")
-    if layer not in sys.path:
-        sys.path.insert(0, layer)
-    from tools.content_catalog import ContentError, compile_tree, write_compiled
+    from tools.content_catalog import ContentError, compile_tree, write_compiled  # puts the layers on sys.path
 
     try:
         compiled = compile_tree(Path(content))

@@ -12,11 +12,9 @@ from pathlib import Path
 from cfnlint.decode import decode
 
 BUILD = Path(".aws-sam/build")
-# What every handler imports from the layer; boto3 must not be bundled (nothing in the layer uses it).
+# What every handler imports from the shared layer; boto3 must not be bundled (nothing in the layer uses it).
 LAYER_MUST_HAVE = [
     "hhl/__init__.py",
-    "hhl/learning/catalog.json",
-    "hhl/learning/answer_keys.json",  # read only by code that grades quizzes
     "jwt/__init__.py",
     "aws_lambda_powertools/__init__.py",
     "aws_sdk_signers/signers.py",  # the thin DynamoDB client's SigV4 (hhl/storage/dynamodb_client.py)
@@ -26,6 +24,13 @@ LAYER_MUST_HAVE = [
     "aws_sdk_signers/__pycache__/signers.cpython-313.pyc",
 ]
 LAYER_MUST_NOT_HAVE = ["boto3", "botocore"]
+# The catalog layer (layers/catalog/Makefile): the compiled content, data only.
+CATALOG_LAYER_MUST_HAVE = [
+    "hhl_catalog/__init__.py",
+    "hhl_catalog/catalog.json",
+    "hhl_catalog/answer_keys.json",  # read only by code that grades quizzes
+    "hhl_catalog/__pycache__/__init__.cpython-313.pyc",
+]
 
 
 def problems() -> list[str]:
@@ -39,6 +44,9 @@ def problems() -> list[str]:
             module = props["Handler"].rpartition(".")[0]
             if not (BUILD / props["CodeUri"] / f"{module}.py").is_file():
                 found.append(f"{name}: {props['CodeUri']}/{module}.py missing")
+        elif res["Type"] == "AWS::Serverless::LayerVersion" and name == "CatalogLayer":
+            python = BUILD / props["ContentUri"] / "python"
+            found += [f"{name}: python/{p} missing" for p in CATALOG_LAYER_MUST_HAVE if not (python / p).exists()]
         elif res["Type"] == "AWS::Serverless::LayerVersion":
             python = BUILD / props["ContentUri"] / "python"
             found += [f"{name}: python/{p} missing" for p in LAYER_MUST_HAVE if not (python / p).exists()]
@@ -53,7 +61,10 @@ def main() -> int:
     for problem in found:
         print(f"sam build smoke test: {problem}", file=sys.stderr)
     if not found:
-        print("sam build smoke test: every handler is there; the layer has hhl, jwt, powertools, aws_sdk_signers")
+        print(
+            "sam build smoke test: every handler is there; the shared layer has hhl, jwt, powertools, "
+            "aws_sdk_signers; the catalog layer has the catalog"
+        )
     return 1 if found else 0
 
 

@@ -39,7 +39,7 @@ from tests.integration.auth_helpers import (
 pytestmark = pytest.mark.integration
 
 COURSE = "hedgehog-lab-foundations"
-CATALOG = json.loads((ROOT / "layers/shared/hhl/learning/catalog.json").read_text())
+CATALOG = json.loads((ROOT / "layers/catalog/hhl_catalog/catalog.json").read_text())
 JWT_SHAPE = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")
 SYNC_TIMEOUT_SECONDS = 20
 

@@ -81,7 +81,9 @@ def test_handler_runs_on_the_slimmed_layer(function, slim_layer, secrets_extensi
     env = {
         **os.environ,  # with the secrets extension stand-in's port and session token (served from this process)
         **UNIT_ENV,
-        "PYTHONPATH": os.pathsep.join([str(code_dir), str(slim_layer), str(ROOT / "layers/shared"), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(code_dir), str(slim_layer), str(ROOT / "layers/shared"), str(ROOT / "layers/catalog"), str(ROOT)]
+        ),
     }
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(code_dir), str(event_file)],

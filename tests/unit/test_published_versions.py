@@ -25,6 +25,7 @@ CODE_RESOURCES = sorted(
     if {"CodeUri", "ContentUri"} & set(resource.get("Properties") or {})
 )
 SHARED_LAYER = "SharedLayer"
+CATALOG_LAYER = "CatalogLayer"  # the compiled content, data only
 
 
 def build(*changed: str) -> dict[str, str]:
@@ -50,13 +51,13 @@ def changed_between(before: dict[str, str], after: dict[str, str]) -> set[str]:
     return {name for name in before if before[name] != after[name]}
 
 
-def layer_users(template: dict) -> set[str]:
-    shared = {"Ref": SHARED_LAYER}
-    in_globals = shared in template["Globals"]["Function"].get("Layers", [])
+def layer_users(template: dict, layer: str = SHARED_LAYER) -> set[str]:
+    reference = {"Ref": layer}
+    in_globals = reference in template["Globals"]["Function"].get("Layers", [])
     return {
         name
         for name in FUNCTIONS
-        if shared in template["Resources"][name]["Properties"].get("Layers", []) or in_globals
+        if reference in template["Resources"][name]["Properties"].get("Layers", []) or in_globals
     }
 
 
@@ -64,11 +65,13 @@ def test_every_function_publishes_a_version_behind_live_hashed_from_all_its_prop
     """cfn-lint refuses AutoPublishAliasAllProperties in Globals, so each function sets it; a new function
     without it would publish nothing on a layer-only release."""
     assert TEMPLATE["Globals"]["Function"]["AutoPublishAlias"] == "live"
-    assert TEMPLATE["Resources"][SHARED_LAYER]["Properties"]["PublishLambdaVersion"] is True
+    for layer in (SHARED_LAYER, CATALOG_LAYER):
+        assert TEMPLATE["Resources"][layer]["Properties"]["PublishLambdaVersion"] is True
     for name in FUNCTIONS:
         assert TEMPLATE["Resources"][name]["Properties"].get("AutoPublishAliasAllProperties") is True, name
-    assert set(published()) == {*FUNCTIONS, SHARED_LAYER}
+    assert set(published()) == {*FUNCTIONS, SHARED_LAYER, CATALOG_LAYER}
     assert layer_users(TEMPLATE) == set(FUNCTIONS), "every function runs the shared layer"
+    assert layer_users(TEMPLATE, CATALOG_LAYER) == set(FUNCTIONS), "and the catalog layer"
 
 
 def test_an_unchanged_build_publishes_no_version():
@@ -78,6 +81,13 @@ def test_an_unchanged_build_publishes_no_version():
 def test_a_build_that_changes_only_the_shared_layer_publishes_every_function_that_uses_it():
     changed = changed_between(published(), published(artifact_keys=build(SHARED_LAYER)))
     assert changed == {SHARED_LAYER, *layer_users(TEMPLATE)}
+
+
+def test_a_content_change_publishes_the_catalog_layer_and_every_function_but_not_the_code_layer():
+    """`make catalog` changes only layers/catalog: the shared layer (all code) keeps its version."""
+    changed = changed_between(published(), published(artifact_keys=build(CATALOG_LAYER)))
+    assert changed == {CATALOG_LAYER, *layer_users(TEMPLATE, CATALOG_LAYER)}
+    assert SHARED_LAYER not in changed
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

@@ -237,7 +237,7 @@ def test_functions_run_python_3_13_on_arm64_with_the_shared_layer():
     function_globals = TEMPLATE["Globals"]["Function"]
     assert function_globals["Runtime"] == "python3.13"
     assert function_globals["Architectures"] == ["arm64"]
-    assert {"Ref": "SharedLayer"} in function_globals["Layers"]
+    assert function_globals["Layers"][:2] == [{"Ref": "SharedLayer"}, {"Ref": "CatalogLayer"}]
     for name, res in FUNCTIONS.items():
         assert "Runtime" not in res["Properties"], name
         assert res["Properties"]["Handler"] == "app.handler", name
@@ -246,6 +246,9 @@ def test_functions_run_python_3_13_on_arm64_with_the_shared_layer():
     # layers/shared/Makefile builds it (with bytecode) for python3.13 on arm64.
     assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
     assert "--python-version 3.13" in (LAYER_ROOT / "Makefile").read_text()
+    catalog_layer = TEMPLATE["Resources"]["CatalogLayer"]
+    assert catalog_layer["Properties"]["ContentUri"] == "layers/catalog/"
+    assert catalog_layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
 
 
 def test_the_deployment_guides_variables_are_given_to_every_function():

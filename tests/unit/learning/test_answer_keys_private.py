@@ -38,7 +38,7 @@ def test_the_catalog_function_never_opens_the_answer_keys(tmp_path):
         **os.environ,
         **UNIT_ENV,
         "HHL_CATALOG_DIR": str(compiled),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers/shared"), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers/shared"), str(ROOT / "layers/catalog"), str(ROOT)]),
     }
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(ROOT / "functions/catalog"), str(ROOT / "events/catalog.json")],

@@ -1,10 +1,11 @@
 """The course catalog (pathways -> courses -> modules and their completion tasks) and the quizzes' answer keys.
 
 Both are compiled at build time from the site's content tree (tools/content_catalog.py, `make catalog`) into
-two files: catalog.json, public structure and titles, and answer_keys.json, the quizzes with their correct
-options. They are separate so that answer keys are read only by code that grades: the catalog function and
-every status route load catalog.json alone. Each is parsed and checked once per container, on first use, so
-a broken file fails the init loudly instead of answering wrong progress.
+two files in the catalog layer (the hhl_catalog package, layers/catalog): catalog.json, public structure and
+titles, and answer_keys.json, the quizzes with their correct options. They are separate so that answer keys
+are read only by code that grades: the catalog function and every status route load catalog.json alone.
+Each is parsed and checked once per container, on first use, so a broken file fails the init loudly instead
+of answering wrong progress.
 
 The local stack may point both at another compiled directory with HHL_CATALOG_DIR (honoured only at
 APP_STAGE=local; any other stage refuses it, so a deployed function always serves what it was built with).
@@ -21,8 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import hhl_catalog  # the catalog layer (layers/catalog): data only, deployed apart from this code
+
 CATALOG_DIR_VARIABLE = "HHL_CATALOG_DIR"
-SHIPPED_DIR = Path(__file__).parent
+SHIPPED_DIR = Path(hhl_catalog.__file__).parent
 CATALOG_FILE = "catalog.json"
 ANSWER_KEYS_FILE = "answer_keys.json"
 SHIPPED_CATALOG_PATH = SHIPPED_DIR / CATALOG_FILE
