@@ -8,7 +8,7 @@
  *
  *   - window.hhl: catalog, enrollments, enroll, unenroll, progress, recordProgress, badges, and the
  *     theme's routes (taskStatus, submitQuiz, attestLab, moduleProgress, courseStatus, pathwayStatus),
- *     certificates and what a certificate page needs to share one;
+ *     certificates and what a certificate page needs to share one, exportMyData and deleteMyAccount;
  *   - sessions that last: a 401 triggers one POST /auth/refresh shared by every tab, then one retry;
  *   - writes that belong to a learner: kept in localStorage until the API has answered them, sent
  *     only under the session of the learner who made them, cleared at sign-out;
@@ -508,16 +508,20 @@
     return Promise.race([attempt, timeout]).then(function () {
       signingOut = true;
       var report = { unsaved: pendingWrites().length, at: Date.now() };
-      forget(storage('localStorage'), OUTBOX_KEY);
-      forget(storage('localStorage'), LEARNER_KEY);
-      forget(storage('localStorage'), REFRESHED_KEY);
+      clearBrowser();
       writeJson(storage('sessionStorage'), SIGN_OUT_KEY, report);
       lastSignOut = { unsaved: report.unsaved };
-      emit('hhl:outbox', { pending: 0 });
       emit('hhl:signed-out', lastSignOut);
       window.location.href = url;
       return lastSignOut;
     });
+  }
+
+  function clearBrowser() {
+    forget(storage('localStorage'), OUTBOX_KEY);
+    forget(storage('localStorage'), LEARNER_KEY);
+    forget(storage('localStorage'), REFRESHED_KEY);
+    emit('hhl:outbox', { pending: 0 });
   }
 
   function logout(path) {
@@ -866,6 +870,83 @@
     return links;
   }
 
+  // ------------------------------------------------------------------ the learner's own data
+  // Everything stored about the learner as a file, and deleting the account. The API may ask for a recent
+  // sign-in (403 reauthentication_required): the learner then goes through the hosted UI again with
+  // prompt=login (a fresh sign-in, not the remembered one) and comes back to this page, where the action
+  // runs once more, and only if the same learner signed in within the round trip's window. The result
+  // is told with hhl:account {action, result} or {action, error}.
+  var ACCOUNT_KEY = 'hhl:account-action'; // sessionStorage, during the round trip: {action, userId, at}
+
+  function saveFile(text, name, type) {
+    var link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([text], { type: type }));
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(URL.revokeObjectURL.bind(URL, link.href), 60000);
+  }
+
+  var ACCOUNT_ACTIONS = {
+    exportData: function () {
+      return call('GET', config.apiBase + '/auth/me/export').then(function (data) {
+        var day = new Date().toISOString().slice(0, 10);
+        saveFile(JSON.stringify(data, null, 2), 'hedgehog-learn-my-data-' + day + '.json', 'application/json');
+        return data;
+      });
+    },
+    deleteAccount: function () {
+      return call('DELETE', config.apiBase + '/auth/me').then(function (result) {
+        clearBrowser(); // the account is gone: nothing of it stays in this browser either
+        setIdentity(identityFrom('anonymous'));
+        return result;
+      });
+    },
+  };
+
+  function runAccountAction(action, retried) {
+    return ready
+      .then(function () {
+        if (!identity.authenticated) throw HhlError('signed_out', 'You are not signed in; sign in to do this.');
+        return ACCOUNT_ACTIONS[action]();
+      })
+      .catch(function (error) {
+        if (error.status !== 403 || !error.body || error.body.error !== 'reauthentication_required') throw error;
+        if (retried) throw HhlError('forbidden', 'Please sign in again to do this.', 403, error.body);
+        writeJson(storage('sessionStorage'), ACCOUNT_KEY, { action: action, userId: identity.userId, at: Date.now() });
+        markSigningIn();
+        window.location.href = config.loginUrl + '?prompt=login&redirect_url=' + encodeURIComponent(currentPath());
+        return { reauthenticating: true };
+      });
+  }
+
+  // Back from the fresh sign-in: the action the learner asked for, once, for that same learner only.
+  function resumeAccountAction() {
+    var session = storage('sessionStorage');
+    var pending = readJson(session, ACCOUNT_KEY, null);
+    forget(session, ACCOUNT_KEY);
+    if (!pending || !Object.prototype.hasOwnProperty.call(ACCOUNT_ACTIONS, pending.action)) return;
+    var tell = function (outcome) {
+      emit('hhl:account', Object.assign({ action: pending.action }, outcome));
+    };
+    var fresh = Date.now() - pending.at < ROUND_TRIP_MS && !authErrorCode;
+    if (!fresh || !identity.authenticated || identity.userId !== pending.userId) {
+      var words = identity.authenticated && fresh ? 'You signed in as someone else: nothing was done.' :
+        'You did not sign in again: nothing was done.';
+      tell({ error: { code: 'not_reauthenticated', message: words } });
+      return;
+    }
+    runAccountAction(pending.action, true).then(
+      function (result) {
+        tell({ result: result });
+      },
+      function (error) {
+        tell({ error: { code: error.code, status: error.status, message: error.message } });
+      }
+    );
+  }
+
   // A quiz attempt is graded now and counts against the attempt limit: sent once, never kept to be
   // replayed later (the learner would not see that grade, and a replay would spend an attempt).
   function submitQuiz(moduleSlug, answers, quizRef) {
@@ -943,6 +1024,14 @@
     },
     /** {verifyUrl, linkedInUrl, credentialHref?, credentialFileName?} for a certificate from either call. */
     certificateLinks: certificateLinks,
+    /** GET /auth/me/export, saved as a .json file; resolves with it, or {reauthenticating: true}. */
+    exportMyData: function () {
+      return runAccountAction('exportData');
+    },
+    /** DELETE /auth/me: resolves with what the API did (the browser is cleared), or {reauthenticating: true}. */
+    deleteMyAccount: function () {
+      return runAccountAction('deleteAccount');
+    },
     courseStatus: function (courseSlug) {
       return get(withQuery('/course/status', { course_slug: courseSlug }));
     },
@@ -985,6 +1074,7 @@
         resolve(first);
         showAuthError();
         if (lastSignOut) emit('hhl:signed-out', lastSignOut);
+        resumeAccountAction();
         var stored = storedWrites().length;
         var pending = pendingWrites();
         if (stored !== pending.length) saveOutbox(pending, stored - pending.length);

@@ -66,7 +66,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>fixture</title
 <script src="/site/hhl.js"></script>
 <script>
   window.events = [];
-  ['identity', 'problem', 'synced', 'auth-error', 'outbox', 'signed-out'].forEach(function (event) {{
+  ['identity', 'problem', 'synced', 'auth-error', 'outbox', 'signed-out', 'account'].forEach(function (event) {{
     var name = 'hhl:' + event;
     document.addEventListener(name, function (e) {{ window.events.push([name, e.detail]); }});
   }});
@@ -106,6 +106,9 @@ class FakeApi:
     enrolled: set[str] = field(default_factory=set)
     site: str = ""  # where sign-out lands; set by ScriptedSite.open
     quiz_attempts_left: int = 5
+    sign_in_is_recent: bool = True  # DELETE /auth/me wants a sign-in of the last 10 minutes
+    signs_in_again_as: dict | None = None  # who completes a forced fresh sign-in (prompt=login), if anyone
+    deleted: list[str] = field(default_factory=list)  # user ids whose account was deleted
 
     def count(self, method: str, path: str) -> int:
         return sum(1 for m, p, _ in self.calls if (m, p) == (method, path))
@@ -119,7 +122,13 @@ class FakeApi:
         cors = {"access-control-allow-origin": origin, "access-control-allow-credentials": "true", "vary": "origin"}
         if not origin or (self.allowed_origins is not None and origin not in self.allowed_origins):
             cors = {}  # as API Gateway: no CORS headers for an origin it does not allow
-        if path == "/auth/login":  # a navigation to the hosted UI
+        if path.startswith("/auth/login"):  # a navigation to the hosted UI
+            self.calls.append((method, path, None))
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
+            if query.get("prompt") == ["login"] and self.signs_in_again_as:  # the learner types their password
+                self.sign_in_as(self.signs_in_again_as)
+                self.sign_in_is_recent = True
+                return 302, {"location": self.site + query["redirect_url"][0]}, b""
             return 200, {"content-type": "text/html"}, b"<!doctype html><title>hosted UI</title>"
         if path == "/auth/logout":  # a navigation: cookies cleared, back to the site's /learn
             self.calls.append((method, path, None))
@@ -175,8 +184,16 @@ class FakeApi:
             self.writes_by_learner.append((self.profile["userId"], method, path, body))
             if self.write_status:
                 return self.write_status, self.write_answer or {"error": "forced"}
-        if path == "/auth/me":
+        if (method, path) == ("GET", "/auth/me"):
             return 200, self.profile
+        if path == "/auth/me/export":
+            return 200, {"version": 1, "profile": self.profile, "enrollments": [], "progress": []}
+        if (method, path) == ("DELETE", "/auth/me"):
+            if not self.sign_in_is_recent:
+                return 403, {"error": "reauthentication_required"}
+            self.deleted.append(self.profile["userId"])
+            self.signed_in = False
+            return 200, {"deleted": True, "tables": ["users", "enrollments", "progress"]}
         if path == "/certificates":
             return 200, {"certificates": [CERTIFICATE]}
         if method == "GET" and path.startswith(THEME_READS):

@@ -6,6 +6,7 @@ hhIdentity contract."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from pathlib import Path
 
@@ -592,3 +593,66 @@ def test_the_demo_certificate_page_says_what_is_wrong(context, scripted, cert_id
 
     page.get_by_role("alert").filter(has_text=words).wait_for()
     assert page.locator("#certificate").is_hidden()
+
+
+# ---------------------------------------------------------------- the learner's own data
+
+
+def test_export_saves_everything_as_a_file(context, scripted):
+    page = scripted.open(context, FakeApi())
+
+    with page.expect_download() as download:
+        data = page.evaluate("hhl.exportMyData()")
+
+    assert data["profile"]["userId"] == PROFILE["userId"]
+    assert re.fullmatch(r"hedgehog-learn-my-data-\d{4}-\d{2}-\d{2}\.json", download.value.suggested_filename)
+    assert json.loads(Path(download.value.path()).read_text(encoding="utf-8")) == data
+
+
+def test_deleting_the_account_clears_the_browser(context, scripted):
+    api = FakeApi()
+    page = scripted.open(context, api)
+
+    result = page.evaluate("hhl.deleteMyAccount()")
+
+    assert result == {"deleted": True, "tables": ["users", "enrollments", "progress"]}
+    assert api.deleted == [PROFILE["userId"]]
+    assert page.evaluate("[hhl.state(), Object.keys(localStorage).filter(k => k.startsWith('hhl:'))]") == [
+        "anonymous",
+        [],
+    ]
+
+
+def test_a_stale_sign_in_goes_through_a_fresh_sign_in_then_deletes(context, scripted):
+    api = FakeApi(sign_in_is_recent=False, signs_in_again_as=PROFILE)
+    page = scripted.open(context, api, path="/learn/account")
+
+    with page.expect_navigation(url=f"{scripted.site}/learn/account"):
+        assert page.evaluate("hhl.deleteMyAccount()") == {"reauthenticating": True}
+    page.wait_for_function("window.events.some(e => e[0] === 'hhl:account')")
+
+    [login] = [path for method, path, _ in api.calls if path.startswith("/auth/login")]
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(login).query) == {
+        "prompt": ["login"],
+        "redirect_url": ["/learn/account"],
+    }
+    [told] = events(page, "hhl:account")
+    assert (told["action"], told["result"]["deleted"]) == ("deleteAccount", True)
+    assert api.deleted == [PROFILE["userId"]]
+
+
+def test_a_fresh_sign_in_by_someone_else_deletes_nothing(context, scripted):
+    api = FakeApi(sign_in_is_recent=False, signs_in_again_as=OTHER_PROFILE)
+    page = scripted.open(context, api, path="/learn/account")
+
+    with page.expect_navigation(url=f"{scripted.site}/learn/account"):
+        page.evaluate("hhl.deleteMyAccount()")
+    page.wait_for_function("window.events.some(e => e[0] === 'hhl:account')")
+
+    [told] = events(page, "hhl:account")
+    assert told["error"] == {
+        "code": "not_reauthenticated",
+        "message": "You signed in as someone else: nothing was done.",
+    }
+    assert api.deleted == []
+    assert api.count("DELETE", "/auth/me") == 1  # the first, refused one
