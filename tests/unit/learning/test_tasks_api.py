@@ -364,7 +364,7 @@ def test_module_progress_reviews_each_attempt_with_question_and_chosen_option_te
     body = api.get("/module/progress?module_slug=pruning").body
     assert body["module_title"] == "Pruning Fruit Trees"
     assert body["module_status"] == "complete" and body["has_required_tasks"] is True
-    assert body["module_cert_id"] is None
+    assert body["module_cert_id"] == api.get("/tasks/status?module_slug=pruning").body["cert_id"]
     assert body["breadcrumbs"] == {
         "parent_course_slug": "orchard-care",
         "parent_course_title": "Orchard Care",
@@ -469,3 +469,15 @@ def test_every_answer_matches_docs_openapi(orchard, api, anonymous):
     assert 429 in {response.status for response in responses}
     for response in responses:
         check_against_spec(response)
+
+
+def test_completing_a_module_that_awards_a_certificate_reports_its_id_everywhere(orchard, api, stored):
+    attest(api)
+    passed = submit(api, ALL_RIGHT).body
+    cert_id = passed["cert_id"]
+    assert [item["certId"]["S"] for item in stored("certificates") if item["certKey"]["S"] == "module#pruning"] == [
+        cert_id
+    ]
+    assert api.get("/tasks/status?module_slug=pruning").body["cert_id"] == cert_id
+    assert api.get("/module/progress?module_slug=pruning").body["module_cert_id"] == cert_id
+    assert attest(api).body == {"attested": True, "task_slug": "lab-main", "module_complete": True, "cert_id": cert_id}

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from hhl.learning import progress
+from hhl.learning import certificates, progress
 from hhl.learning.catalog import LAB_ATTESTATION, QUIZ, Module, Quiz, Task, catalog, is_slug, quiz
 from hhl.learning.errors import InvalidInput, NotFoundError, RateLimited
 from hhl.learning.validation import COMPLETED, STARTED, ProgressEvent
@@ -231,13 +231,16 @@ def _by_task(records: list[TaskRecord]) -> dict[str, TaskRecord]:
 
 
 def task_status(user_id: str, module: Module) -> dict:
-    """GET /tasks/status: the module's status and each declared task's. One Query."""
+    """GET /tasks/status: the module's status and each declared task's. One Query (two for a complete module)."""
     records = _by_task(store.module_task_records(user_id, module.slug))
-    return {
+    status = module_status(module, records)
+    body = {
         "module_slug": module.slug,
-        "module_status": module_status(module, records),
+        "module_status": status,
         "tasks": {task.slug: _task_summary(records.get(task.slug)) for task in module.tasks},
     }
+    cert_id = _module_cert_id(user_id, module, status)
+    return {**body, "cert_id": cert_id} if cert_id else body
 
 
 # ------------------------------------------------------------------ writes
@@ -248,11 +251,25 @@ def _record_on_progress(user_id: str, module: Module, complete: bool, now: str) 
         progress.record_progress(user_id, event, now)
 
 
-def _settle_module(user_id: str, module: Module, now: str) -> bool:
-    """After a task write: is the module complete now? Recorded on its progress rows either way."""
+def _settle_module(user_id: str, module: Module, now: str) -> dict:
+    """After a task write: is the module complete now? Recorded on its progress rows either way.
+
+    A complete module also gets the certificates its completion earns (module, and a course or pathway it
+    completes), issued in this request so the answer carries the module's `cert_id`.
+    """
     complete = module_status(module, _by_task(store.module_task_records(user_id, module.slug))) == COMPLETE
     _record_on_progress(user_id, module, complete, now)
-    return complete
+    if not complete:
+        return {"module_complete": False}
+    cert_id = certificates.issue_earned(user_id, now).cert_id(certificates.MODULE, module.slug)
+    return {"module_complete": True, **({"cert_id": cert_id} if cert_id else {})}
+
+
+def _module_cert_id(user_id: str, module: Module, status: str) -> str | None:
+    """The module's certificate id, read (one Query) only when the module is complete."""
+    if status != COMPLETE or not module.awards_certificate:
+        return None
+    return certificates.held_certificates(user_id).cert_id(certificates.MODULE, module.slug)
 
 
 def submit_quiz(user_id: str, submission: QuizSubmission, now: datetime) -> dict:
@@ -260,7 +277,8 @@ def submit_quiz(user_id: str, submission: QuizSubmission, now: datetime) -> dict
 
     Writes: one UpdateItem counting the attempt (two when a new window opens), one PutItem for the
     attempt, one more UpdateItem only when the best score rises, one Query of the module's task records,
-    then the progress write per course that lists the module.
+    then the progress write per course that lists the module; when that completes the module, the
+    certificate issuance (two Queries, a PutItem per new certificate).
     """
     at = utc_timestamp(now)
     score = grade(submission.quiz, dict(submission.answers))
@@ -286,8 +304,12 @@ def submit_quiz(user_id: str, submission: QuizSubmission, now: datetime) -> dict
     if record.best_score is None or score > record.best_score:
         store.record_quiz_result(user_id, submission.module.slug, submission.task.slug, score, passed, at)
     metrics.add_metric(name="QuizAttempts", unit=MetricUnit.Count, value=1)
-    complete = _settle_module(user_id, submission.module, at)
-    return {"score": score, "pass": passed, "attempts": record.attempt_count, "module_complete": complete}
+    return {
+        "score": score,
+        "pass": passed,
+        "attempts": record.attempt_count,
+        **_settle_module(user_id, submission.module, at),
+    }
 
 
 def _seconds_until_window_closes(window_start: str | None, now: datetime) -> int:
@@ -313,8 +335,7 @@ def attest_lab(user_id: str, attestation: LabAttestation, now: datetime) -> dict
         record.attempt_count,
         ATTESTED,
     )
-    complete = _settle_module(user_id, attestation.module, at)
-    return {"attested": True, "task_slug": attestation.task.slug, "module_complete": complete}
+    return {"attested": True, "task_slug": attestation.task.slug, **_settle_module(user_id, attestation.module, at)}
 
 
 # ------------------------------------------------------------------ module progress
@@ -387,7 +408,10 @@ def _breadcrumbs(module: Module) -> dict:
 
 
 def module_progress(user_id: str, module: Module, attempts_limit: int) -> dict:
-    """GET /module/progress: the module's tasks and the newest attempts with their answer review. One Query."""
+    """GET /module/progress: the module's tasks and newest attempts with their answer review.
+
+    One Query, and one more for the certificate id of a complete module that awards one.
+    """
     if attempts_limit:
         found, attempts = store.module_history(user_id, module.slug, len(module.tasks), attempts_limit)
     else:
@@ -395,13 +419,14 @@ def module_progress(user_id: str, module: Module, attempts_limit: int) -> dict:
     records = _by_task(found)
     has_required = module.is_task_bearing
     the_quiz = quiz(module.slug) if any(a.task_type == QUIZ for a in attempts) else None
+    status = module_status(module, records) if has_required else NO_TASKS
     body = {
         "module_slug": module.slug,
         "module_title": module.title,
-        "module_status": module_status(module, records) if has_required else NO_TASKS,
+        "module_status": status,
         "has_required_tasks": has_required,
         "tasks": [_task_view(task, records.get(task.slug)) for task in module.tasks],
-        "module_cert_id": None,
+        "module_cert_id": _module_cert_id(user_id, module, status),
         "breadcrumbs": _breadcrumbs(module),
     }
     if attempts_limit:
