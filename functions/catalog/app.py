@@ -1,6 +1,7 @@
 """GET /catalog: the public course catalog (pathways -> courses -> modules) the site's pages render.
 
-No sign-in and no table: the body and its ETag are built once at init from the layer's catalog.json.
+No sign-in and no table: the body and its ETag are built once at init from the catalog layer's catalog.json
+(never its answer keys).
 Never imports boto3 (tests check): anonymous pages call it first, so its cold start counts.
 """
 

@@ -6,6 +6,9 @@ import json
 
 from hhl.learning.catalog import SHIPPED_CATALOG_PATH
 
+from tests.catalog_dirs import FIXTURE_CONTENT
+from tools.content_catalog import compile_tree, write_compiled
+
 SHIPPED = json.loads(SHIPPED_CATALOG_PATH.read_text(encoding="utf-8"))
 
 
@@ -70,3 +73,25 @@ def test_a_changed_catalog_gets_a_new_etag_and_old_copies_are_refreshed(router, 
 
 def test_a_signed_in_request_gets_the_same_public_catalog(api, anonymous):
     assert api.get("/catalog").raw == anonymous.get("/catalog").raw
+
+
+def test_modules_carry_the_content_trees_titles_and_minutes_and_no_task_or_key(
+    router, anonymous, serve_catalog, tmp_path
+):
+    write_compiled(compile_tree(FIXTURE_CONTENT), tmp_path)
+    serve_catalog(tmp_path)
+    router._handlers.clear()  # a container started with this catalog
+    response = anonymous.get("/catalog")
+    assert response.status == 200
+    care = next(c for c in response.body["courses"] if c["slug"] == "garden-care")
+    assert care["modules"] == [
+        {"slug": "watering-schedules", "title": "Watering Schedules", "order": 1, "estimatedMinutes": 15},
+        {"slug": "pest-spotting", "title": "Spotting Pests Early", "order": 2},  # no estimated_minutes given
+        {"slug": "garden-tools-tour", "title": "A Tour of Garden Tools", "order": 3, "estimatedMinutes": 10},
+    ]
+    assert "quiz" not in response.raw.decode() and "correct" not in response.raw.decode()
+
+
+def test_the_shipped_catalogs_modules_are_titled_from_their_slugs(anonymous):
+    course = next(c for c in anonymous.get("/catalog").body["courses"] if c["slug"] == "hedgehog-lab-foundations")
+    assert course["modules"][0]["title"] == "Accessing The Hedgehog Virtual Lab With Google Cloud"
