@@ -1,4 +1,4 @@
-"""Signing in through the local stack's hosted UI, as a browser does (tests/integration/auth_helpers.py),
+"""Signing in through the local stack's hosted UI, as a browser does (kit/sign_in.py),
 and fresh authorization codes for the /auth/callback floor, from the same hosted-UI form."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import hashlib
 import secrets
 import urllib.parse
 
-from tests.integration.auth_helpers import SignedIn, sign_in, submit_hosted_ui
+from kit.sign_in import SignedIn, sign_in, submit_hosted_ui
 
 __all__ = ["SignedIn", "authorize", "fresh_code", "sign_in_demo"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.runtime import BUILD_DIR, Runtime
-from local.template import resources
+from kit.template import resources
 
 BENCH_DIR = Path(__file__).resolve().parent
 FLOOR = "floor (a)"

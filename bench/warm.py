@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 from bench import signin
 from bench.runtime import ROOT
 from bench.stats import ratio, summarize
+from kit.dynamodb_calls import DynamoDBCallCounter
+from kit.template import http_routes
 from local.api_gateway import build_event
 from local.lambda_context import LambdaContext
-from local.template import http_routes
-from tests.ddb_calls import DynamoDBCallCounter
 
 LAYER_SOURCES = (ROOT / "layers" / "shared", ROOT / "layers" / "catalog")  # hhl, and the catalog's data
 COURSE = "network-like-hyperscaler-foundations"
@@ -48,7 +48,7 @@ SECOND_COURSE = "hedgehog-lab-foundations"
 
 class ParameterRecorder:
     """The parameters of every DynamoDB call made through `client` while active, to replay as a floor.
-    (Counting is tests/ddb_calls.py's DynamoDBCallCounter, shared with the learning tests.)"""
+    (Counting is kit/dynamodb_calls.py's DynamoDBCallCounter, shared with the learning tests.)"""
 
     def __init__(self, client):
         self.client = client

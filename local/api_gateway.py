@@ -1,7 +1,7 @@
 """A small stand-in for API Gateway's HTTP API (dev only): routes each request to the handler the
 template declares for it, with a real payload-2.0 event, and turns the payload-2.0 response into HTTP.
 
-Routes come from template.yaml's HttpApi events (local.template.http_routes), so nothing is listed
+Routes come from template.yaml's HttpApi events (kit.template.http_routes), so nothing is listed
 twice. Handlers run in this process, each function's app.py imported lazily under its own module
 name (every function has an app.py) with the shared layer on sys.path, as in Lambda.
 CORS follows the template's CorsConfiguration with the local allowed origins.
@@ -21,9 +21,9 @@ import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
 
+from kit.template import ROOT, Route, cors_configuration, http_routes
 from local.http_server import LocalHTTPServer, MalformedRequest, RequestHandler
 from local.lambda_context import LambdaContext
-from local.template import ROOT, Route, cors_configuration, http_routes
 
 # Lambda's /opt/python: the shared layer (hhl and its dependencies) and the catalog layer (hhl_catalog).
 LAYER_DIRS = (ROOT / "layers" / "shared", ROOT / "layers" / "catalog")

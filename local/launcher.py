@@ -24,7 +24,7 @@ from pathlib import Path
 
 import boto3
 
-from local.template import ROOT
+from kit.template import ROOT
 
 STARTUP_TIMEOUT_SECONDS = 90
 

@@ -19,8 +19,8 @@ import mimetypes
 import urllib.parse
 from pathlib import Path
 
+from kit.template import ROOT
 from local.http_server import LocalHTTPServer, RequestHandler
-from local.template import ROOT
 
 PAGES_DIR = Path(__file__).resolve().parent / "site"
 CLIENT_DIR = ROOT / "site"

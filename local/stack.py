@@ -36,8 +36,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit.template import ROOT, secret_ids, table_specs, user_pool_args, user_pool_client_args
 from local import secrets_extension
-from local.template import ROOT, secret_ids, table_specs, user_pool_args, user_pool_client_args
 
 HOST = "127.0.0.1"
 SITE_HOST = "www.hedgehog.localhost"  # hedgehog.cloud's pages

@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kit.template import ROOT, Route, load_template, resources, table_specs
 from local.lambda_context import LambdaContext
-from local.template import ROOT, Route, load_template, resources, table_specs
 
 SYNC_FUNCTION = "CrmSyncFunction"
 LOCAL_MAX_BATCHING_WINDOW = 1.0

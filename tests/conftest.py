@@ -17,10 +17,10 @@ from hhl import secret_store
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from kit.template import secret_ids, table_specs
 from local import secrets_extension as extension_module
 from local.lambda_context import LambdaContext
 from local.launcher import StackInfo, launch_stack
-from local.template import secret_ids, table_specs
 from tests.catalog_dirs import FIXTURE_CONTENT, forget_loaded_catalog, use_catalog_dir
 
 UNIT_ENV = {

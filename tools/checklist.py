@@ -13,7 +13,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from local.template import ROOT
+from kit.template import ROOT
 
 SAMCONFIG_PATH = ROOT / "samconfig.toml"
 

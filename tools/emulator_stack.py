@@ -26,7 +26,7 @@ from pathlib import Path
 
 import boto3
 
-from local.template import ROOT, load_template
+from kit.template import ROOT, load_template
 from tools.sam_translate import ARTIFACT_BUCKET, artifact_key, translate
 
 # Resource types the stack is created with: what verify checks and what those depend on, all of them

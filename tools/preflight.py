@@ -28,7 +28,7 @@ from pathlib import Path
 
 import boto3
 
-from local.template import ROOT, load_template, resources
+from kit.template import ROOT, load_template, resources
 from tools.checklist import (
     SAMCONFIG_PATH,
     Check,

@@ -14,7 +14,7 @@ import boto3
 from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 
-from local.template import load_template
+from kit.template import load_template
 
 ARTIFACT_BUCKET = "hedgehog-learn-artifacts"
 

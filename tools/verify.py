@@ -24,7 +24,7 @@ from pathlib import Path
 
 import boto3
 
-from local.template import ROOT, load_template, resources, table_specs
+from kit.template import ROOT, load_template, resources, table_specs
 from tools.checklist import Check, banner, deploy_config, guarded, run_checklist
 
 STACK_PREFIX = "hedgehog-learn-"

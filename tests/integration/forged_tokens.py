@@ -21,8 +21,8 @@ import yaml
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from kit.template import ROOT, Route, http_routes
 from local.hosted_ui import moto_signing_key
-from local.template import ROOT, Route, http_routes
 
 OPENAPI = ROOT / "docs" / "openapi.yaml"
 COURSE = "hedgehog-lab-foundations"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from local.template import http_routes
+from kit.sign_in import TIMEOUT, sign_in
+from kit.template import http_routes
 from tests.catalog_dirs import FIXTURE_CONTENT
-from tests.integration.auth_helpers import TIMEOUT, sign_in
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 import requests
 
-from tests.integration.auth_helpers import (
+from kit.sign_in import (
     ACCESS_COOKIE,
     LOGIN_COOKIE,
     REFRESH_COOKIE,

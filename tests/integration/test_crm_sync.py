@@ -15,10 +15,10 @@ import time
 import pytest
 import requests
 
+from kit.sign_in import sign_in
+from kit.template import ROOT
 from local.fake_hubspot import FakeHubSpot
 from local.launcher import launch_stack
-from local.template import ROOT
-from tests.integration.auth_helpers import sign_in
 
 pytestmark = pytest.mark.integration
 

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from kit.sign_in import sign_in
+from kit.template import http_routes
 from local.launcher import launch_stack
-from local.template import http_routes
-from tests.integration.auth_helpers import sign_in
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ import pytest
 import requests
 from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 
-from tests.integration.auth_helpers import TIMEOUT, sign_in
+from kit.sign_in import TIMEOUT, sign_in
 from tests.integration.forged_tokens import FORGERIES, claims_of, concrete_path, routes, security_schemes
 
 pytestmark = pytest.mark.integration

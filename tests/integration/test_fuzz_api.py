@@ -24,8 +24,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 from schemathesis.core.failures import Failure, FailureGroup
 
-from local.template import ROOT
-from tests.integration.auth_helpers import sign_in
+from kit.sign_in import sign_in
+from kit.template import ROOT
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from tests.integration.auth_helpers import TIMEOUT, sign_in
+from kit.sign_in import TIMEOUT, sign_in
 
 pytestmark = pytest.mark.integration
 

@@ -23,10 +23,10 @@ import jwt
 import pytest
 import requests
 
+from kit.template import ROOT, Route
 from local import api_gateway
 from local.hosted_ui import pkce_challenge
 from local.launcher import free_ports, launch_stack, loopback_url
-from local.template import ROOT, Route
 
 pytestmark = pytest.mark.integration
 

@@ -22,10 +22,7 @@ import pytest
 import requests
 from hhl.auth.transaction import unseal_all
 
-from local.fake_hubspot import FakeHubSpot
-from local.launcher import launch_stack
-from local.template import ROOT
-from tests.integration.auth_helpers import (
+from kit.sign_in import (
     ACCESS_COOKIE,
     LOGIN_COOKIE,
     REFRESH_COOKIE,
@@ -35,6 +32,9 @@ from tests.integration.auth_helpers import (
     start_login,
     submit_hosted_ui,
 )
+from kit.template import ROOT
+from local.fake_hubspot import FakeHubSpot
+from local.launcher import launch_stack
 
 pytestmark = pytest.mark.integration
 

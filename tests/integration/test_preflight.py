@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from local.template import ROOT, load_template
+from kit.template import ROOT, load_template
 from tests.fakes.lambda_quota import FakeLambdaQuota
 from tools import preflight
 from tools.checklist import deploy_config

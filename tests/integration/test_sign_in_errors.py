@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 import requests
 
-from tests.integration.auth_helpers import LOGIN_COOKIE, TIMEOUT, set_cookies, submit_hosted_ui
+from kit.sign_in import LOGIN_COOKIE, TIMEOUT, set_cookies, submit_hosted_ui
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from tests.integration.auth_helpers import TIMEOUT, sign_in
+from kit.sign_in import TIMEOUT, sign_in
 from tests.integration.forged_tokens import (
     b64url,
     claims_of,

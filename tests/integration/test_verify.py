@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 
-from local.template import ROOT, resources
+from kit.template import ROOT, resources
 from tools import verify
 from tools.emulator_stack import deploy
 

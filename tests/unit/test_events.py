@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kit.template import ROOT, http_routes, load_template, resources, table_specs
 from local.api_gateway import build_event, import_handler, match_route
-from local.template import ROOT, http_routes, load_template, resources, table_specs
 
 EVENTS_DIR = ROOT / "events"
 STREAM_EVENT = EVENTS_DIR / "crm-sync-stream.json"

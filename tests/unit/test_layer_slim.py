@@ -15,7 +15,7 @@ from pathlib import Path
 import aws_lambda_powertools
 import pytest
 
-from local.template import ROOT, resources
+from kit.template import ROOT, resources
 from tests.conftest import UNIT_ENV
 
 FUNCTIONS = {name: res["Properties"] for name, res in resources("AWS::Serverless::Function").items()}

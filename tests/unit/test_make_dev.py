@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from local.template import ROOT
+from kit.template import ROOT
 
 OLD_PYTHONS = [*sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.[89]*/bin/python3"))), "python3.10", "python3.9"]
 

@@ -14,7 +14,7 @@ import copy
 
 import pytest
 
-from local.template import load_template, resources
+from kit.template import load_template, resources
 from tools.sam_translate import translate
 
 TEMPLATE = load_template()

@@ -16,9 +16,9 @@ import pytest
 from hhl import secret_store
 from hhl.config import ConfigError
 
+from kit.template import http_routes
 from local import secrets_extension as extension_module
 from local.api_gateway import build_event, import_handler, match_route
-from local.template import http_routes
 from tests.conftest import UNIT_ENV, UNIT_JWT_SECRET, UNIT_SESSION_TOKEN
 
 ROUTES = {route.route_key: route for route in http_routes()}

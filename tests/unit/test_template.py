@@ -21,7 +21,7 @@ import pytest
 from hhl import secret_store
 from hhl.config import load_settings
 
-from local.template import ROOT, load_template, resources
+from kit.template import ROOT, load_template, resources
 
 TEMPLATE = load_template()
 FUNCTIONS = resources("AWS::Serverless::Function", TEMPLATE)

@@ -19,10 +19,10 @@ import pytest
 from hhl.auth import transaction as transaction_module
 from hhl.storage import dynamodb as dynamodb_module
 
+from kit.sign_in import check_set_cookie
+from kit.template import ROOT
 from local.api_gateway import Router, build_event, match_route
-from local.template import ROOT
 from tests.conftest import UNIT_CLIENT_SECRET, UNIT_ENV
-from tests.integration.auth_helpers import check_set_cookie
 from tests.unit.conftest import CLIENT_ID
 
 SITE = "http://127.0.0.1:3000"

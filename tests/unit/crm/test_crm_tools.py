@@ -14,8 +14,8 @@ from hhl.crm.hubspot import HubSpotClient, RetryPolicy
 from hhl.crm.summary import contact_properties
 from hhl.learning.summary import learner_summary
 
+from kit.template import ROOT
 from local.launcher import free_ports
-from local.template import ROOT
 from tools import crm_properties, crm_resync
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from hhl.storage import dynamodb as dynamodb_module
 
+from kit.dynamodb_calls import DynamoDBCallCounter
 from local.api_gateway import Router, build_event, match_route
 from tests.catalog_dirs import forget_loaded_catalog, write_catalog
-from tests.ddb_calls import DynamoDBCallCounter
 
 ALLOWED_ORIGIN = "http://127.0.0.1:3000"
 USER_A = "11111111-aaaa-4aaa-8aaa-111111111111"

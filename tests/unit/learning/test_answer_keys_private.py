@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from local.template import ROOT
+from kit.template import ROOT
 from tests.catalog_dirs import FIXTURE_CONTENT
 from tests.conftest import UNIT_ENV
 from tools.content_catalog import compile_tree, write_compiled

@@ -1,5 +1,5 @@
 """DynamoDB calls per request, counted with a botocore hook on the handlers' own client
-(tests/ddb_calls.py). The numbers here are the ones docs/data-model.md states."""
+(kit/dynamodb_calls.py). The numbers here are the ones docs/data-model.md states."""
 
 from __future__ import annotations
 

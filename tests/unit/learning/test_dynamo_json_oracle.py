@@ -18,7 +18,7 @@ from botocore.serialize import create_serializer
 from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage import users
 
-from local.template import ROOT
+from kit.template import ROOT
 from tests.unit.learning.conftest import USER_A
 
 LAB = "hedgehog-lab-foundations"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hhl.learning.catalog import catalog
 
-from local.template import load_template, table_specs
+from kit.template import load_template, table_specs
 
 LAB = "hedgehog-lab-foundations"
 PATHWAY = "network-like-hyperscaler"

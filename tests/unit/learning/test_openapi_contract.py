@@ -22,7 +22,7 @@ from openapi_spec_validator.readers import read_from_filename
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from local.template import ROOT, http_routes
+from kit.template import ROOT, http_routes
 from tests.unit.learning.conftest import USER_A
 from tests.unit.learning.test_bad_input import CASES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.template import load_template
+from kit.template import load_template
 from tools.checklist import deploy_config, parse_parameter_overrides
 from tools.preflight import TemplateValues
 

@@ -21,7 +21,7 @@ import botocore.session
 import cfnlint
 import pytest
 
-from local.template import ROOT
+from kit.template import ROOT
 from tools.sam_translate import translate
 
 RUNBOOK = ROOT / "docs" / "runbook.md"

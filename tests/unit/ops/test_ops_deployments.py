@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from local.template import ROOT, load_template, resources
+from kit.template import ROOT, load_template, resources
 from tools.sam_translate import translate
 
 TEMPLATE = load_template()

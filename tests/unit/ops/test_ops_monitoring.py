@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from local.template import ROOT, load_template, resources
+from kit.template import ROOT, load_template, resources
 
 TEMPLATE = load_template()
 FUNCTIONS = resources("AWS::Serverless::Function", TEMPLATE)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from hhl.http import BadRequest, endpoint
 from hhl.observability import logger, metrics
 
-from local.template import ROOT, load_template
+from kit.template import ROOT, load_template
 
 
 def api_event(request_id: str) -> dict:

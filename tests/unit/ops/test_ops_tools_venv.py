@@ -12,7 +12,7 @@ import sys
 import pytest
 from packaging.requirements import Requirement
 
-from local.template import ROOT
+from kit.template import ROOT
 
 REQUIREMENTS = ROOT / "tools" / "requirements.txt"
 COMMANDS = ("tools.verify", "tools.preflight")

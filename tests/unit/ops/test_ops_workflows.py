@@ -9,7 +9,7 @@ import re
 import pytest
 import yaml
 
-from local.template import ROOT
+from kit.template import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 WORKFLOW_FILES = sorted(path.name for path in WORKFLOWS.glob("*.yml"))

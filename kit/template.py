@@ -1,7 +1,9 @@
-"""Reads template.yaml for the local stack and the tests: tables and HTTP routes come from the
-template itself, so nothing about them is listed twice.
+"""Reads template.yaml for the local stack, the tests, bench and the operator tools: tables and HTTP
+routes come from the template itself, so nothing about them is listed twice.
 
-cfn-lint's decoder is used because it understands CloudFormation's short-form tags (!Ref, !Sub, ...).
+Every reader sees the template as CloudFormation does after AWS::LanguageExtensions: the alarms folded
+with Fn::ForEach are expanded here, one resource per function or table. cfn-lint's decoder parses it
+because it understands CloudFormation's short-form tags (!Ref, !Sub, ...).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict:
     template, matches = decode(str(path))
     if matches:
         raise ValueError(f"cannot parse {path}: {matches[0]}")
-    return template
+    return expand_language_extensions(template)
 
 
 def resources(resource_type: str, template: dict | None = None) -> dict[str, dict]:
@@ -165,3 +167,62 @@ def _owned_secret_name(value, stage: str, template: dict) -> str:
     if isinstance(value, dict) and "Ref" in value and value["Ref"] in template["Resources"]:
         return _resolve_stage_name(template["Resources"][value["Ref"]]["Properties"]["Name"], stage)
     return _resolve_stage_name(value, stage)
+
+
+# ---------------------------------------------------------------------------------------- Fn::ForEach
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+FOR_EACH = "Fn::ForEach::"
+
+
+def expand_language_extensions(template: dict) -> dict:
+    """The template as CloudFormation's AWS::LanguageExtensions transform hands it on: every
+    `Fn::ForEach::<Loop>: [Identifier, [values...], {OutputKey: OutputValue}]` replaced by one copy of
+    its fragment per value, `${Identifier}` and `&{Identifier}` (alphanumerics only) substituted in
+    keys and strings and `{"Ref": Identifier}` by the value, and the transform taken off the list."""
+    expanded = _expand(template)
+    transform = expanded.get("Transform")
+    if isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform:
+        rest = [name for name in transform if name != LANGUAGE_EXTENSIONS]
+        expanded["Transform"] = rest[0] if len(rest) == 1 else rest
+    return expanded
+
+
+def _expand(node):
+    if isinstance(node, list):
+        return [_expand(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for key, value in node.items():
+        copies = _loop_copies(key, value) if key.startswith(FOR_EACH) else {key: _expand(value)}
+        for copy_key, copy_value in copies.items():
+            if copy_key in result:
+                raise ValueError(f"{key} makes {copy_key} a second time")
+            result[copy_key] = copy_value
+    return result
+
+
+def _loop_copies(key: str, loop) -> dict:
+    identifier, collection, fragment = loop
+    if not isinstance(collection, list) or not all(isinstance(item, str) for item in collection):
+        raise ValueError(f"{key}: only a literal list of strings is supported here")
+    copies: dict = {}
+    for item in collection:
+        for copy_key, copy_value in _expand(_substitute(fragment, identifier, item)).items():
+            if copy_key in copies:
+                raise ValueError(f"{key} makes {copy_key} a second time")
+            copies[copy_key] = copy_value
+    return copies
+
+
+def _substitute(node, identifier: str, value: str):
+    if isinstance(node, str):
+        alphanumeric = re.sub(r"[^A-Za-z0-9]", "", value)
+        return node.replace(f"${{{identifier}}}", value).replace(f"&{{{identifier}}}", alphanumeric)
+    if isinstance(node, list):
+        return [_substitute(item, identifier, value) for item in node]
+    if isinstance(node, dict):
+        if set(node) == {"Ref"} and node["Ref"] == identifier:
+            return value
+        return {_substitute(k, identifier, value): _substitute(v, identifier, value) for k, v in node.items()}
+    return node
