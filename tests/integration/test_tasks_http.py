@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.catalog_dirs import FIXTURE_CONTENT
-from tests.integration.auth_helpers import TIMEOUT, sign_in
+from kit.sign_in import TIMEOUT, sign_in
 
 pytestmark = pytest.mark.integration
 
