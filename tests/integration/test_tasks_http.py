@@ -11,8 +11,8 @@ import secrets
 import pytest
 import requests
 
-from tests.catalog_dirs import FIXTURE_CONTENT
 from kit.sign_in import TIMEOUT, sign_in
+from tests.catalog_dirs import FIXTURE_CONTENT
 
 pytestmark = pytest.mark.integration
 
