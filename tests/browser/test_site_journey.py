@@ -322,3 +322,21 @@ def test_the_demo_page_follows_the_pathway_with_module_titles_and_one_enrollment
     pathway_button.dblclick()
     pathway_button.wait_for(state="hidden")
     assert len(enrolls) == 1
+
+
+def test_a_page_on_an_origin_the_api_does_not_allow_names_the_origin_to_add(local_stack, context):
+    """Same-site but not allowed: the browser hides the API's answers (no CORS headers), yet the page says
+    which origin to add instead of "Can't reach Hedgehog Learn"."""
+    site = urllib.parse.urlsplit(site_url(local_stack))
+    stranger = f"{site.scheme}://preview.hedgehog.localhost:{site.port}"
+    page = context.new_page()
+
+    page.goto(stranger + site.path)
+    page.evaluate("hhIdentity.ready")
+
+    problem = page.locator("#problem")
+    problem.wait_for()
+    assert problem.get_attribute("data-code") == "origin_not_allowed"
+    assert stranger in problem.inner_text() and "AllowedOrigins" in problem.inner_text()
+    assert "can't be used from this page's address" in page.locator("#unreachable").inner_text()
+    assert page.evaluate("[hhl.state(), hhl.problem().origin]") == ["unknown", stranger]
