@@ -280,7 +280,10 @@
     identity = next;
     if (next.authenticated && knownLearner() !== next.userId) writeJson(storage('localStorage'), LEARNER_KEY, next.userId);
     if (next.state === 'anonymous') forget(storage('localStorage'), LEARNER_KEY);
-    if (next.authenticated) discardOtherLearnersWrites(next.userId);
+    if (next.authenticated) {
+      justSignedOut = false;
+      discardOtherLearnersWrites(next.userId);
+    }
     if (!changed) return;
     reflectIdentityInPage();
     emit('hhl:identity', identity);
@@ -306,6 +309,7 @@
   var refreshing = null; // this tab's refresh in flight, shared by every caller that got a 401 meanwhile
   var refusedAt = 0; // when this tab's last refresh was refused
   var signingOut = false; // after sign-out the page neither refreshes nor sends
+  var justSignedOut = false; // the page a sign-out landed on: no refresh until someone signs in again
 
   function withRefreshLock(task) {
     var locks = navigator.locks;
@@ -437,7 +441,7 @@
   // or who signed out, would cost the API a refresh call on every 401.
   // Without localStorage the page's own identity is all there is to go by.
   function mayHaveSession() {
-    if (signingOut || lastSignOut) return false;
+    if (signingOut || justSignedOut) return false;
     return storage('localStorage') ? !!knownLearner() : !!(identity && identity.authenticated);
   }
 
@@ -536,6 +540,7 @@
     forget(session, SIGN_OUT_KEY);
     if (report && Date.now() - report.at < ROUND_TRIP_MS) {
       lastSignOut = { unsaved: report.unsaved };
+      justSignedOut = true;
       forget(storage('localStorage'), LEARNER_KEY); // in case another tab wrote it back meanwhile
     }
   }

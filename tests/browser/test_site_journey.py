@@ -1,7 +1,9 @@
 """The learner's journey on the demo site page (local/site/learn.html, built on site/hhl.js) against the
 real local stack, in Chromium: sign in and land back, enroll, complete a course, badge, reload; a silent
-refresh, a write made while the API is unreachable, sign-out; the same page on a cross-site origin; and a
-page using only the HubSpot theme's existing contract.
+refresh, a write made while the API is unreachable, sign-out; a session that ends with a change waiting,
+the next learner at the same computer, sign-out clearing the browser; the pathway's order, module titles,
+started modules and one enrollment per double click; the same page on a cross-site origin and on a
+same-site origin the API does not allow; and a page using only the HubSpot theme's existing contract.
 
 The page is on the stack's site origin and calls the API on its own origin (`site_url`, `site_api_url`
 in stack.json), as https://hedgehog.cloud calls https://api.hedgehog.cloud.
