@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from hhl.learning.catalog import (
@@ -20,6 +23,7 @@ from hhl.learning.catalog import (
     title_from_slug,
 )
 
+from local.template import ROOT
 from tests.catalog_dirs import forget_loaded_catalog, write_catalog
 
 SHIPPED = json.loads(SHIPPED_CATALOG_PATH.read_text(encoding="utf-8"))
@@ -249,3 +253,13 @@ def test_another_catalog_directory_is_refused_outside_the_local_stage(tmp_path, 
     forget_loaded_catalog()
     with pytest.raises(CatalogError, match="HHL_CATALOG_DIR is honoured only at APP_STAGE=local"):
         catalog()
+
+
+def test_a_deployed_function_given_another_catalog_directory_fails_its_init(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "APP_STAGE": "prod", "HHL_CATALOG_DIR": str(tmp_path)}
+    env["PYTHONPATH"] = os.pathsep.join(str(ROOT / p) for p in ("layers/shared", "layers/catalog"))
+    result = subprocess.run(
+        [sys.executable, "-c", "import hhl.learning.catalog"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 1
+    assert "HHL_CATALOG_DIR is honoured only at APP_STAGE=local" in result.stderr

@@ -25,6 +25,7 @@ from pathlib import Path
 import hhl_catalog  # the catalog layer (layers/catalog): data only, deployed apart from this code
 
 CATALOG_DIR_VARIABLE = "HHL_CATALOG_DIR"
+LOCAL_STAGE = "local"  # as hhl.config's; not imported from there, so reading the catalog needs no settings
 SHIPPED_DIR = Path(hhl_catalog.__file__).parent
 CATALOG_FILE = "catalog.json"
 ANSWER_KEYS_FILE = "answer_keys.json"
@@ -417,9 +418,12 @@ def catalog_dir() -> Path:
     override = os.environ.get(CATALOG_DIR_VARIABLE, "").strip()
     if not override:
         return SHIPPED_DIR
-    if os.environ.get("APP_STAGE") != "local":
+    if os.environ.get("APP_STAGE") != LOCAL_STAGE:
         raise CatalogError([f"{CATALOG_DIR_VARIABLE} is honoured only at APP_STAGE=local"])
     return Path(override)
+
+
+catalog_dir()  # at import, so a deployed function given HHL_CATALOG_DIR fails its init, not a request
 
 
 @functools.cache
