@@ -210,6 +210,11 @@ def targets(results: dict) -> list[Target]:
         )
     else:
         found.append(Target("GET /progress DynamoDB calls with 1 / 10 / 100 courses", "n/a", "flat", None))
+    for route, by_modules in (results.get("tasks_calls") or {}).items():
+        counts = [entry.get("dynamodb_calls") for entry in by_modules.values()]
+        flat = len(set(counts)) == 1 and all(e.get("status") == 200 for e in by_modules.values())
+        name = f"{route} DynamoDB calls with {' / '.join(by_modules)} other modules touched"
+        found.append(Target(name, " / ".join(str(c) for c in counts), "flat", flat))
     return found
 
 

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bench import signin
+from bench import signin, tasks
 from bench.runtime import ROOT
 from bench.stats import ratio, summarize
 from kit.dynamodb_calls import DynamoDBCallCounter
@@ -294,6 +294,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             ("Query",),
         ),
         Scenario("GET /badges", lambda: api_event("GET /badges", headers=bearer), 200, ("Query",)),
+        *tasks.scenarios(env, user_id, bearer, dynamodb, api_event, Scenario),
     ]
 
 
@@ -453,6 +454,22 @@ def progress_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
     return results
 
 
+def tasks_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
+    """Quiz submit, /tasks/status and /module/progress with 1, 10 and 100 other modules touched: calls must not grow."""
+    from hhl.storage.dynamodb import client
+
+    dynamodb = client()
+
+    def run(handler, event) -> tuple[dict, int]:
+        with quiet_stdout(), DynamoDBCallCounter(dynamodb) as counter:
+            return handler(event, LambdaContext()), counter.total
+
+    bearer = {"authorization": f"Bearer {tokens.access_token}"}
+    return tasks.calls_as_modules_grow(
+        stack["handler_env"], tokens.user_id, bearer, dynamodb, load_handlers(), api_event, run
+    )
+
+
 def jwt_verification(tokens: signin.SignedIn, verifications: int = 1000) -> dict:
     """Verification time with cached keys beside its floor, and how many JWKS fetches 1,000 verifications cost.
 
@@ -521,3 +538,4 @@ def prepare_process(env: dict) -> None:
     for layer in LAYER_SOURCES:
         if str(layer) not in sys.path:
             sys.path.insert(0, str(layer))
+    tasks.use_bench_catalog()

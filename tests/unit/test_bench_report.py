@@ -203,3 +203,17 @@ def test_callback_without_a_replayable_first_request_is_judged_on_its_init():
     assert clean[row] == "PASS"
     dirty = _verdicts(_run(callback=_init(60.0, uses_dynamodb=True, sdk_loaded_at_init=["boto3"])))
     assert dirty[row] == "FAIL"
+
+
+def test_task_route_calls_must_not_grow_with_the_modules_touched():
+    results = _run()
+    results["tasks_calls"] = {
+        "GET /module/progress": {n: {"status": 200, "dynamodb_calls": 1} for n in ("1", "10", "100")},
+        "POST /tasks/quiz/submit": {n: {"status": 200, "dynamodb_calls": 7} for n in ("1", "10", "100")},
+    }
+    rows = "DynamoDB calls with 1 / 10 / 100 other modules touched"
+    assert _verdicts(results)[f"GET /module/progress {rows}"] == "PASS"
+    results["tasks_calls"]["POST /tasks/quiz/submit"]["100"]["dynamodb_calls"] = 8
+    assert _verdicts(results)[f"POST /tasks/quiz/submit {rows}"] == "FAIL"
+    results["tasks_calls"]["GET /module/progress"]["10"]["status"] = 500
+    assert _verdicts(results)[f"GET /module/progress {rows}"] == "FAIL"

@@ -1,0 +1,47 @@
+"""The bench's completion-task rows take the path their floors replay, against moto in-process.
+
+`make bench` is too heavy to run here; this runs the rows' own code (bench/tasks.py: its catalog, the untimed
+reset, the 1 / 10 / 100 touched-modules sweep) through the real handlers and checks that every quiz submit
+makes exactly the calls its floor replays, in order, however many other modules the learner touched.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hhl.learning import catalog as catalog_module
+from hhl.storage import dynamodb as dynamodb_module
+
+from bench import tasks as bench_tasks
+from bench.warm import api_event
+from kit.dynamodb_calls import DynamoDBCallCounter
+from kit.template import http_routes
+from local.api_gateway import import_handler
+from local.lambda_context import LambdaContext
+from tests.unit.learning.conftest import USER_A
+
+ROUTES = ("POST /tasks/quiz/submit", "GET /tasks/status", "GET /module/progress")
+
+
+def test_every_task_row_makes_its_floors_calls_however_many_modules_were_touched(
+    learning_env, tokens, tmp_path, serve_catalog, service_env
+):
+    shipped = json.loads(catalog_module.SHIPPED_CATALOG_PATH.read_text(encoding="utf-8"))
+    serve_catalog(bench_tasks.bench_catalog(shipped, tmp_path / "bench-catalog"))
+    handlers = {route.route_key: import_handler(route) for route in http_routes() if route.route_key in ROUTES}
+    dynamodb = dynamodb_module.client()
+
+    def run(handler, event):
+        with DynamoDBCallCounter(dynamodb) as counter:
+            return handler(event, LambdaContext()), counter.operations
+
+    bearer = {"authorization": f"Bearer {tokens.access(sub=USER_A)}"}
+    results = bench_tasks.calls_as_modules_grow(service_env, USER_A, bearer, dynamodb, handlers, api_event, run)
+    assert set(results) == set(ROUTES)
+    touched = [str(n) for n in bench_tasks.TOUCHED_MODULES]
+    expected = {"POST /tasks/quiz/submit": list(bench_tasks.QUIZ_SUBMIT_CALLS), "GET /tasks/status": ["Query"]}
+    expected["GET /module/progress"] = ["Query"]
+    for route, by_modules in results.items():
+        assert list(by_modules) == touched
+        for entry in by_modules.values():
+            assert entry == {"status": 200, "dynamodb_calls": expected[route]}, route
