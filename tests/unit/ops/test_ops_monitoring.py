@@ -32,6 +32,7 @@ BUSINESS_METRICS = (
     "Enrollments",
     "ModulesCompleted",
     "BadgesAwarded",
+    "QuizAttempts",
     "CrmSyncFailures",
     "CrmSyncSuccesses",
 )
