@@ -23,7 +23,7 @@ from hhl.learning.catalog import (
     title_from_slug,
 )
 
-from local.template import ROOT
+from kit.template import ROOT
 from tests.catalog_dirs import forget_loaded_catalog, write_catalog
 
 SHIPPED = json.loads(SHIPPED_CATALOG_PATH.read_text(encoding="utf-8"))
