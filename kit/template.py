@@ -172,14 +172,18 @@ def _owned_secret_name(value, stage: str, template: dict) -> str:
 # ---------------------------------------------------------------------------------------- Fn::ForEach
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 FOR_EACH = "Fn::ForEach::"
+_SUB_VARIABLE = re.compile(r"\$\{[^!][^}]*\}")
 
 
 def expand_language_extensions(template: dict) -> dict:
-    """The template as CloudFormation's AWS::LanguageExtensions transform hands it on: every
-    `Fn::ForEach::<Loop>: [Identifier, [values...], {OutputKey: OutputValue}]` replaced by one copy of
-    its fragment per value, `${Identifier}` and `&{Identifier}` (alphanumerics only) substituted in
-    keys and strings and `{"Ref": Identifier}` by the value, and the transform taken off the list."""
-    expanded = _expand(template)
+    """The template as the AWS::LanguageExtensions transform hands it on (as cfn-lint expands it too).
+
+    `Fn::ForEach::<Loop>: [Identifier, [values...], {OutputKey: OutputValue}]` becomes one copy of the
+    fragment per value: `${Identifier}` (and `&{Identifier}`, alphanumerics only) is replaced in keys
+    and in Fn::Sub strings (a Sub left without variables becomes that plain string), `Ref: Identifier`
+    becomes the value. So `Ref: !Sub "${Fn}Function"` is a Ref to LoginFunction for Fn = Login.
+    """
+    expanded = _expand(template, {})
     transform = expanded.get("Transform")
     if isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform:
         rest = [name for name in transform if name != LANGUAGE_EXTENSIONS]
@@ -187,42 +191,38 @@ def expand_language_extensions(template: dict) -> dict:
     return expanded
 
 
-def _expand(node):
+def _replace(text: str, values: dict[str, str]) -> str:
+    for identifier, value in values.items():
+        text = text.replace(f"${{{identifier}}}", value)
+        text = text.replace(f"&{{{identifier}}}", re.sub(r"[^A-Za-z0-9]", "", value))
+    return text
+
+
+def _expand(node, values: dict[str, str]):
     if isinstance(node, list):
-        return [_expand(item) for item in node]
+        return [_expand(item, values) for item in node]
     if not isinstance(node, dict):
         return node
+    if values and set(node) == {"Ref"} and isinstance(node["Ref"], str) and node["Ref"] in values:
+        return values[node["Ref"]]
+    if values and set(node) == {"Fn::Sub"}:
+        sub = node["Fn::Sub"]
+        text = _replace(sub if isinstance(sub, str) else sub[0], values)
+        if isinstance(sub, str):
+            return text if not _SUB_VARIABLE.search(text) else {"Fn::Sub": text}
+        return {"Fn::Sub": [text, *_expand(sub[1:], values)]}
     result = {}
     for key, value in node.items():
-        copies = _loop_copies(key, value) if key.startswith(FOR_EACH) else {key: _expand(value)}
-        for copy_key, copy_value in copies.items():
-            if copy_key in result:
-                raise ValueError(f"{key} makes {copy_key} a second time")
-            result[copy_key] = copy_value
+        if key.startswith(FOR_EACH):
+            identifier, collection, fragment = value
+            if not isinstance(collection, list) or not all(isinstance(item, str) for item in collection):
+                raise ValueError(f"{key}: only a literal list of strings is supported here")
+            copies = [_expand(fragment, {**values, identifier: item}) for item in collection]
+        else:
+            copies = [{_replace(key, values): _expand(value, values)}]
+        for copy in copies:
+            for copy_key, copy_value in copy.items():
+                if copy_key in result:
+                    raise ValueError(f"{key} makes {copy_key} a second time")
+                result[copy_key] = copy_value
     return result
-
-
-def _loop_copies(key: str, loop) -> dict:
-    identifier, collection, fragment = loop
-    if not isinstance(collection, list) or not all(isinstance(item, str) for item in collection):
-        raise ValueError(f"{key}: only a literal list of strings is supported here")
-    copies: dict = {}
-    for item in collection:
-        for copy_key, copy_value in _expand(_substitute(fragment, identifier, item)).items():
-            if copy_key in copies:
-                raise ValueError(f"{key} makes {copy_key} a second time")
-            copies[copy_key] = copy_value
-    return copies
-
-
-def _substitute(node, identifier: str, value: str):
-    if isinstance(node, str):
-        alphanumeric = re.sub(r"[^A-Za-z0-9]", "", value)
-        return node.replace(f"${{{identifier}}}", value).replace(f"&{{{identifier}}}", alphanumeric)
-    if isinstance(node, list):
-        return [_substitute(item, identifier, value) for item in node]
-    if isinstance(node, dict):
-        if set(node) == {"Ref"} and node["Ref"] == identifier:
-            return value
-        return {_substitute(k, identifier, value): _substitute(v, identifier, value) for k, v in node.items()}
-    return node

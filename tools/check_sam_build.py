@@ -11,6 +11,8 @@ from pathlib import Path
 
 from cfnlint.decode import decode
 
+from kit.template import expand_language_extensions
+
 BUILD = Path(".aws-sam/build")
 # What every handler imports from the shared layer; boto3 must not be bundled (nothing in the layer uses it).
 LAYER_MUST_HAVE = [
@@ -37,6 +39,7 @@ def problems() -> list[str]:
     template, matches = decode(str(BUILD / "template.yaml"))
     if matches:
         return [f"built template unreadable: {matches[0]}"]
+    template = expand_language_extensions(template)  # the built template keeps the Fn::ForEach alarm loops
     found = []
     for name, res in template["Resources"].items():
         props = res.get("Properties", {})

@@ -8,4 +8,4 @@ py313_dir="$(bash tools/python313-dir.sh)" || { echo "then run 'make build' agai
 export PATH="$py313_dir:$PATH"
 
 .venv-sam/bin/sam build --cached --parallel
-.venv/bin/python tools/check_sam_build.py
+.venv/bin/python -m tools.check_sam_build

@@ -80,6 +80,17 @@ def text(value) -> str:
     return value["Fn::Sub"] if isinstance(value, dict) and "Fn::Sub" in value else value
 
 
+def alarm_name(properties: dict) -> str:
+    """The AlarmName up to ${Stage}: the alarm loops name an alarm after its resource (`${LoginFunction}-errors`),
+    so a leading ${Resource} is that resource's own FunctionName or TableName."""
+    name = text(properties["AlarmName"])
+    match = re.match(r"\$\{(\w+)\}", name)
+    if match and match.group(1) in TEMPLATE["Resources"]:
+        own = TEMPLATE["Resources"][match.group(1)]["Properties"]
+        name = text(own.get("FunctionName") or own.get("TableName")) + name[match.end() :]
+    return name
+
+
 def sub_ref(logical_id: str) -> str:
     return "${" + logical_id + "}"
 
@@ -250,7 +261,7 @@ ALL_ALARMS = {**ALARMS, **COMPOSITES}
 @pytest.mark.parametrize("alarm", sorted(ALL_ALARMS))
 def test_every_alarm_is_named_for_its_stage_and_notifies_the_topic_both_ways(alarm):
     properties = ALL_ALARMS[alarm]["Properties"]
-    assert text(properties["AlarmName"]).startswith("hedgehog-learn-${Stage}-")
+    assert alarm_name(properties).startswith("hedgehog-learn-${Stage}-")
     assert properties["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     assert properties["OKActions"] == [{"Ref": "AlarmTopic"}]
     assert "docs/alarms.md#" in text(properties["AlarmDescription"])
@@ -262,7 +273,7 @@ def test_every_metric_alarm_decides_what_missing_data_means(alarm):
 
 
 def test_alarm_names_are_unique():
-    names = [text(a["Properties"]["AlarmName"]) for a in ALL_ALARMS.values()]
+    names = [alarm_name(a["Properties"]) for a in ALL_ALARMS.values()]
     assert len(names) == len(set(names))
 
 
