@@ -663,7 +663,7 @@
   function pendingWrites() {
     var now = Date.now();
     return storedWrites().filter(function (item) {
-      return typeof item.userId === 'string' && item.userId && now - item.queuedAt < OUTBOX_MAX_AGE_MS &&
+      return !!item && typeof item.userId === 'string' && item.userId && now - item.queuedAt < OUTBOX_MAX_AGE_MS &&
         requestFor(item) !== null;
     });
   }

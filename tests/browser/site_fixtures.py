@@ -295,5 +295,5 @@ class ScriptedSite:
         self.api, self.attributes = api, attributes
         page = context.new_page()
         page.goto((origin or self.site) + path)
-        page.evaluate("window.hhIdentity.ready")
+        page.wait_for_function("window.hhIdentity && hhIdentity.isReady()")  # times out if hhl.js broke
         return page

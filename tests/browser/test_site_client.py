@@ -339,7 +339,8 @@ def test_only_writes_this_client_makes_are_replayed(context, scripted):
         {"id": "e", "kind": "enroll", "fields": {"courseSlug": "lab", "pathwaySlug": "p"}, "userId": learner},
     ]
     page.evaluate(
-        "items => localStorage.setItem('hhl:outbox', JSON.stringify(items.map(i => ({queuedAt: Date.now(), ...i}))))",
+        "items => localStorage.setItem('hhl:outbox', JSON.stringify("
+        "[null, 'x', ...items.map(i => ({queuedAt: Date.now(), ...i}))]))",
         planted,
     )
 
