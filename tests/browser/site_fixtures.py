@@ -245,6 +245,7 @@ class ScriptedSite:
     def __init__(self) -> None:
         self.api = FakeApi()
         self.attributes: str | None = None
+        self.html: str | None = None  # a page of the test's own instead of PAGE
         scripted = self
 
         class Handler(RequestHandler):
@@ -267,7 +268,9 @@ class ScriptedSite:
                 elif url.path == "/learn/certificate":  # the demo site's own page, as the local stack serves it
                     status, headers, data = 200, {"content-type": "text/html"}, demo_page(scripted.api_base, url.path)
                 else:
-                    page = PAGE.format(attributes=scripted.attributes or context_attributes(scripted.api_base))
+                    page = scripted.html or PAGE.format(
+                        attributes=scripted.attributes or context_attributes(scripted.api_base)
+                    )
                     status, headers, data = 200, {"content-type": "text/html"}, page.encode()
                 self.send_response(status)
                 for name, value in {**headers, "cache-control": "no-store"}.items():
@@ -289,10 +292,10 @@ class ScriptedSite:
         self.server.shutdown()
         self.server.server_close()
 
-    def open(self, context, api: FakeApi, origin: str | None = None, path: str = "/learn", attributes=None):
+    def open(self, context, api: FakeApi, origin=None, path: str = "/learn", attributes=None, html=None):
         """Serve `api` and open the page on `origin` (the site by default); returns it once hhl.js is ready."""
         api.site = self.site
-        self.api, self.attributes = api, attributes
+        self.api, self.attributes, self.html = api, attributes, html
         page = context.new_page()
         page.goto((origin or self.site) + path)
         page.wait_for_function("window.hhIdentity && hhIdentity.isReady()")  # times out if hhl.js broke

@@ -657,3 +657,14 @@ def test_a_fresh_sign_in_by_someone_else_deletes_nothing(context, scripted):
     }
     assert api.deleted == []
     assert api.count("DELETE", "/auth/me") == 1  # the first, refused one
+
+
+def test_the_documented_markup_greets_the_learner_once(context, scripted):
+    """docs/site-integration.md's "The markup", as written (API and script URLs pointed at this test)."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "site-integration.md").read_text(encoding="utf-8")
+    markup = docs.split("### The markup", 1)[1].split("```html\n", 1)[1].split("```", 1)[0]
+    markup = re.sub(r'<script src="[^"]*"></script>', '<script src="/site/hhl.js"></script>', markup)
+    page = scripted.open(context, FakeApi(), html=markup.replace("https://api.hedgehog.cloud", scripted.api_base))
+
+    assert page.locator('[data-auth-state="authenticated"]').inner_text() == "Hi, Lee!"
+    assert page.locator('[data-auth-state="anonymous"]').is_hidden()
