@@ -12,6 +12,7 @@ import json
 import pytest
 from hhl.learning import tasks as learning_tasks
 from hhl.learning.catalog import Option, Question, Quiz
+from hhl.learning.validation import TASKS_COMPLETE_IT
 
 from tests.unit.learning.conftest import ALLOWED_ORIGIN, USER_A, USER_B
 
@@ -481,3 +482,14 @@ def test_completing_a_module_that_awards_a_certificate_reports_its_id_everywhere
     assert api.get("/tasks/status?module_slug=pruning").body["cert_id"] == cert_id
     assert api.get("/module/progress?module_slug=pruning").body["module_cert_id"] == cert_id
     assert attest(api).body == {"attested": True, "task_slug": "lab-main", "module_complete": True, "cert_id": cert_id}
+
+
+def test_a_module_with_required_tasks_cannot_be_marked_complete_by_hand(orchard, api, stored):
+    marked = api.post("/progress", {"courseSlug": "orchard-care", "moduleSlug": "pruning", "event": "completed"})
+    assert marked.status == 400
+    assert marked.body["details"] == {"event": TASKS_COMPLETE_IT}
+    assert stored("progress") == [] and stored("enrollments") == []
+    started = api.post("/progress", {"courseSlug": "orchard-care", "moduleSlug": "pruning", "event": "started"})
+    assert started.status == 200 and started.body["modules"]["pruning"]["completed"] is False
+    walk = api.post("/progress", {"courseSlug": "orchard-care", "moduleSlug": "orchard-walk", "event": "completed"})
+    assert walk.body["modules"]["orchard-walk"]["completed"] is True  # no tasks: complete when marked

@@ -149,8 +149,19 @@ def parse_progress_event(body: dict, now: datetime) -> ProgressEvent:
         problems.add("courseSlug", "unknown course")
     if course is not None and module_slug is not None and not course.has_module(module_slug):
         problems.add("moduleSlug", "not a module of this course")
+    elif kind == COMPLETED and _completed_by_its_tasks(module_slug):
+        problems.add("event", TASKS_COMPLETE_IT)
     problems.raise_if_any()
     return ProgressEvent(course, module_slug, kind, occurred_at)
+
+
+# A module with required tasks is complete when they are passed (hhl.learning.tasks), never because it was marked.
+TASKS_COMPLETE_IT = "cannot be completed by hand: this module is complete when its required tasks are passed"
+
+
+def _completed_by_its_tasks(module_slug: str | None) -> bool:
+    module = catalog().module(module_slug) if module_slug is not None else None
+    return module is not None and module.is_task_bearing
 
 
 def course_from_path(slug: str) -> Course:
