@@ -342,3 +342,22 @@ def test_a_page_on_an_origin_the_api_does_not_allow_names_the_origin_to_add(loca
     assert stranger in problem.inner_text() and "AllowedOrigins" in problem.inner_text()
     assert "can't be used from this page's address" in page.locator("#unreachable").inner_text()
     assert page.evaluate("[hhl.state(), hhl.problem().origin]") == ["unknown", stranger]
+
+
+def test_back_to_a_stale_login_form_does_not_say_the_sign_in_expired(local_stack, context, learner):
+    """Signed in, the learner presses Back to the hosted UI's form and submits it again: that second sign-in
+    fails (its transaction was used), yet the first one stands, so no "sign-in expired" banner."""
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    page.go_back()
+    page.wait_for_url(f"{local_stack['cognito_base_url'].rstrip('/')}/oauth2/authorize?**")
+    page.fill("input[name=username]", learner["email"])
+    page.fill("input[name=password]", learner["password"])
+    with page.expect_response(re.compile(r"/auth/callback\?")) as callback:
+        page.click("button[type=submit]")
+    assert "auth_error=" in callback.value.headers["location"]  # the stale round trip did fail
+
+    page.wait_for_function("hhIdentity.isReady() && hhl.state() === 'authenticated'")
+    assert "auth_error" not in page.url
+    assert page.locator("[data-hhl-auth-error]").is_hidden()
+    assert page.evaluate("hhl.authError()") is None
