@@ -55,14 +55,13 @@ def artifact_sizes(rt: runtime.Runtime) -> dict:
     }
 
 
-def first_events(tokens, origin: str) -> dict[str, list[dict]]:
+def first_events(tokens, origin: str, new_refresh_cookie) -> dict:
     """Each subject's first request: what a learner's first click sends it (callback and crm_sync, whose
     requests cannot be replayed, get none). login, logout and catalog also show that serving loads no SDK."""
     from bench.warm import api_event
 
     bearer = {"authorization": f"Bearer {tokens.access_token}"}
     me = api_event("GET /auth/me", headers=bearer)
-    refresh_cookie = {"__Host-hhl_refresh_token": tokens.refresh_token}
     return {
         subjects.FLOOR: [{"userId": tokens.user_id}],
         subjects.REFERENCE: [me],
@@ -79,7 +78,14 @@ def first_events(tokens, origin: str) -> dict[str, list[dict]]:
                 cookies={"__Host-hhl_refresh_token": "not-a-real-token"},
             )
         ],
-        "refresh": [api_event("POST /auth/refresh", headers={"origin": origin}, cookies=refresh_cookie)],
+        # A sign-in of its own per start: refresh tokens rotate, and a retired one reused later is refused.
+        "refresh": lambda: [
+            api_event(
+                "POST /auth/refresh",
+                headers={"origin": origin},
+                cookies={"__Host-hhl_refresh_token": new_refresh_cookie()},
+            )
+        ],
         "catalog": [api_event("GET /catalog", headers={"origin": origin})],
         "enroll": [api_event("GET /enrollments", headers=bearer)],
         "progress": [api_event("GET /progress", headers=bearer)],
@@ -133,7 +139,10 @@ def run_once(rt: runtime.Runtime, args: argparse.Namespace, busy: str | None) ->
         if not args.skip_cold:
             cold_subjects = subjects.cold_start_subjects(rt)
             print(f"cold init: {args.rounds} rounds of {len(cold_subjects)} subjects", file=sys.stderr)
-            events = first_events(tokens, env["ALLOWED_ORIGINS"].split(",")[0])
+            exchange = warm.code_exchanger(local)
+            events = first_events(
+                tokens, env["ALLOWED_ORIGINS"].split(",")[0], lambda: signin.fresh_session_cookie(local, exchange)
+            )
             results["cold_init"] = cold.measure(rt, cold_subjects, env, args.rounds, events)
         warm.prepare_process(env)
         # Warm samples are cheap and the floors are a few ms, so they get more rounds for steadier medians.

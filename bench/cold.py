@@ -103,12 +103,14 @@ def measure(
     samples: dict[str, list[dict]] = {s.name: [] for s in present}
     first: dict[str, dict] = {}
     for subject in present:
-        first[subject.name] = start_once(runtime, subject, handler_env, first_events.get(subject.name))
+        first[subject.name] = start_once(runtime, subject, handler_env, _events(first_events.get(subject.name)))
     for index in range(rounds):
         for subject in present:
             if "error" in first[subject.name]:
                 continue
-            samples[subject.name].append(start_once(runtime, subject, handler_env, first_events.get(subject.name)))
+            samples[subject.name].append(
+                start_once(runtime, subject, handler_env, _events(first_events.get(subject.name)))
+            )
         print(f"  cold-start round {index + 1}/{rounds}", file=sys.stderr, end="\r")
     print(file=sys.stderr)
     for subject in present:
@@ -132,3 +134,9 @@ def measure(
             "failed_samples": len(samples[subject.name]) - len(good),
         }
     return results
+
+
+def _events(events):
+    """A subject's first requests: a list, or a callable making new ones for each start (a refresh token
+    rotates on use, so each refresh sample needs a sign-in of its own)."""
+    return events() if callable(events) else events

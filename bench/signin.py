@@ -10,7 +10,7 @@ import urllib.parse
 
 from kit.sign_in import SignedIn, sign_in, submit_hosted_ui
 
-__all__ = ["SignedIn", "authorize", "fresh_code", "sign_in_demo"]
+__all__ = ["SignedIn", "authorize", "fresh_code", "fresh_session_cookie", "sign_in_demo"]
 
 
 def sign_in_demo(stack: dict) -> SignedIn:
@@ -42,3 +42,17 @@ def fresh_code(stack: dict, redirect_uri: str) -> tuple[str, str]:
         }
     )
     return authorize(f"{stack['cognito_base_url']}/oauth2/authorize?{query}", stack)["code"], verifier
+
+
+def fresh_session_cookie(stack: dict, exchange) -> str:
+    """A refresh cookie for a new sign-in of the demo user, naming its session as /auth/callback sets it:
+    `exchange(code, verifier)` returns the token endpoint's answer (the caller authenticates as the app client)."""
+    import json
+
+    from hhl.auth.refresh_cookie import refresh_cookie_value, session_of
+
+    code, verifier = fresh_code(stack, stack["handler_env"]["COGNITO_REDIRECT_URI"])
+    answer = exchange(code, verifier)
+    payload = answer["access_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return refresh_cookie_value(session_of(claims), answer["refresh_token"], stack.client_secret())

@@ -74,6 +74,7 @@ class Scenario:
     reset: Callable[[], None] = lambda: None  # untimed, before every handler call and every floor call
     cognito: Callable[[], Callable[[], None]] | None = None  # untimed setup returning the timed Cognito call
     floor_note: str = ""
+    observe: Callable[[dict], None] = lambda response: None  # untimed, after every handler call
     recorded: list[tuple[str, dict]] = field(default_factory=list)
     handler: Callable | None = None
 
@@ -141,6 +142,41 @@ def _post_form(url: str, form: dict[str, str], client: tuple[str, str]) -> bytes
         return response.read()
 
 
+def code_exchanger(stack: dict) -> Callable[[str, str], dict]:
+    """exchange(code, verifier) -> the token endpoint's answer, authenticated as the handlers' app client."""
+    env = stack["handler_env"]
+    client = (env["COGNITO_CLIENT_ID"], stack.client_secret())
+
+    def exchange(code: str, verifier: str) -> dict:
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": env["COGNITO_REDIRECT_URI"],
+            "code_verifier": verifier,
+            "client_id": env["COGNITO_CLIENT_ID"],
+        }
+        return json.loads(_post_form(f"{stack['cognito_base_url'].rstrip('/')}/oauth2/token", form, client))
+
+    return exchange
+
+
+def _get_tokens_from_refresh_token(stack: dict, refresh_token: str) -> dict:
+    """The handlers' refresh call, GetTokensFromRefreshToken on the hosted UI stand-in (the /auth/refresh floor)."""
+    env = stack["handler_env"]
+    body = {"ClientId": env["COGNITO_CLIENT_ID"], "ClientSecret": stack.client_secret(), "RefreshToken": refresh_token}
+    request = urllib.request.Request(
+        env["COGNITO_API_URL"] + "/",
+        data=json.dumps(body).encode(),
+        headers={
+            "content-type": "application/x-amz-json-1.1",
+            "x-amz-target": "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())["AuthenticationResult"]
+
+
 def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handlers: dict) -> list[Scenario]:
     from hhl.storage.enrollments import enrollment_key
     from hhl.storage.progress import module_key
@@ -191,22 +227,32 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
         form = code_exchange()
         return lambda: _post_form(f"{cognito}/oauth2/token", form, client)
 
+    # Refresh tokens rotate: each refresh returns the next one, and a retired one is refused 30 s later (and
+    # would end the bench user's session). The handler's chain follows its Set-Cookie, the floor's its answer.
+    refresh_chain = {"cookie": tokens.refresh_token}
+    floor_chain = {"token": json.loads(_post_form(f"{cognito}/oauth2/token", code_exchange(), client))["refresh_token"]}
+
+    def follow_refresh_cookie(response: dict) -> None:
+        for cookie in response.get("cookies", []):
+            name, _, rest = cookie.partition("=")
+            if name == "__Host-hhl_refresh_token" and rest.split(";", 1)[0]:
+                refresh_chain["cookie"] = rest.split(";", 1)[0]
+
     def refresh_floor() -> Callable[[], None]:
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": tokens.refresh_token,
-            "client_id": env["COGNITO_CLIENT_ID"],
-        }
-        return lambda: _post_form(f"{cognito}/oauth2/token", form, client)
+        def call() -> None:
+            floor_chain["token"] = _get_tokens_from_refresh_token(stack, floor_chain["token"])["RefreshToken"]
+
+        return call
 
     def new_refresh_token() -> str:
         # Revocation needs a refresh token of its own each time, or it would revoke the bench user's.
         return json.loads(_post_form(f"{cognito}/oauth2/token", code_exchange(), client))["refresh_token"]
 
     def logout_event() -> dict:
-        return api_event(
-            "POST /auth/logout", headers={"origin": origin}, cookies={"__Host-hhl_refresh_token": new_refresh_token()}
-        )
+        # A sign-in of its own each time, its cookie naming its session as the callback sets it: sign-out
+        # revokes it and records the session as ended.
+        cookie = signin.fresh_session_cookie(stack, code_exchanger(stack))
+        return api_event("POST /auth/logout", headers={"origin": origin}, cookies={"__Host-hhl_refresh_token": cookie})
 
     def logout_floor() -> Callable[[], None]:
         form = {"token": new_refresh_token(), "client_id": env["COGNITO_CLIENT_ID"]}
@@ -239,20 +285,21 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             lambda: api_event(
                 "POST /auth/refresh",
                 headers={"origin": origin},
-                cookies={"__Host-hhl_refresh_token": tokens.refresh_token},
+                cookies={"__Host-hhl_refresh_token": refresh_chain["cookie"]},
             ),
             200,
             (),
             cognito=refresh_floor,
-            floor_note="refresh grant at /oauth2/token",
+            floor_note="GetTokensFromRefreshToken (rotating)",
+            observe=follow_refresh_cookie,
         ),
         Scenario(
             "POST /auth/logout",
             logout_event,
             302,
-            (),
+            ("PutItem",),
             cognito=logout_floor,
-            floor_note="token revocation at /oauth2/revoke",
+            floor_note="token revocation at /oauth2/revoke + the ended-session record",
         ),
         Scenario("GET /enrollments", lambda: api_event("GET /enrollments", headers=bearer), 200, ("Query",)),
         Scenario(
@@ -350,6 +397,16 @@ def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
     handlers = load_handlers()
     plan = [s for s in scenarios(stack, env, tokens, dynamodb, handlers) if s.route_key in handlers]
     results: dict[str, dict] = {}
+
+    def keep_session_checked() -> None:
+        """A warm container has checked the learner's session within the revocation window (at most one
+        GetItem per 30 s per session, hhl.auth.revocation): the recorded request is that common case."""
+        from hhl.auth.refresh_cookie import session_of
+        from hhl.auth.revocation import ended_sessions
+        from hhl.auth.verifier import cognito_verifier
+
+        ended_sessions().ensure_live(session_of(cognito_verifier().verify_access_token(tokens.access_token)))
+
     # Powertools warns when a request added no business metric; most requests here add none, by design.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     with quiet_stdout():
@@ -358,8 +415,10 @@ def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
             scenario.handler = handlers[scenario.route_key]
             scenario.reset()
             event = scenario.event()
+            keep_session_checked()
             with ParameterRecorder(dynamodb) as recorder, DynamoDBCallCounter(dynamodb) as counter:
                 response = scenario.handler(event, LambdaContext())
+            scenario.observe(response)
             scenario.recorded = recorder.calls
             results[scenario.route_key] = {
                 "status": response["statusCode"],
@@ -388,6 +447,7 @@ def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
                         started = time.perf_counter()
                         response = scenario.handler(event, context)
                         handler_ms[scenario.route_key].append((time.perf_counter() - started) * 1000)
+                        scenario.observe(response)
                         if response["statusCode"] != scenario.expect:
                             result["error"] = f"answered {response['statusCode']} in round {index + 1}"
                     else:

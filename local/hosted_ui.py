@@ -1,10 +1,17 @@
 """A small stand-in for the Cognito hosted UI (dev only): /oauth2/authorize, /login, /oauth2/token,
-/oauth2/revoke and /logout.
+/oauth2/revoke and /logout, plus the one user pools API call moto lacks, GetTokensFromRefreshToken
+(POST / with X-Amz-Target, as on cognito-idp.<region>.amazonaws.com).
 
 moto emulates the Cognito API but not the hosted UI, so this does only the browser-facing OAuth part;
 users, passwords, tokens and keys stay moto's. moto's tokens lack the claims the hosted UI adds
-(nonce, at_hash, scope, email_verified as a boolean, version), so they are re-signed with moto's own
-Cognito key (same kid): the backend then verifies them through moto's JWKS over HTTP, as in AWS.
+(nonce, at_hash, scope, email_verified as a boolean, version) and ignore the app client's token
+lifetimes, so they are re-signed with moto's own Cognito key (same kid), with the template's access
+token lifetime: the backend then verifies them through moto's JWKS over HTTP, as in AWS.
+
+Refresh tokens rotate as Cognito documents for an app client with RefreshTokenRotation ENABLED: each
+refresh returns a new refresh token; the one sent stays valid for RetryGracePeriodSeconds after its first
+use, then is refused (RefreshTokenReuseException from the API, invalid_grant from the token endpoint).
+Every token of one sign-in keeps its origin_jti. Revoking any refresh token of a sign-in revokes them all.
 Nothing here logs a token, code, verifier or password.
 """
 
@@ -20,7 +27,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler
 
 import jwt
@@ -72,6 +79,17 @@ class AuthorizationCode:
 class RefreshGrant:
     client_id: str
     auth_time: int
+    sign_in: str  # moto's refresh token of the sign-in: moto mints the tokens, with the sign-in's origin_jti
+    retired_at: float | None = None  # when rotation replaced this token
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    """The app client's token settings, from template.yaml (kit/template.py reads them)."""
+
+    access_token_seconds: int = 3600
+    rotation: bool = False
+    grace_seconds: int = 0
 
 
 def moto_signing_key() -> tuple[str, RSAPrivateKey]:
@@ -93,9 +111,11 @@ def _at_hash(access_token: str) -> str:
 class HostedUI:
     """The OAuth state (codes, issued refresh tokens) and logic; `serve` puts HTTP in front of it."""
 
-    def __init__(self, cognito, user_pool_id: str):
+    def __init__(self, cognito, user_pool_id: str, policy: TokenPolicy | None = None, clock=time.time):
         self._cognito = cognito
         self._user_pool_id = user_pool_id
+        self.policy = policy or TokenPolicy()
+        self._clock = clock
         self._kid, self._private_key = moto_signing_key()
         self._public_key = self._private_key.public_key()
         self._lock = threading.Lock()
@@ -207,40 +227,80 @@ class HostedUI:
         if code.nonce:
             id_claims["nonce"] = code.nonce
         id_token = self._resign(code.id_token, **id_claims)
+        refresh_token = secrets.token_urlsafe(48)
         with self._lock:
-            self._refresh_grants[code.refresh_token] = RefreshGrant(client_id, self._claims(code.id_token)["auth_time"])
+            self._refresh_grants[refresh_token] = RefreshGrant(
+                client_id, self._claims(code.id_token)["auth_time"], sign_in=code.refresh_token
+            )
         return {
             "id_token": id_token,
             "access_token": access_token,
-            "refresh_token": code.refresh_token,
-            "expires_in": code.expires_in,
+            "refresh_token": refresh_token,
+            "expires_in": self.policy.access_token_seconds,
             "token_type": "Bearer",
         }
 
     def _refresh(self, form: dict[str, str], client_id: str) -> dict:
-        refresh_token = form.get("refresh_token", "")
+        """The token endpoint's refresh_token grant (rotating too when the client rotates, as Cognito's does)."""
+        try:
+            tokens = self.refresh(form.get("refresh_token", ""), client_id)
+        except OAuthError as exc:
+            raise OAuthError("invalid_grant") from exc
+        return {
+            "id_token": tokens["IdToken"],
+            "access_token": tokens["AccessToken"],
+            **({"refresh_token": tokens["RefreshToken"]} if "RefreshToken" in tokens else {}),
+            "expires_in": tokens["ExpiresIn"],
+            "token_type": "Bearer",
+        }
+
+    def get_tokens_from_refresh_token(self, body: dict) -> dict:
+        """The user pools API's GetTokensFromRefreshToken: {"AuthenticationResult": ...} or an OAuthError whose
+        `error` is the API's exception name."""
+        client = self.app_client(str(body.get("ClientId", "")))
+        if client is None:
+            raise OAuthError("ResourceNotFoundException", "unknown client")
+        presented = str(body.get("ClientSecret", ""))
+        if client.secret is not None and not hmac.compare_digest(presented.encode(), client.secret.encode()):
+            raise OAuthError("NotAuthorizedException", "Client secret does not match")
+        return {"AuthenticationResult": {**self.refresh(str(body.get("RefreshToken", "")), client.client_id)}}
+
+    def refresh(self, refresh_token: str, client_id: str) -> dict:
+        """New tokens for the sign-in `refresh_token` belongs to; with rotation, a new refresh token too."""
+        now = self._clock()
         with self._lock:
             grant = self._refresh_grants.get(refresh_token)
-        if grant is None or grant.client_id != client_id:
-            raise OAuthError("invalid_grant")
+            if grant is None or grant.client_id != client_id:
+                raise OAuthError("NotAuthorizedException", "Invalid Refresh Token")
+            if grant.retired_at is not None and now > grant.retired_at + self.policy.grace_seconds:
+                raise OAuthError("RefreshTokenReuseException", "Refresh token has been rotated out")
+            rotated = None
+            if self.policy.rotation:
+                if grant.retired_at is None:
+                    self._refresh_grants[refresh_token] = replace(grant, retired_at=now)
+                rotated = secrets.token_urlsafe(48)
+                self._refresh_grants[rotated] = replace(grant, retired_at=None)
         try:
             result = self._cognito.admin_initiate_auth(
                 UserPoolId=self._user_pool_id,
                 ClientId=client_id,
                 AuthFlow="REFRESH_TOKEN_AUTH",
-                AuthParameters={"REFRESH_TOKEN": refresh_token},
+                AuthParameters={"REFRESH_TOKEN": grant.sign_in},
             )["AuthenticationResult"]
         except self._cognito.exceptions.NotAuthorizedException:  # e.g. after AdminUserGlobalSignOut
-            raise OAuthError("invalid_grant") from None
+            raise OAuthError("NotAuthorizedException", "Refresh Token has been revoked") from None
         # Like Cognito: refreshed tokens keep the original sign-in time and carry no nonce.
         access_token = self._resign(result["AccessToken"], scope="openid email profile", auth_time=grant.auth_time)
         id_token = self._resign(result["IdToken"], at_hash=_at_hash(access_token), auth_time=grant.auth_time)
-        return {
-            "id_token": id_token,
-            "access_token": access_token,
-            "expires_in": result["ExpiresIn"],
-            "token_type": "Bearer",
+        answer = {
+            "AccessToken": access_token,
+            "IdToken": id_token,
+            "ExpiresIn": self.policy.access_token_seconds,
+            "TokenType": "Bearer",
         }
+        if rotated is not None:
+            answer["RefreshToken"] = rotated
+        return answer
 
     # ---------------------------------------------------------------- /oauth2/revoke
     def revoke(self, form: dict[str, str], basic: tuple[str, str] | None) -> None:
@@ -253,7 +313,9 @@ class HostedUI:
             if grant is not None and grant.client_id != client_id:
                 raise OAuthError("unauthorized_client")
             # Unknown tokens are answered 200 too (RFC 7009 2.2): revocation must not reveal which tokens exist.
-            self._refresh_grants.pop(token, None)
+            if grant is not None:  # the whole sign-in: every refresh token rotated from the same one
+                for other in [t for t, g in self._refresh_grants.items() if g.sign_in == grant.sign_in]:
+                    del self._refresh_grants[other]
 
     # ---------------------------------------------------------------- /logout
     def logout_target(self, params: dict[str, str]) -> str | None:
@@ -273,6 +335,7 @@ class HostedUI:
         claims.update(extra, event_id=str(uuid.uuid4()))
         if claims["token_use"] == "access":
             claims["version"] = 2
+            claims["exp"] = claims["iat"] + self.policy.access_token_seconds  # moto ignores the client's validity
         if "email_verified" in claims:  # moto copies the attribute string; Cognito's claim is a JSON boolean
             claims["email_verified"] = str(claims["email_verified"]).lower() == "true"
         return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self._kid})
@@ -390,6 +453,9 @@ class _Handler(BaseHTTPRequestHandler):
             elif path == "/oauth2/token":
                 body = self.ui.token(self._form(), _basic_credentials(self.headers.get("authorization")))
                 self._json(200, body)
+            elif path == "/" and self.headers.get("x-amz-target", "").endswith(".GetTokensFromRefreshToken"):
+                self._api_call()
+                return
             elif path == "/oauth2/revoke":
                 self.ui.revoke(self._form(), _basic_credentials(self.headers.get("authorization")))
                 self._send(200, "", "application/json;charset=UTF-8")
@@ -400,6 +466,21 @@ class _Handler(BaseHTTPRequestHandler):
             if exc.description:
                 body["error_description"] = exc.description
             self._json(exc.status, body)
+
+    def _api_call(self) -> None:
+        """A user pools API call (JSON 1.1): errors are {"__type", "message"} with 400, as AWS answers them."""
+        length = int(self.headers.get("content-length") or 0)
+        try:
+            if length > MAX_FORM_BYTES:
+                raise OAuthError("InvalidParameterException", "request body too large")
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                raise OAuthError("SerializationException", "body is not JSON") from None
+            answer = self.ui.get_tokens_from_refresh_token(body if isinstance(body, dict) else {})
+            self._send(200, json.dumps(answer), "application/x-amz-json-1.1")
+        except OAuthError as exc:
+            self._send(400, json.dumps({"__type": exc.error, "message": exc.description}), "application/x-amz-json-1.1")
 
     def _post_login(self) -> None:
         authorized = self._authorize_or_error()

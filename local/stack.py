@@ -232,6 +232,34 @@ def provision(origins: Origins, seeded: dict[str, str]) -> dict:
     return {"user_pool_id": pool_id, "client_id": client["ClientId"]}
 
 
+TOKEN_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+ACCESS_TOKEN_MINUTES_VARIABLE = "HHL_ACCESS_TOKEN_MINUTES"
+
+
+def token_policy():
+    """The app client's access token lifetime and refresh-token rotation, as template.yaml sets them; the
+    lifetime shortened by HHL_ACCESS_TOKEN_MINUTES (decimals allowed, e.g. 0.5) to try expiry for real."""
+    client = user_pool_client_args()
+    unit = client.get("TokenValidityUnits", {}).get("AccessToken", "hours")
+    seconds = int(client.get("AccessTokenValidity", 1) * TOKEN_UNITS[unit])
+    override = os.environ.get(ACCESS_TOKEN_MINUTES_VARIABLE, "").strip()
+    if override:
+        try:
+            seconds = round(float(override) * 60)
+        except ValueError:
+            seconds = 0
+        if not 0 < seconds <= 24 * 3600:
+            raise SystemExit(f"{ACCESS_TOKEN_MINUTES_VARIABLE} must be a number of minutes between 0 and 1440")
+    from local.hosted_ui import TokenPolicy
+
+    rotation = client.get("RefreshTokenRotation", {})
+    return TokenPolicy(
+        access_token_seconds=seconds,
+        rotation=rotation.get("Feature") == "ENABLED",
+        grace_seconds=int(rotation.get("RetryGracePeriodSeconds", 0)),
+    )
+
+
 def store_secrets(ssm, seeded: dict[str, str]) -> None:
     """The SecureStrings AWS keeps for a stage, under the template's names: the seeded ones, and a random
     JWT secret per run unless one was given."""
@@ -284,6 +312,8 @@ def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, 
         # moto signs with the AWS-form issuer but serves the JWKS from its own endpoint.
         "COGNITO_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{ids['user_pool_id']}",
         "COGNITO_JWKS_URL": f"http://{HOST}:{ports.aws}/{ids['user_pool_id']}/.well-known/jwks.json",
+        # GetTokensFromRefreshToken, which moto lacks, is answered by the hosted UI stand-in.
+        "COGNITO_API_URL": f"http://{HOST}:{ports.cognito}",
         **{spec.env_var: spec.name for spec in table_specs(STAGE)},
         "ENABLE_CRM_PROGRESS": os.environ.get("ENABLE_CRM_PROGRESS", "false"),
         **secret_ids(STAGE),
@@ -387,7 +417,7 @@ def run() -> None:
 
         from local import api_gateway, hosted_ui, site_server
 
-        ui = hosted_ui.HostedUI(boto3.client("cognito-idp", region_name=REGION), ids["user_pool_id"])
+        ui = hosted_ui.HostedUI(boto3.client("cognito-idp", region_name=REGION), ids["user_pool_id"], token_policy())
         # Clients made here, once: boto3's default session is not safe to use from the server's threads.
         stores = {service: boto3.client(service, region_name=REGION) for service in ("ssm", "secretsmanager")}
         extension = secrets_extension.SecretsExtension(env["AWS_SESSION_TOKEN"], stores.__getitem__)

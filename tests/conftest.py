@@ -43,6 +43,7 @@ UNIT_ENV = {
     "DYNAMODB_BADGES_TABLE": "hedgehog-learn-local-badges",
     "DYNAMODB_CERTIFICATES_TABLE": "hedgehog-learn-local-certificates",
     "DYNAMODB_TASKS_TABLE": "hedgehog-learn-local-tasks",
+    "DYNAMODB_ENDED_SESSIONS_TABLE": "hedgehog-learn-local-ended-sessions",
     "ENABLE_CRM_PROGRESS": "false",
     **secret_ids("local"),
     "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",

@@ -1,10 +1,11 @@
-"""POST /auth/refresh: a fresh access cookie from the refresh cookie; on refusal both cookies are cleared."""
+"""POST /auth/refresh: fresh access and refresh cookies from the refresh cookie (rotation); when the session
+has ended or its refresh token is refused, 401 session_ended and both cookies cleared."""
 
 from __future__ import annotations
 
 from hhl.auth.cookies import AUTH_RESPONSE_HEADERS, REFRESH_COOKIE, clear_session_cookies, session_cookies
-from hhl.auth.request_auth import check_cross_site_request
-from hhl.auth.token_exchange import RefreshRefused, refresh_access_cookie
+from hhl.auth.refresh import refresh_session
+from hhl.auth.request_auth import SessionEnded, check_cross_site_request
 from hhl.config import settings
 from hhl.http import endpoint, error_response_for, json_response
 
@@ -15,7 +16,9 @@ settings()
 def handler(event: dict, context) -> dict:
     check_cross_site_request(event)
     try:
-        access_cookie, lifetime = refresh_access_cookie(session_cookies(event).get(REFRESH_COOKIE))
-    except RefreshRefused as exc:
+        refreshed = refresh_session(session_cookies(event).get(REFRESH_COOKIE))
+    except SessionEnded as exc:
         return {**error_response_for(exc, AUTH_RESPONSE_HEADERS), "cookies": clear_session_cookies()}
-    return json_response(200, {"expiresIn": lifetime}, headers=AUTH_RESPONSE_HEADERS, cookies=[access_cookie])
+    return json_response(
+        200, {"expiresIn": refreshed.expires_in}, headers=AUTH_RESPONSE_HEADERS, cookies=refreshed.cookies
+    )

@@ -129,7 +129,8 @@ def test_stack_json_describes_the_running_stack(local_stack):
     assert len(local_stack.stored_secret("JWT_SECRET_PARAMETER")) >= 32
     tables = local_stack.dynamodb().list_tables()["TableNames"]
     assert sorted(tables) == sorted(
-        f"hedgehog-learn-local-{name}" for name in ("users", "enrollments", "progress", "badges", "certificates")
+        f"hedgehog-learn-local-{name}"
+        for name in ("users", "enrollments", "progress", "badges", "certificates", "tasks", "ended-sessions")
     )
     client = local_stack.cognito().describe_user_pool_client(
         UserPoolId=local_stack.user_pool_id, ClientId=local_stack.client_id
@@ -466,7 +467,7 @@ def test_token_endpoint_errors_are_oauth_json(local_stack):
     assert (made_up_code.status_code, made_up_code.json()["error"]) == (400, "invalid_grant")
 
 
-def test_refresh_gives_new_verifiable_tokens_with_the_original_sign_in_time(local_stack):
+def test_refresh_gives_new_verifiable_tokens_with_the_original_sign_in_time_and_session(local_stack):
     params, verifier, code = sign_in(local_stack)
     first = exchange(local_stack, params, verifier, code).json()
     response = token_request(
@@ -474,13 +475,16 @@ def test_refresh_gives_new_verifiable_tokens_with_the_original_sign_in_time(loca
     )
     assert response.status_code == 200
     body = response.json()
-    assert "refresh_token" not in body  # Cognito does not rotate refresh tokens by default
+    assert body["refresh_token"] != first["refresh_token"]  # the template's app client rotates refresh tokens
     id_claims = verify(local_stack, body["id_token"], audience=local_stack.client_id)
     access_claims = verify(local_stack, body["access_token"])
     original = verify(local_stack, first["id_token"], audience=local_stack.client_id)
     assert id_claims["sub"] == access_claims["sub"] == original["sub"]
     assert id_claims["auth_time"] == original["auth_time"]
     assert access_claims["token_use"] == "access"
+    first_access = verify(local_stack, first["access_token"])
+    assert access_claims["origin_jti"] == first_access["origin_jti"]  # one sign-in, one session id
+    assert access_claims["exp"] - access_claims["iat"] == 15 * 60  # the template's AccessTokenValidity
     assert "nonce" not in id_claims
 
 

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from hhl.auth import verifier
+from hhl.auth import revocation, verifier
 from hhl.config import settings
 
 from tests.conftest import UNIT_CLIENT_SECRET
@@ -138,7 +138,9 @@ class FakeCognito:
     fail: bool = False
     token_status: int | None = None
     codes: dict[str, IssuedCode] = field(default_factory=dict)
-    refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token -> sub
+    # refresh token -> (sub, origin_jti, retired at or None): every token of one sign-in shares its origin_jti.
+    refresh_tokens: dict[str, tuple[str, str, float | None]] = field(default_factory=dict)
+    grace_seconds: float = 30.0  # the app client's RetryGracePeriodSeconds
     revoked: list[str] = field(default_factory=list)
     token_requests: list[dict] = field(default_factory=list)
     authorization_headers: list[str | None] = field(default_factory=list)
@@ -153,6 +155,7 @@ class FakeCognito:
 
     def reset(self, keys: list[dict]) -> None:
         self.keys, self.fetches, self.fail, self.token_status = keys, 0, False, None
+        self.grace_seconds = 30.0
         self.client_secret = UNIT_CLIENT_SECRET
         self.codes.clear()
         self.refresh_tokens.clear()
@@ -173,9 +176,10 @@ class FakeCognito:
             if issued is None or challenge != issued.code_challenge or form.get("redirect_uri") != issued.redirect_uri:
                 return 400, {"error": "invalid_grant"}
             sub = issued.claims.get("sub", "user-sub-1")
+            origin_jti = str(uuid.uuid4())
             refresh_token = f"refresh-{uuid.uuid4().hex}"
-            self.refresh_tokens[refresh_token] = sub
-            access_token = self.minter.access(sub=sub)
+            self.refresh_tokens[refresh_token] = (sub, origin_jti, None)
+            access_token = self.minter.access(sub=sub, origin_jti=origin_jti)
             # Like Cognito, the ID token is bound to its access token by at_hash (unless a test says otherwise).
             id_claims = {"sub": sub, "at_hash": at_hash(access_token), **issued.claims}
             return 200, {
@@ -185,17 +189,37 @@ class FakeCognito:
                 "expires_in": 3600,
                 "token_type": "Bearer",
             }
-        if form.get("grant_type") == "refresh_token":
-            sub = self.refresh_tokens.get(form.get("refresh_token", ""))
-            if sub is None:
-                return 400, {"error": "invalid_grant"}
-            return 200, {
-                "id_token": self.minter.id("", sub=sub, nonce=None),
-                "access_token": self.minter.access(sub=sub),
-                "expires_in": 3600,
-                "token_type": "Bearer",
-            }
         return 400, {"error": "unsupported_grant_type"}
+
+    def get_tokens_from_refresh_token(self, body: dict) -> tuple[int, dict]:
+        """Cognito's GetTokensFromRefreshToken with rotation on: a new refresh token per call, the one sent
+        retired and still accepted for `grace_seconds`."""
+        self.token_requests.append(body)
+        if self.token_status is not None:
+            error = "InternalErrorException" if self.token_status >= 500 else "NotAuthorizedException"
+            return self.token_status, {"__type": error, "message": "forced"}
+        if body.get("ClientId") != CLIENT_ID or (self.client_secret and body.get("ClientSecret") != self.client_secret):
+            return 400, {"__type": "NotAuthorizedException", "message": "Invalid client"}
+        found = self.refresh_tokens.get(body.get("RefreshToken", ""))
+        if found is None:
+            return 400, {"__type": "NotAuthorizedException", "message": "Invalid Refresh Token"}
+        sub, origin_jti, retired_at = found
+        if retired_at is not None and time.time() > retired_at + self.grace_seconds:
+            return 400, {"__type": "RefreshTokenReuseException", "message": "Refresh token has been rotated"}
+        if retired_at is None:
+            self.refresh_tokens[body["RefreshToken"]] = (sub, origin_jti, time.time())
+        new_refresh_token = f"refresh-{uuid.uuid4().hex}"
+        self.refresh_tokens[new_refresh_token] = (sub, origin_jti, None)
+        access_token = self.minter.access(sub=sub, origin_jti=origin_jti)
+        return 200, {
+            "AuthenticationResult": {
+                "AccessToken": access_token,
+                "IdToken": self.minter.id("", sub=sub, nonce=None, at_hash=at_hash(access_token)),
+                "RefreshToken": new_refresh_token,
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            }
+        }
 
     def client_authenticated(self, authorization: str | None) -> bool:
         if self.client_secret is None:
@@ -206,7 +230,11 @@ class FakeCognito:
     def revoke(self, form: dict[str, str]) -> int:
         token = form.get("token", "")
         self.revoked.append(token)
-        self.refresh_tokens.pop(token, None)
+        found = self.refresh_tokens.get(token)
+        if found is not None:  # the whole sign-in: every refresh token rotated from the same one
+            for other, (_, origin_jti, _) in list(self.refresh_tokens.items()):
+                if origin_jti == found[1]:
+                    del self.refresh_tokens[other]
         return 200
 
 
@@ -225,7 +253,13 @@ def _jwks_server_session(signing_key):
 
         def do_POST(self):
             length = int(self.headers.get("content-length") or 0)
-            form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+            data = self.rfile.read(length).decode()
+            target = self.headers.get("x-amz-target", "")
+            if self.path == "/" and target.endswith(".GetTokensFromRefreshToken"):
+                with state._lock:
+                    self._send(*state.get_tokens_from_refresh_token(json.loads(data)))
+                return
+            form = dict(urllib.parse.parse_qsl(data))
             with state._lock:
                 state.authorization_headers.append(self.headers.get("authorization"))
                 if not state.client_authenticated(self.headers.get("authorization")):
@@ -275,11 +309,14 @@ def auth_env(service_env, jwks_server, monkeypatch):
     """Local-stage settings whose JWKS URL is the loopback server; container caches start empty."""
     monkeypatch.setenv("COGNITO_JWKS_URL", jwks_server.url)
     monkeypatch.setenv("COGNITO_DOMAIN", jwks_server.base)
+    monkeypatch.setenv("COGNITO_API_URL", f"http://{jwks_server.base}")
     settings.cache_clear()
     verifier.cognito_verifier.cache_clear()
+    revocation.ended_sessions.cache_clear()
     yield service_env
     settings.cache_clear()
     verifier.cognito_verifier.cache_clear()
+    revocation.ended_sessions.cache_clear()
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ TABLES = resources("AWS::DynamoDB::Table", TEMPLATE)
 LAYER_ROOT = ROOT / "layers" / "shared"
 GLOBAL_ENV = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
 STAGES = ("dev", "prod")
-TABLE_SUFFIXES = {"users", "enrollments", "progress", "badges", "certificates", "tasks"}
+TABLE_SUFFIXES = {"users", "enrollments", "progress", "badges", "certificates", "tasks", "ended-sessions"}
 # Secrets the code reads -> what a policy granting it names: the template parameter naming the SSM
 # SecureString, or the Secrets Manager secret the template creates.
 SECRET_GRANTS = {
@@ -432,12 +432,12 @@ def test_an_email_change_counts_only_once_the_learner_confirms_it():
     assert pool["UserAttributeUpdateSettings"] == {"AttributesRequireVerificationBeforeUpdate": ["email"]}
 
 
-def test_access_tokens_live_15_minutes_and_refresh_tokens_30_days():
+def test_access_tokens_live_15_minutes_and_refresh_tokens_30_days_rotating():
     client = TEMPLATE["Resources"]["UserPoolClient"]["Properties"]
     assert (client["AccessTokenValidity"], client["TokenValidityUnits"]["AccessToken"]) == (15, "minutes")
     assert (client["RefreshTokenValidity"], client["TokenValidityUnits"]["RefreshToken"]) == (30, "days")
-    # Rotation needs /auth/refresh to store the rotated token first (docs/auth-flow.md, "Token lifetimes").
-    assert client["RefreshTokenRotation"] == {"Feature": "DISABLED"}
+    # /auth/refresh stores the rotated token; 30 s lets two tabs refresh with the same cookie at once.
+    assert client["RefreshTokenRotation"] == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 30}
     assert TEMPLATE["Resources"]["UserPool"]["Properties"]["UserPoolTier"] == "ESSENTIALS"
 
 

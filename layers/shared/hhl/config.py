@@ -37,6 +37,7 @@ class Tables:
     badges: str
     certificates: str
     tasks: str
+    ended_sessions: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Settings:
     redirect_uri: str
     issuer: str
     jwks_url: str
+    cognito_idp_url: str
     tables: Tables
     enable_crm_progress: bool
 
@@ -101,6 +103,14 @@ def _bool(env: dict[str, str], name: str) -> bool:
     return value == "true"
 
 
+def _cognito_idp_url(env: dict[str, str], stage: str) -> str:
+    override = env.get("COGNITO_API_URL", "").strip()
+    if override:
+        return _checked_url("COGNITO_API_URL", override, stage)
+    region = env.get("AWS_REGION") or _required(env, "AWS_DEFAULT_REGION")
+    return f"https://cognito-idp.{region}.amazonaws.com"
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     stage = _required(env, "APP_STAGE")
@@ -126,6 +136,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         issuer=issuer,
         # Separate from the issuer: the local emulator serves its JWKS somewhere other than <iss>/.well-known.
         jwks_url=jwks_url or f"{issuer}/.well-known/jwks.json",
+        # Cognito's user pools API (GetTokensFromRefreshToken); COGNITO_API_URL points it at the local stack's
+        # stand-in (not the SDKs' AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: the stack's own boto3 clients
+        # would follow that one too, away from the emulator).
+        cognito_idp_url=_cognito_idp_url(env, stage),
         tables=Tables(
             users=_required(env, "DYNAMODB_USERS_TABLE"),
             enrollments=_required(env, "DYNAMODB_ENROLLMENTS_TABLE"),
@@ -133,6 +147,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             badges=_required(env, "DYNAMODB_BADGES_TABLE"),
             certificates=_required(env, "DYNAMODB_CERTIFICATES_TABLE"),
             tasks=_required(env, "DYNAMODB_TASKS_TABLE"),
+            ended_sessions=_required(env, "DYNAMODB_ENDED_SESSIONS_TABLE"),
         ),
         enable_crm_progress=_bool(env, "ENABLE_CRM_PROGRESS"),
     )

@@ -15,6 +15,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
+import jwt
 import pytest
 from hhl.auth import transaction as transaction_module
 from hhl.storage import dynamodb as dynamodb_module
@@ -205,7 +206,13 @@ def test_callback_signs_in_and_redirects_to_return_to(signed_in, dynamodb):
     access_value, access_attrs = reply.set_cookies["__Host-hhl_access_token"]
     assert access_value.count(".") == 2
     assert 3500 <= int(access_attrs["max-age"]) <= 3600
-    assert reply.set_cookies["__Host-hhl_refresh_token"][0].startswith("refresh-")
+    # The refresh cookie names its session (sub and origin_jti, MAC'd) before Cognito's token.
+    user_id, session_id, _, refresh_token = reply.set_cookies["__Host-hhl_refresh_token"][0].split(":")
+    assert (
+        user_id == "user-sub-1"
+        and session_id == jwt.decode(access_value, options={"verify_signature": False})["origin_jti"]
+    )
+    assert refresh_token.startswith("refresh-")
     assert reply.cleared("__Host-hhl_login")
     row = user_row(dynamodb)
     assert row["email"]["S"] == "learner@example.com"
@@ -407,29 +414,34 @@ def test_made_up_code_in_a_browser_goes_back_to_the_site(api, start_login, dynam
     assert user_row(dynamodb) is None
 
 
-def test_an_outage_in_a_browser_is_still_502(api, start_login, fake_cognito, dynamodb):
+def _assert_retry_later(reply: Reply, dynamodb) -> None:
+    """Cognito down or slow: 503 with Retry-After, nothing set, nobody signed in."""
+    _assert_rejected(reply, 503, dynamodb)
+    assert reply.headers["retry-after"] == "1"
+
+
+def test_an_outage_in_a_browser_is_still_a_503(api, start_login, fake_cognito, dynamodb):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
     fake_cognito.token_status = 503
-    reply = api.callback({"code": code, "state": login.state}, login.cookie, NAVIGATION)
-    _assert_rejected(reply, 502, dynamodb)
+    _assert_retry_later(api.callback({"code": code, "state": login.state}, login.cookie, NAVIGATION), dynamodb)
 
 
-def test_token_endpoint_failure_is_502(api, start_login, fake_cognito, dynamodb):
+def test_token_endpoint_failure_is_503_with_retry_after(api, start_login, fake_cognito, dynamodb):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
     fake_cognito.token_status = 500
-    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+    _assert_retry_later(api.callback({"code": code, "state": login.state}, login.cookie), dynamodb)
 
 
-def test_unreachable_token_endpoint_is_502(api, start_login, fake_cognito, dynamodb, monkeypatch):
+def test_unreachable_token_endpoint_is_503_with_retry_after(api, start_login, fake_cognito, dynamodb, monkeypatch):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
     monkeypatch.setenv("COGNITO_DOMAIN", "127.0.0.1:9")  # discard port: connection refused
     from hhl.config import settings
 
     settings.cache_clear()
-    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+    _assert_retry_later(api.callback({"code": code, "state": login.state}, login.cookie), dynamodb)
 
 
 @pytest.fixture
@@ -446,12 +458,12 @@ def hanging_cognito(monkeypatch):
     settings.cache_clear()
 
 
-def test_a_hanging_token_endpoint_is_502_within_3_seconds(api, start_login, fake_cognito, dynamodb, request):
+def test_a_hanging_token_endpoint_is_503_within_3_seconds(api, start_login, fake_cognito, dynamodb, request):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
     request.getfixturevalue("hanging_cognito")
     started = time.monotonic()
-    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 502, dynamodb)
+    _assert_retry_later(api.callback({"code": code, "state": login.state}, login.cookie), dynamodb)
     assert time.monotonic() - started < 3.5
 
 
@@ -544,35 +556,95 @@ def refresh(api, refresh_token=None, origin=SITE) -> Reply:
     return api.request("POST", "/auth/refresh", cookies=cookies, headers={"origin": origin} if origin else None)
 
 
-def test_refresh_sets_a_fresh_access_cookie(api, signed_in):
+SESSION_ENDED_BODY = {"error": "Unauthorized: Session ended", "details": {"code": "session_ended"}}
+
+
+def token_of(refresh_cookie: str) -> str:
+    """Cognito's refresh token inside the refresh cookie (which names its session first)."""
+    return refresh_cookie.rsplit(":", 1)[-1]
+
+
+def test_refresh_rotates_both_cookies(api, signed_in, fake_cognito):
     session = signed_in()
-    reply = refresh(api, session.set_cookies["__Host-hhl_refresh_token"][0])
+    first = session.set_cookies["__Host-hhl_refresh_token"][0]
+    reply = refresh(api, first)
     assert reply.status == 200
     new_access = reply.set_cookies["__Host-hhl_access_token"][0]
     assert new_access and new_access != session.set_cookies["__Host-hhl_access_token"][0]
-    assert "__Host-hhl_refresh_token" not in reply.set_cookies
+    second, attrs = reply.set_cookies["__Host-hhl_refresh_token"]
+    assert token_of(second) != token_of(first) and token_of(second) in fake_cognito.refresh_tokens
+    assert second.split(":")[:2] == first.split(":")[:2]  # the same session
+    assert attrs["samesite"] == "Strict" and int(attrs["max-age"]) == 30 * 24 * 3600
     assert reply.headers["cache-control"] == "no-store"
     assert api.request("GET", "/auth/me", cookies={"__Host-hhl_access_token": new_access}).status == 200
+    assert refresh(api, second).status == 200  # the rotated token works in its turn
+
+
+def test_a_retired_refresh_token_within_the_grace_period_still_refreshes(api, signed_in):
+    first = signed_in().set_cookies["__Host-hhl_refresh_token"][0]
+    assert refresh(api, first).status == 200
+    assert refresh(api, first).status == 200  # a second tab that sent the same cookie at the same time
+
+
+def test_a_retired_refresh_token_reused_after_the_grace_period_ends_the_session(api, signed_in, fake_cognito):
+    session = signed_in()
+    first = session.set_cookies["__Host-hhl_refresh_token"][0]
+    fake_cognito.grace_seconds = 0
+    learner = refresh(api, first)
+    assert learner.status == 200
+    learner_access = learner.set_cookies["__Host-hhl_access_token"][0]
+    assert api.request("GET", "/auth/me", cookies={"__Host-hhl_access_token": learner_access}).status == 200
+    replay = refresh(api, first)  # a stolen copy of the retired cookie
+    assert (replay.status, replay.body) == (401, SESSION_ENDED_BODY)
+    assert replay.cleared("__Host-hhl_access_token") and replay.cleared("__Host-hhl_refresh_token")
+    # The whole sign-in ends: the learner's current tokens too (this container learns it at once).
+    me = api.request("GET", "/auth/me", cookies={"__Host-hhl_access_token": learner_access})
+    assert (me.status, me.body) == (401, SESSION_ENDED_BODY)
+    assert refresh(api, learner.set_cookies["__Host-hhl_refresh_token"][0]).status == 401
+
+
+def test_a_forged_session_in_the_refresh_cookie_ends_nothing(api, signed_in, dynamodb):
+    session = signed_in()
+    access = session.set_cookies["__Host-hhl_access_token"][0]
+    user_id, session_id, _, _ = session.set_cookies["__Host-hhl_refresh_token"][0].split(":")
+    forged = f"{user_id}:{session_id}:AAAAAAAAAAAAAAAAAAAAAA:refresh-made-up"
+    assert refresh(api, forged).status == 401
+    assert dynamodb.scan(TableName="hedgehog-learn-local-ended-sessions")["Items"] == []
+    assert api.request("GET", "/auth/me", cookies={"__Host-hhl_access_token": access}).status == 200
 
 
 def test_refresh_without_the_cookie_is_401_and_clears_both(api):
     reply = refresh(api)
-    assert reply.status == 401
+    assert (reply.status, reply.body) == (401, SESSION_ENDED_BODY)
     assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
 
 
 def test_refused_refresh_token_is_401_and_clears_both(api, signed_in):
     reply = refresh(api, "refresh-not-issued-by-cognito")
-    assert reply.status == 401
-    assert reply.body == {"error": "Unauthorized: Refresh token invalid or expired"}
+    assert (reply.status, reply.body) == (401, SESSION_ENDED_BODY)
     assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
 
 
-def test_refresh_during_a_cognito_outage_is_502_and_keeps_the_session(api, signed_in, fake_cognito):
+@pytest.mark.parametrize("status", [500, 503])
+def test_refresh_during_a_cognito_outage_is_503_with_retry_after_and_keeps_the_session(
+    api, signed_in, fake_cognito, status
+):
     session = signed_in()
-    fake_cognito.token_status = 503
+    fake_cognito.token_status = status
     reply = refresh(api, session.set_cookies["__Host-hhl_refresh_token"][0])
-    assert reply.status == 502
+    assert reply.status == 503
+    assert reply.headers["retry-after"] == "1"
+    assert reply.set_cookies == {}
+
+
+def test_refresh_of_an_unreachable_cognito_is_503(api, signed_in, monkeypatch):
+    session = signed_in()
+    monkeypatch.setenv("COGNITO_API_URL", "http://127.0.0.1:9")
+    from hhl.config import settings
+
+    settings.cache_clear()
+    reply = refresh(api, session.set_cookies["__Host-hhl_refresh_token"][0])
+    assert (reply.status, reply.headers["retry-after"]) == (503, "1")
     assert reply.set_cookies == {}
 
 
@@ -607,8 +679,36 @@ def test_logout_revokes_clears_and_ends_the_hosted_ui_session(api, signed_in, fa
     )
     assert reply.query == {"client_id": CLIENT_ID, "logout_uri": f"{SITE}/learn"}
     assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
-    assert fake_cognito.revoked == [refresh_token]
+    assert fake_cognito.revoked == [token_of(refresh_token)]
     assert refresh(api, refresh_token).status == 401
+    # The access token of the signed-out session is refused, by cookie and Bearer.
+    access = cookies["__Host-hhl_access_token"]
+    me = api.request("GET", "/auth/me", cookies={"__Host-hhl_access_token": access})
+    assert (me.status, me.body) == (401, SESSION_ENDED_BODY)
+    assert api.request("GET", "/auth/me", headers={"authorization": f"Bearer {access}"}).status == 401
+
+
+def test_logout_with_only_the_refresh_cookie_still_ends_the_session(api, signed_in):
+    """After 15 idle minutes the browser holds no access cookie: the refresh cookie names the session."""
+    session = signed_in()
+    access = session.set_cookies["__Host-hhl_access_token"][0]
+    reply = api.request(
+        "POST",
+        "/auth/logout",
+        cookies={"__Host-hhl_refresh_token": session.set_cookies["__Host-hhl_refresh_token"][0]},
+        headers={"origin": SITE},
+    )
+    assert reply.status == 302
+    me = api.request("GET", "/auth/me", headers={"authorization": f"Bearer {access}"})
+    assert (me.status, me.body) == (401, SESSION_ENDED_BODY)
+
+
+def test_logout_with_only_an_access_cookie_ends_its_session(api, signed_in, fake_cognito):
+    access = signed_in().set_cookies["__Host-hhl_access_token"][0]
+    reply = api.request("POST", "/auth/logout", cookies={"__Host-hhl_access_token": access}, headers={"origin": SITE})
+    assert reply.status == 302 and fake_cognito.revoked == []
+    me = api.request("GET", "/auth/me", headers={"authorization": f"Bearer {access}"})
+    assert (me.status, me.body) == (401, SESSION_ENDED_BODY)
 
 
 def test_logout_still_logs_out_when_revocation_fails(api, monkeypatch):
@@ -649,7 +749,7 @@ def test_logout_by_a_same_site_navigation_signs_out(api, signed_in, fake_cognito
     )
     assert reply.location.path == "/logout"
     assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
-    assert fake_cognito.revoked == [session.set_cookies["__Host-hhl_refresh_token"][0]]
+    assert fake_cognito.revoked == [token_of(session.set_cookies["__Host-hhl_refresh_token"][0])]
 
 
 def test_logout_by_a_cross_site_navigation_only_redirects(api, signed_in, fake_cognito):

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
+from hhl.auth import revocation
+from hhl.auth.refresh_cookie import Session
 from hhl.auth.request_auth import Identity, authenticate
 from hhl.http import HttpError, endpoint
+from hhl.storage import dynamodb as dynamodb_module
+
+from kit.dynamodb_calls import DynamoDBCallCounter
 
 ALLOWED_ORIGIN = "http://127.0.0.1:3000"
+SESSION_ENDED_BODY = {"error": "Unauthorized: Session ended", "details": {"code": "session_ended"}}
+
+
+@pytest.fixture(autouse=True)
+def ended_sessions_table(auth_env, dynamodb):
+    """The template's tables in moto: authenticate reads whether a token's session was signed out."""
+    dynamodb_module.client.cache_clear()
+    yield dynamodb
+    dynamodb_module.client.cache_clear()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def make_event(method="GET", headers=None, cookies=None, body=None):
@@ -164,3 +187,70 @@ def test_errors_are_http_errors(auth_env):
     with pytest.raises(HttpError) as raised:
         authenticate(make_event())
     assert raised.value.status == 401
+
+
+# ---------------------------------------------------------------- sessions signed out elsewhere
+
+
+def bearer(token: str) -> dict:
+    return make_event(headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.mark.parametrize("where", ["bearer", "cookie"])
+def test_a_token_of_a_signed_out_session_is_401_session_ended(protected, tokens, where):
+    origin_jti = str(uuid.uuid4())
+    token = tokens.access(origin_jti=origin_jti)
+    event = bearer(token) if where == "bearer" else make_event(cookies=[f"__Host-hhl_access_token={token}"])
+    assert protected(event)[0] == 200
+    revocation.EndedSessions().end(Session("user-sub-1", origin_jti))  # another container signs it out
+    revocation.ended_sessions.cache_clear()  # a container that has not seen this session yet
+    status, body, headers = protected(event)
+    assert (status, body) == (401, SESSION_ENDED_BODY)
+    assert 'error_description="session ended"' in headers["www-authenticate"]
+
+
+def test_a_token_refreshed_from_the_same_sign_in_is_refused_too(protected, tokens):
+    origin_jti = str(uuid.uuid4())
+    revocation.ended_sessions().end(Session("user-sub-1", origin_jti))
+    refreshed = tokens.access(origin_jti=origin_jti, jti=str(uuid.uuid4()))
+    assert protected(bearer(refreshed))[:2] == (401, SESSION_ENDED_BODY)
+    other_sign_in = tokens.access(origin_jti=str(uuid.uuid4()))
+    assert protected(bearer(other_sign_in))[0] == 200  # the learner's other devices stay signed in
+
+
+def test_a_token_without_a_session_id_is_refused(protected, tokens):
+    status, body, _ = protected(bearer(tokens.access(origin_jti=None)))
+    assert (status, body) == (401, {"error": "Unauthorized: Invalid or expired token"})
+
+
+def test_a_live_session_is_read_at_most_once_per_window_and_an_ended_one_is_refused_within_it(
+    ended_sessions_table, tokens
+):
+    clock = Clock()
+    container = revocation.EndedSessions(clock=clock)
+    elsewhere = revocation.EndedSessions(clock=clock)
+    session = Session("user-sub-1", str(uuid.uuid4()))
+    with DynamoDBCallCounter(dynamodb_module.client()) as calls:
+        container.ensure_live(session)
+        clock.now += revocation.RECHECK_SECONDS - 1
+        container.ensure_live(session)  # warm: from memory
+        assert calls.operations == ["GetItem"]
+        elsewhere.end(session)  # the sign-out, handled by another container
+        container.ensure_live(session)  # still inside the window: this container has not looked yet
+        clock.now += 1
+        with pytest.raises(HttpError) as refused:
+            container.ensure_live(session)
+        assert refused.value.status == 401 and refused.value.details == {"code": "session_ended"}
+        calls.reset()
+        clock.now += 3600
+        with pytest.raises(HttpError):
+            container.ensure_live(session)  # an ended session stays ended without reading again
+        assert calls.total == 0
+
+
+def test_a_storage_outage_during_the_check_is_503_not_a_pass(protected, tokens, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")  # nothing listens there
+    dynamodb_module.client.cache_clear()
+    status, body, headers = protected(bearer(tokens.access()))
+    assert (status, body) == (503, {"error": "Storage is temporarily unavailable, retry shortly"})
+    assert headers["retry-after"] == "1"

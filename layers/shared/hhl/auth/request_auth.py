@@ -10,7 +10,6 @@ those requests are not CSRF-exposed and skip the check.
 
 from __future__ import annotations
 
-import math
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,39 +17,32 @@ from typing import Any
 
 from hhl.auth.cookies import ACCESS_COOKIE, session_cookies
 from hhl.auth.cross_site import check_origin
-from hhl.auth.jwks import OUTAGE_RETRY_SECONDS
+from hhl.auth.refusals import (
+    REALM,
+    InvalidAccessToken,
+    MissingAccessToken,
+    SessionEnded,
+    SignInUnavailable,
+    Unauthorized,
+)
+from hhl.auth.revocation import ended_sessions, session_of
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, cognito_verifier
-from hhl.http import DependencyError, HttpError, header
+from hhl.http import HttpError, header
 from hhl.observability import logger
 
-REALM = 'Bearer realm="Hedgehog Learn"'
+__all__ = [
+    "REALM",
+    "Identity",
+    "InvalidAccessToken",
+    "MissingAccessToken",
+    "SessionEnded",
+    "SignInUnavailable",
+    "Unauthorized",
+    "authenticate",
+    "check_cross_site_request",
+]
+
 STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class Unauthorized(HttpError):
-    status = 401
-
-
-class MissingAccessToken(Unauthorized):
-    def __init__(self) -> None:
-        super().__init__("Unauthorized: Missing access token", headers={"www-authenticate": REALM})
-
-
-class InvalidAccessToken(Unauthorized):
-    def __init__(self) -> None:
-        super().__init__(
-            "Unauthorized: Invalid or expired token", headers={"www-authenticate": f'{REALM}, error="invalid_token"'}
-        )
-
-
-class SignInUnavailable(DependencyError):
-    """The issuer's keys cannot be fetched: not the caller's fault (503), and worth retrying shortly."""
-
-    status = 503
-
-    def __init__(self) -> None:
-        retry_after = str(math.ceil(OUTAGE_RETRY_SECONDS))
-        super().__init__("Sign-in service unavailable, try again shortly", headers={"retry-after": retry_after})
 
 
 class UnsupportedMediaType(HttpError):
@@ -71,7 +63,8 @@ class Identity:
 
 
 def authenticate(event: Mapping) -> Identity:
-    """The verified identity behind `event`, or an HttpError: 401 (no/bad token), 403 (Origin), 415 (body type)."""
+    """The verified identity behind `event`, or an HttpError: 401 (no/bad token, or its session signed out:
+    SessionEnded), 403 (Origin), 415 (body type), 503 (the issuer's keys or the ended-sessions table down)."""
     token, via_cookie = _access_token(event)
     if via_cookie:
         check_cross_site_request(event)
@@ -83,6 +76,11 @@ def authenticate(event: Mapping) -> Identity:
     except JwtVerificationError as exc:
         logger.info("access token rejected", extra={"check": type(exc).__name__})
         raise InvalidAccessToken() from None
+    session = session_of(claims)
+    if session is None:  # Cognito puts origin_jti in every token when token revocation is on (template.yaml)
+        logger.info("access token rejected", extra={"check": "no origin_jti"})
+        raise InvalidAccessToken()
+    ended_sessions().ensure_live(session)
     return Identity(
         user_id=claims["sub"],
         username=str(claims.get("username") or claims["sub"]),

@@ -1,9 +1,9 @@
-"""The sign-in session steps behind /auth/callback and /auth/refresh.
+"""The sign-in step behind /auth/callback (the refresh step is hhl.auth.refresh).
 
-Each returns what the handler needs to answer (cookies, a redirect target) and raises HttpErrors
+It returns what the handler needs to answer (cookies, a redirect target) and raises HttpErrors
 with client-safe messages: 400 when the callback cannot be tied to this browser's login or Cognito
-refuses its code (invalid_grant), 401 when a refresh token is refused, 502/503 when Cognito, its JWKS
-or DynamoDB fail.
+refuses its code (invalid_grant), 503 with Retry-After when Cognito or its JWKS is down or slow, 502
+when Cognito answers something unusable.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hhl.auth import cookies, oauth
-from hhl.auth.request_auth import SignInUnavailable, Unauthorized
+from hhl.auth.refresh_cookie import refresh_cookie_value, session_of
+from hhl.auth.refusals import SignInUnavailable
 from hhl.auth.transaction import LoginTransaction
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, TokenVerifier, cognito_verifier
 from hhl.http import BadRequest, DependencyError, HttpError
@@ -37,11 +38,6 @@ class InvalidTokenFromCognito(DependencyError):
         super().__init__("Token endpoint returned an invalid token")
 
 
-class RefreshRefused(Unauthorized):
-    def __init__(self, message: str) -> None:
-        super().__init__(f"Unauthorized: {message}")
-
-
 @dataclass(frozen=True)
 class CompletedLogin:
     user_id: str
@@ -63,35 +59,21 @@ def complete_login(transaction: LoginTransaction, code: str | None) -> Completed
         raise
     if not tokens.id_token:
         raise DependencyError("Token endpoint returned no ID token")
-    id_claims = _verified(
+    id_claims = verified(
         lambda v: v.verify_id_token(tokens.id_token, transaction.nonce, tokens.access_token), SignInNotVerified
     )
-    access_claims = _verified(lambda v: v.verify_access_token(tokens.access_token), SignInNotVerified)
+    access_claims = verified(lambda v: v.verify_access_token(tokens.access_token), SignInNotVerified)
     if access_claims["sub"] != id_claims["sub"]:
         logger.warning("sign-in rejected", extra={"check": "access and ID token subjects differ"})
         raise SignInNotVerified()
-    session_cookies = [cookies.access_cookie(tokens.access_token, _lifetime(access_claims))]
+    session_cookies = [cookies.access_cookie(tokens.access_token, lifetime(access_claims))]
     if tokens.refresh_token:
-        session_cookies.append(cookies.refresh_cookie(tokens.refresh_token))
+        value = refresh_cookie_value(session_of(access_claims), tokens.refresh_token, oauth.client_secret())
+        session_cookies.append(cookies.refresh_cookie(value))
     return CompletedLogin(id_claims["sub"], id_claims, transaction.return_to, session_cookies)
 
 
-def refresh_access_cookie(refresh_token: str | None) -> tuple[str, int]:
-    """A new access cookie from the refresh token, and its lifetime. RefreshRefused (401) if Cognito says no."""
-    if not refresh_token:
-        raise RefreshRefused("Missing refresh token")
-    try:
-        tokens = oauth.refresh_tokens(refresh_token)
-    except oauth.TokenEndpointError as exc:
-        if exc.rejected:
-            raise RefreshRefused("Refresh token invalid or expired") from None
-        raise
-    claims = _verified(lambda v: v.verify_access_token(tokens.access_token), InvalidTokenFromCognito)
-    lifetime = _lifetime(claims)
-    return cookies.access_cookie(tokens.access_token, lifetime), lifetime
-
-
-def _verified(check: Callable[[TokenVerifier], dict], rejection: type[HttpError]) -> dict:
+def verified(check: Callable[[TokenVerifier], dict], rejection: type[HttpError]) -> dict:
     """Run a verifier check; a failed check raises `rejection`, a JWKS outage 503."""
     try:
         return check(cognito_verifier())
@@ -102,5 +84,5 @@ def _verified(check: Callable[[TokenVerifier], dict], rejection: type[HttpError]
         raise rejection() from None
 
 
-def _lifetime(claims: dict) -> int:
+def lifetime(claims: dict) -> int:
     return max(0, int(claims["exp"] - time.time()))

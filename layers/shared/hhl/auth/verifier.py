@@ -126,9 +126,10 @@ class TokenVerifier:
         self._remembered[token] = (claims, now + REMEMBER_SECONDS)
         return claims
 
-    def check_access_token(self, token: str) -> dict[str, Any]:
-        """Every check, every time: the signature, the header and all the claims."""
-        claims = self._verify(token, token_use="access")
+    def check_access_token(self, token: str, allow_expired: bool = False) -> dict[str, Any]:
+        """Every check, every time: the signature, the header and all the claims (with `allow_expired`, all
+        but `exp`'s being in the future: to learn which session a token names, never to authorise)."""
+        claims = self._verify(token, token_use="access", allow_expired=allow_expired)
         if claims.get("client_id") != self.client_id:
             raise JwtInvalidClientId("client_id is not this app client")
         return claims
@@ -152,7 +153,7 @@ class TokenVerifier:
                 raise JwtInvalidAtHash("at_hash does not match the access token")
         return claims
 
-    def _verify(self, token: str, token_use: str) -> dict[str, Any]:
+    def _verify(self, token: str, token_use: str, allow_expired: bool = False) -> dict[str, Any]:
         header_segment, payload_segment, signature_segment = _segments(token)
         header = _json_object(_base64url_decode(header_segment, "header"), "header")
         if header.get("alg") != ALLOWED_ALGORITHM:
@@ -170,10 +171,10 @@ class TokenVerifier:
         if not key.Algorithm.verify(signing_input, key.key, signature):
             raise JwtInvalidSignature("signature verification failed")
         claims = _json_object(payload, "claims")
-        self._check_common_claims(claims, token_use)
+        self._check_common_claims(claims, token_use, allow_expired)
         return claims
 
-    def _check_common_claims(self, claims: Mapping[str, Any], token_use: str) -> None:
+    def _check_common_claims(self, claims: Mapping[str, Any], token_use: str, allow_expired: bool = False) -> None:
         for name in ("iss", "token_use", "exp", "iat", "sub"):
             if name not in claims:
                 raise JwtMissingClaim(f"{name} claim is missing")
@@ -187,7 +188,7 @@ class TokenVerifier:
         if not isinstance(sub, str) or not sub:
             raise JwtInvalidClaim("sub must be a non-empty string")
         now = self._clock()
-        if exp <= now:
+        if exp <= now and not allow_expired:
             raise JwtExpired("token has expired")
         if iat > now + CLOCK_SKEW_SECONDS:
             raise JwtInvalidClaim("iat is in the future")
