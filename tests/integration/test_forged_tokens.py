@@ -80,8 +80,14 @@ def test_forged_token_is_refused_on_every_route(local_stack, genuine, forgery):
     assert not problems, f"{forgery}:\n" + "\n".join(problems)
 
 
-def test_the_genuine_token_passes_where_the_forgeries_fail(local_stack, genuine):
-    """The control: the same requests with the real token are not refused, so a 401 above is the forgery's."""
+def test_the_genuine_token_passes_where_the_forgeries_fail(local_stack, create_user):
+    """The control: the same requests with a real token are not refused, so a 401 above is the forgery's.
+    A sign-in of its own: the forgeries above include an expired copy of `genuine`'s token, correctly
+    signed (these tests hold the emulator's key), and /auth/logout ends a session by such a copy."""
+    email = f"control-{secrets.token_hex(4)}@example.com"
+    password = f"Control-{secrets.token_urlsafe(12)}1a"
+    create_user(local_stack, email, password, "Connie", "Trol")
+    genuine = sign_in(local_stack, email, password)
     refused = []
     for route in routes():
         if security_schemes(route) & ACCESS_SCHEMES:

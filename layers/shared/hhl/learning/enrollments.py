@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from aws_lambda_powertools.metrics import MetricUnit
 
 from hhl.learning.catalog import COURSE, PATHWAY, Course, catalog
-from hhl.learning.errors import NotFoundError
 from hhl.learning.validation import SOURCE_MODULE_EVENT, SOURCE_PATHWAY_ENROLLMENT, EnrollmentRequest
 from hhl.observability import metrics
 from hhl.storage import enrollments as store
@@ -64,6 +63,7 @@ def list_enrollment_views(user_id: str) -> list[dict]:
 
 
 def unenroll_course(user_id: str, course: Course) -> None:
-    """Progress and badges stay: they record what the learner did, not what they signed up for."""
-    if not store.delete_enrollment(user_id, COURSE, course.slug):
-        raise NotFoundError("Not enrolled in this course")
+    """Afterwards the learner is not enrolled, whether they were or not: a leave repeated after one whose
+    answer was lost (a 5xx, a timeout) succeeds instead of contradicting the learner's intent. Progress and
+    badges stay: they record what the learner did, not what they signed up for."""
+    store.delete_enrollment(user_id, COURSE, course.slug)

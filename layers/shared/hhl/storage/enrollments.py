@@ -54,18 +54,10 @@ def create_enrollment(
     return _record(item), True
 
 
-def delete_enrollment(user_id: str, kind: str, slug: str) -> bool:
-    """Remove an enrollment; False when there was none. One DeleteItem."""
-    try:
-        with dynamodb_call("DeleteItem enrollments"):
-            client().delete_item(
-                TableName=settings().tables.enrollments,
-                Key=_key(user_id, kind, slug),
-                ConditionExpression="attribute_exists(enrollmentKey)",
-            )
-    except DynamoDBError:  # only a failed condition gets here: not enrolled
-        return False
-    return True
+def delete_enrollment(user_id: str, kind: str, slug: str) -> None:
+    """Remove an enrollment, if there is one: afterwards there is none either way. One DeleteItem."""
+    with dynamodb_call("DeleteItem enrollments"):
+        client().delete_item(TableName=settings().tables.enrollments, Key=_key(user_id, kind, slug))
 
 
 def list_enrollments(user_id: str) -> list[EnrollmentRecord]:
