@@ -361,3 +361,23 @@ def test_back_to_a_stale_login_form_does_not_say_the_sign_in_expired(local_stack
     assert "auth_error" not in page.url
     assert page.locator("[data-hhl-auth-error]").is_hidden()
     assert page.evaluate("hhl.authError()") is None
+
+
+def test_two_tabs_refreshing_at_once_share_one_refresh_and_stay_signed_in(local_stack, context, learner):
+    first = context.new_page()
+    sign_in(first, local_stack, learner)
+    second = context.new_page()
+    second.goto(site_url(local_stack))
+    second.wait_for_function("hhIdentity.isReady() && hhl.state() === 'authenticated'")
+    context.clear_cookies(name="__Host-hhl_access_token")  # expired in both tabs: they share the cookies
+    refreshes = []
+    context.on("request", lambda r: r.url.endswith("/auth/refresh") and refreshes.append(r.url))
+
+    for tab in (first, second):
+        tab.evaluate("() => { window.answer = hhl.enrollments().then(a => 'ok', e => e.code); }")
+    answers = [tab.evaluate("window.answer") for tab in (first, second)]
+
+    assert answers == ["ok", "ok"]
+    assert len(refreshes) == 1
+    assert [tab.evaluate("hhl.state()") for tab in (first, second)] == ["authenticated", "authenticated"]
+    assert api_get(first, local_stack, "/auth/me")["email"] == learner["email"]
