@@ -407,7 +407,7 @@ def run() -> None:
     emulator_log = state_dir / "emulator.log"
     emulator = start_emulator(ports.aws, emulator_log)
     servers = []
-    poller = None
+    pollers = []
     try:
         ids = provision(origins, seeded)
         env = {**handler_environment(ports, origins, ids), **catalog_env}
@@ -429,10 +429,12 @@ def run() -> None:
         ]
         for server in servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
-        if env["ENABLE_CRM_PROGRESS"] == "true":  # Lambda's stream event source mapping, for crm_sync
-            from local import stream_poller
+        from local import stream_poller
 
-            poller = stream_poller.start(STAGE, REGION)
+        # Lambda's stream event source mappings: awards always, crm_sync when the CRM is on.
+        pollers = [stream_poller.start(STAGE, REGION, stream_poller.AWARDS_FUNCTION)]
+        if env["ENABLE_CRM_PROGRESS"] == "true":
+            pollers.append(stream_poller.start(STAGE, REGION))
 
         write_state(
             state_file,
@@ -473,7 +475,7 @@ def run() -> None:
         )
         wait_until_stopped(stopping, emulator, emulator_log)
     finally:
-        if poller:
+        for poller in pollers:
             poller.stop()
         for server in servers:
             server.shutdown()

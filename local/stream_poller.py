@@ -1,7 +1,7 @@
-"""A stand-in for Lambda's DynamoDB Streams event source mapping (dev only).
+"""A stand-in for Lambda's DynamoDB Streams event source mappings (dev only).
 
-Reads the emulator's `dynamodbstreams` API for every table the crm_sync function subscribes to in
-template.yaml, and invokes the handler with Lambda-shaped stream events, the way Lambda does:
+Reads the emulator's `dynamodbstreams` API for every table a stream-consuming function (crm_sync, awards)
+subscribes to in template.yaml, and invokes the handler with Lambda-shaped stream events, the way Lambda does:
 batches of up to BatchSize records per shard after a batching window, ReportBatchItemFailures
 honoured (the batch is retried from the lowest failed sequence number), and at most
 MaximumRetryAttempts retries before the records are given up, as Lambda would hand them to the
@@ -22,6 +22,7 @@ from kit.template import ROOT, Route, load_template, resources, table_specs
 from local.lambda_context import LambdaContext
 
 SYNC_FUNCTION = "CrmSyncFunction"
+AWARDS_FUNCTION = "AwardsFunction"
 LOCAL_MAX_BATCHING_WINDOW = 1.0
 POLL_INTERVAL_SECONDS = 0.2
 RETRY_DELAY_SECONDS = 0.5
@@ -87,8 +88,11 @@ def _lambda_record(record: dict, stream_arn: str) -> dict:
 
 
 class StreamPoller:
-    def __init__(self, handler: Callable, sources: list[StreamSource], dynamodb, streams):
+    def __init__(
+        self, handler: Callable, sources: list[StreamSource], dynamodb, streams, function_name: str = "crm-sync"
+    ):
         self.handler = handler
+        self.function_name = function_name
         self.sources = sources
         self.dynamodb = dynamodb
         self.streams = streams
@@ -128,10 +132,11 @@ class StreamPoller:
         batch = shard.buffer[: shard.source.batch_size]
         self.invocations += 1
         try:
-            response = self.handler({"Records": batch}, LambdaContext(function_name="hedgehog-learn-local-crm-sync"))
+            context = LambdaContext(function_name=f"hedgehog-learn-local-{self.function_name}")
+            response = self.handler({"Records": batch}, context)
             failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures") or []}
         except Exception:
-            log.exception("crm_sync handler raised; the whole batch will be retried")
+            log.exception("%s handler raised; the whole batch will be retried", self.function_name)
             failed = {batch[0]["dynamodb"]["SequenceNumber"]}
         first_failed = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed), None)
         if first_failed is None:
@@ -163,7 +168,7 @@ class StreamPoller:
             self._stop.wait(POLL_INTERVAL_SECONDS)
 
     def start(self) -> StreamPoller:
-        self._thread = threading.Thread(target=self.run, name="stream-poller", daemon=True)
+        self._thread = threading.Thread(target=self.run, name=f"stream-poller-{self.function_name}", daemon=True)
         self._thread.start()
         return self
 
@@ -173,13 +178,16 @@ class StreamPoller:
             self._thread.join(timeout=10)
 
 
-def start(stage: str, region: str) -> StreamPoller:
-    """Poll the crm_sync function's streams in a background thread (AWS_ENDPOINT_URL points at the emulator)."""
+def start(stage: str, region: str, function: str = SYNC_FUNCTION) -> StreamPoller:
+    """Poll the function's streams in a background thread (AWS_ENDPOINT_URL points at the emulator)."""
     import boto3
 
+    template = load_template()
+    name = resources("AWS::Serverless::Function", template)[function]["Properties"]["FunctionName"]["Fn::Sub"]
     return StreamPoller(
-        sync_handler(),
-        stream_sources(stage),
+        sync_handler(function, template),
+        stream_sources(stage, function, template),
         boto3.client("dynamodb", region_name=region),
         boto3.client("dynamodbstreams", region_name=region),
+        function_name=name.removeprefix("hedgehog-learn-${Stage}-"),
     ).start()

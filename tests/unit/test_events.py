@@ -15,7 +15,8 @@ from local.api_gateway import build_event, import_handler, match_route
 
 EVENTS_DIR = ROOT / "events"
 STREAM_EVENT = EVENTS_DIR / "crm-sync-stream.json"
-HTTP_EVENTS = sorted(p for p in EVENTS_DIR.glob("*.json") if p != STREAM_EVENT)
+AWARDS_STREAM_EVENT = EVENTS_DIR / "awards-stream.json"
+HTTP_EVENTS = sorted(p for p in EVENTS_DIR.glob("*.json") if p not in (STREAM_EVENT, AWARDS_STREAM_EVENT))
 ROUTES = {route.route_key: route for route in http_routes()}
 
 
@@ -87,3 +88,15 @@ def test_stream_sample_fits_the_tables_the_crm_sync_function_listens_to():
         assert record["dynamodb"]["StreamViewType"] == args["StreamSpecification"]["StreamViewType"]
         seen.add(spec.logical_id)
     assert seen == streams, "the sample should show a record from every stream the function reads"
+
+
+def test_awards_stream_sample_is_progress_records_the_awards_function_reads():
+    functions = resources("AWS::Serverless::Function", load_template())
+    (awards,) = [f["Properties"] for f in functions.values() if f["Properties"]["CodeUri"].endswith("awards/")]
+    (stream,) = [e["Properties"]["Stream"]["Fn::GetAtt"][0] for e in awards["Events"].values()]
+    (spec,) = [spec for spec in table_specs("dev") if spec.logical_id == stream]
+    records = load(AWARDS_STREAM_EVENT)["Records"]
+    assert records
+    for record in records:
+        assert f":table/{spec.name}/stream/" in record["eventSourceARN"]
+        assert set(record["dynamodb"]["Keys"]) == {"userId", "moduleKey"}

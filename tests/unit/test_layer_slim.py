@@ -65,6 +65,8 @@ SAMPLES = {
     "CallbackFunction": "callback.json",
     "RefreshFunction": "refresh.json",
     "CatalogFunction": "catalog.json",  # public: answers in full from the layer's catalog, no AWS call
+    "CertificatesFunction": "certificates-list.json",
+    "AwardsFunction": "awards-stream.json",  # DynamoDB refuses the connection: every record handed back
 }
 PUBLIC = {"CatalogFunction"}
 
@@ -81,6 +83,7 @@ def test_handler_runs_on_the_slimmed_layer(function, slim_layer, secrets_extensi
     env = {
         **os.environ,  # with the secrets extension stand-in's port and session token (served from this process)
         **UNIT_ENV,
+        "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:9",  # nothing listens: no call leaves the machine
         "PYTHONPATH": os.pathsep.join(
             [str(code_dir), str(slim_layer), str(ROOT / "layers/shared"), str(ROOT / "layers/catalog"), str(ROOT)]
         ),

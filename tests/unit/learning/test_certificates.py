@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hhl.learning.catalog import catalog
-from hhl.learning.certificates import issue_earned, list_certificate_views
+from hhl.learning.certificates import issue_earned
+from hhl.learning.verification import list_certificate_views
 from moto.core.botocore_stubber import BotocoreStubber
 
 from tests.unit.learning.conftest import USER_A, USER_B

@@ -24,7 +24,6 @@ from hhl.learning import rollup
 from hhl.learning.catalog import Catalog, catalog
 from hhl.observability import metrics
 from hhl.storage import certificates as store
-from hhl.storage import progress as progress_store
 from hhl.storage.certificates import CertificateRecord, cert_key
 
 MODULE = "module"
@@ -93,7 +92,11 @@ def issue_earned(user_id: str, now: str) -> Issuance:
     certificate. Idempotent and race-safe: call it after any write that may complete a module, as often
     as convenient; racing callers issue one certificate, and each sees its id in `held`.
     """
-    times = rollup.module_times(progress_store.list_progress(user_id))
+    return issue_earned_from(user_id, rollup.learner_module_times(user_id), now)
+
+
+def issue_earned_from(user_id: str, times: Mapping, now: str) -> Issuance:
+    """issue_earned for module times already read (rollup.learner_module_times)."""
     held = {record.cert_key: record for record in store.list_certificates(user_id)}
     new = []
     for earned in earned_certificates(catalog(), times):
@@ -111,22 +114,3 @@ def issue_earned(user_id: str, now: str) -> Issuance:
 def held_certificates(user_id: str) -> Issuance:
     """The learner's certificates as they are, issuing nothing: one Query."""
     return Issuance({record.cert_key: record for record in store.list_certificates(user_id)})
-
-
-# ------------------------------------------------------------------ views
-def certificate_view(record: CertificateRecord) -> dict:
-    """The contract's certificate object (GET /certificates, GET /certificate/{certId}): no learner data."""
-    return {
-        "certId": record.cert_id,
-        "entityType": record.kind,
-        "entitySlug": record.slug,
-        "entityTitle": record.title or record.slug,
-        "issuedAt": record.issued_at,
-    }
-
-
-def list_certificate_views(user_id: str) -> list[dict]:
-    """The learner's certificates, newest first; revoked ones are no longer theirs to show."""
-    records = [record for record in store.list_certificates(user_id) if not record.revoked]
-    records.sort(key=lambda record: (record.issued_at, record.cert_key), reverse=True)
-    return [certificate_view(record) for record in records]

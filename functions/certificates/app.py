@@ -1,0 +1,45 @@
+"""Certificates: GET /certificates (the signed-in learner's own) and the public GET /certificate/{certId}.
+
+The public answer names the module, course or pathway and carries the signed Open Badges credential; it
+never carries who holds it. Certificates only change by revocation, so the public answer is cached
+briefly by browsers and shared caches alike (a revocation shows within that time); a 404 is not cached,
+since the id index may trail a certificate issued a moment ago.
+"""
+
+from __future__ import annotations
+
+from hhl.auth.request_auth import authenticate
+from hhl.config import settings
+from hhl.http import HttpError, dispatch, endpoint, error_response_for, json_response, path_param
+from hhl.learning import PRIVATE_RESPONSE_HEADERS, verification
+
+settings()  # fail the container's init, not a request, when configuration is missing
+
+PUBLIC_CACHE = {"cache-control": "public, max-age=300", "vary": "origin"}
+NOT_CACHED = {"cache-control": "no-store"}
+
+
+def list_certificates(event: dict) -> dict:
+    identity = authenticate(event)
+    body = {"certificates": verification.list_certificate_views(identity.user_id)}
+    return json_response(200, body, headers=PRIVATE_RESPONSE_HEADERS)
+
+
+def verify_certificate(event: dict) -> dict:
+    try:
+        body = verification.public_certificate(path_param(event, "certId"))
+    except HttpError as exc:
+        # A revoked certificate stays revoked: its 410 is cached like a 200; nothing else is.
+        return error_response_for(exc, PUBLIC_CACHE if exc.status == 410 else NOT_CACHED)
+    return json_response(200, body, headers=PUBLIC_CACHE)
+
+
+ROUTES = {
+    "GET /certificates": list_certificates,
+    "GET /certificate/{certId}": verify_certificate,
+}
+
+
+@endpoint
+def handler(event: dict, context) -> dict:
+    return dispatch(ROUTES, event)
