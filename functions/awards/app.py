@@ -9,8 +9,8 @@ from __future__ import annotations
 from hhl.config import settings
 from hhl.deadline import invocation
 from hhl.learning.awards import award_stream_records
-from hhl.learning.timestamps import utc_now, utc_timestamp
 from hhl.observability import log_metrics, logger
+from hhl.timestamps import utc_now, utc_timestamp
 
 settings()  # fail the container's init, not a batch, when configuration is missing
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hhl.auth.request_auth import authenticate
 from hhl.config import settings
-from hhl.http import HttpError, dispatch, endpoint, error_response_for, json_response, path_param
+from hhl.http import ANSWERABLE_ERRORS, as_http_error, dispatch, endpoint, error_response_for, json_response, path_param
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, verification
 
 settings()  # fail the container's init, not a request, when configuration is missing
@@ -28,9 +28,10 @@ def list_certificates(event: dict) -> dict:
 def verify_certificate(event: dict) -> dict:
     try:
         body = verification.public_certificate(path_param(event, "certId"))
-    except HttpError as exc:
+    except ANSWERABLE_ERRORS as exc:
         # A revoked certificate stays revoked: its 410 is cached like a 200; nothing else is.
-        return error_response_for(exc, PUBLIC_CACHE if exc.status == 410 else NOT_CACHED)
+        error = as_http_error(exc)
+        return error_response_for(error, PUBLIC_CACHE if error.status == 410 else NOT_CACHED)
     return json_response(200, body, headers=PUBLIC_CACHE)
 
 

@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hhl.deadline import DeadlineExceeded
-from hhl.http import HttpError
 from hhl.learning import badges, rollup
 from hhl.learning.catalog import catalog
 from hhl.learning.certificates import Issuance, issue_earned_from
 from hhl.observability import logger
 from hhl.storage import badges as badge_store
 from hhl.storage.badges import badge_id
+from hhl.storage.errors import StorageError
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def award_stream_records(records: list[dict], now: str) -> list[str]:
     for user_id, sequence_numbers in learners_in(records).items():
         try:
             awarded = award_earned(user_id, now)
-        except (HttpError, DeadlineExceeded) as exc:
+        except (StorageError, DeadlineExceeded) as exc:
             logger.warning("awards failed for a learner; the stream retries", extra={"reason": str(exc)})
             retry.extend(sequence_numbers)
             continue

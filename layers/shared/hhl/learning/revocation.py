@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from hhl.learning.timestamps import utc_now, utc_timestamp
 from hhl.learning.verification import CERT_ID_RE
 from hhl.observability import metrics
 from hhl.storage import certificates as store
 from hhl.storage.certificates import CertificateRecord
+from hhl.timestamps import utc_now, utc_timestamp
 
 
 def revoke_certificate(user_id: str, cert_key_or_id: str, reason: str) -> CertificateRecord | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hhl.http import BadRequest, HttpError, NotFound
+from hhl.learning.errors import InvalidInput, NotFoundError, Revoked
 from hhl.storage import certificates as store
 from hhl.storage.certificates import CertificateRecord
 
@@ -44,12 +44,12 @@ def public_certificate(cert_id: str) -> dict:
     """
     cert_id = cert_id.strip().lower()
     if not cert_id:
-        raise BadRequest("certId is required")
+        raise InvalidInput("certId is required")
     if not CERT_ID_RE.fullmatch(cert_id):
-        raise BadRequest("Invalid certId format")
+        raise InvalidInput("Invalid certId format")
     record = store.find_certificate(cert_id)
     if record is None:
-        raise NotFound("Certificate not found")
+        raise NotFoundError("Certificate not found")
     if record.revoked:
-        raise HttpError(REVOKED_MESSAGE, status=410)
+        raise Revoked(REVOKED_MESSAGE)
     return {**certificate_view(record), "credential": record.credential}
