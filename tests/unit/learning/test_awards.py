@@ -12,8 +12,8 @@ from hhl.learning.catalog import catalog
 from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage.progress import module_key, record_module_event
 
+from kit.template import ROOT, Route
 from local.api_gateway import import_handler
-from local.template import ROOT, Route
 from tests.unit.learning.conftest import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
