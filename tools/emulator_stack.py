@@ -4,11 +4,14 @@
 
 Uses AWS_ENDPOINT_URL (or `--local`: the local stack's .local/stack.json). The template is translated
 with the SAM translator exactly as `sam deploy` does, code is uploaded from functions/ and layers/, and
-moto's CloudFormation creates what it implements: tables, log groups, functions, versions, roles, queue,
-topic, KMS key, dashboard. It skips the rest (HTTP API, Cognito, aliases, CodeDeploy, CloudWatch alarms,
-SNS subscriptions), so the alarms and the email subscription are created here with the CloudWatch and
-SNS APIs from the template's own definitions. Stage must be dev or prod (the template's AllowedValues);
-the local stack's own tables are hedgehog-learn-local-*, so the two never collide.
+moto's CloudFormation creates what it implements: tables, log groups, functions, roles, queue, topic, KMS
+key, dashboard. The rest is done here through the services' APIs, as CloudFormation and CodeDeploy would:
+the shared layer is published first (moto's CloudFormation ignores a layer's name and a function's
+layers), then each function gets that layer, a published version and its `live` alias; the CodeDeploy
+application and deployment groups, the alarms and the email subscription follow from the template's own
+definitions. Not created: the HTTP API, Cognito, AWS's extension layer (not in the emulator). Stage must
+be dev or prod (the template's AllowedValues); the local stack's own tables are hedgehog-learn-local-*,
+so the two never collide.
 """
 
 from __future__ import annotations
@@ -38,21 +41,20 @@ DEPLOYED_TYPES = {
     "AWS::IAM::Role",
     "AWS::KMS::Key",
     "AWS::Lambda::Function",
-    "AWS::Lambda::LayerVersion",
-    "AWS::Lambda::Version",
     "AWS::Logs::LogGroup",
     "AWS::SNS::Topic",
     "AWS::SQS::Queue",
 }
 ALARM_TYPES = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
 SKIPPED = "emulator-skipped-"
+LIVE_ALIAS = "live"
 
 
 def _clients(endpoint_url: str | None, region: str) -> dict:
     session = boto3.Session(region_name=region)
     return {
         name: session.client(name, endpoint_url=endpoint_url)
-        for name in ("cloudformation", "cloudwatch", "lambda", "s3", "sns")
+        for name in ("cloudformation", "cloudwatch", "codedeploy", "lambda", "s3", "sns")
     }
 
 
@@ -77,31 +79,33 @@ def _upload_code(s3, region: str, sam_template: dict) -> None:
             s3.put_object(Bucket=ARTIFACT_BUCKET, Key=artifact_key(logical_id), Body=_zip_dir(ROOT / source))
 
 
-def _replace_refs(value, skipped: set[str]):
-    """Replace Ref / GetAtt / ${...} references to skipped resources with placeholder strings."""
+def _replace_refs(value, replaced: dict[str, str]):
+    """Replace Ref / GetAtt / ${...} references to resources not created by the stack with their stand-in
+    strings: a published layer's ARN, or a placeholder for a skipped resource."""
     if isinstance(value, list):
-        return [_replace_refs(item, skipped) for item in value]
+        return [_replace_refs(item, replaced) for item in value]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((key, arg),) = value.items()
-        if key == "Ref" and arg in skipped:
-            return SKIPPED + arg
-        if key == "Fn::GetAtt" and arg[0] in skipped:
-            return SKIPPED + arg[0]
+        if key == "Ref" and arg in replaced:
+            return replaced[arg]
+        if key == "Fn::GetAtt" and arg[0] in replaced:
+            return replaced[arg[0]]
         if key == "Fn::Sub":
             text, variables = (arg, {}) if isinstance(arg, str) else arg
             text = re.sub(
                 r"\$\{([A-Za-z0-9]+)(\.[A-Za-z.]+)?\}",
-                lambda m: SKIPPED + m.group(1) if m.group(1) in skipped else m.group(0),
+                lambda m: replaced.get(m.group(1), m.group(0)),
                 text,
             )
-            return {"Fn::Sub": text if not variables else [text, _replace_refs(variables, skipped)]}
-    return {key: _replace_refs(item, skipped) for key, item in value.items()}
+            return {"Fn::Sub": text if not variables else [text, _replace_refs(variables, replaced)]}
+    return {key: _replace_refs(item, replaced) for key, item in value.items()}
 
 
-def emulator_template(translated: dict, api_url: str | None) -> dict:
-    """The translated template cut down to DEPLOYED_TYPES."""
+def emulator_template(translated: dict, api_url: str | None, layer_arns: dict[str, str] | None = None) -> dict:
+    """The translated template cut down to DEPLOYED_TYPES; references to the layers published beforehand
+    (`layer_arns`, by logical id) become their ARNs."""
     template = copy.deepcopy(translated)
     resources = template["Resources"]
     skipped = {name for name, res in resources.items() if res["Type"] not in DEPLOYED_TYPES}
@@ -111,8 +115,9 @@ def emulator_template(translated: dict, api_url: str | None) -> dict:
             resource["DependsOn"] = [name for name in resource["DependsOn"] if name not in skipped]
         elif resource.get("DependsOn") in skipped:
             del resource["DependsOn"]
-    template["Resources"] = _replace_refs(kept, skipped)
-    template["Outputs"] = _replace_refs(template.get("Outputs", {}), skipped)
+    replaced = {name: SKIPPED + name for name in skipped} | (layer_arns or {})
+    template["Resources"] = _replace_refs(kept, replaced)
+    template["Outputs"] = _replace_refs(template.get("Outputs", {}), replaced)
     if api_url:
         template["Outputs"]["HttpApiUrl"]["Value"] = api_url
     return template
@@ -164,15 +169,60 @@ class _Resolver:
         return {key: self(item) for key, item in value.items()}
 
 
-def _published_versions(lambda_client, template: dict, names: dict[str, str]) -> dict[str, str]:
-    """moto leaves a version's physical id empty; the function's newest version is the one the stack made."""
+def _publish_layers(lambda_client, template: dict, stage: str) -> dict[str, str]:
+    """Publish each layer of the translated template under its LayerName; {logical id: layer version ARN}."""
+    arns = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Lambda::LayerVersion":
+            properties = resource["Properties"]
+            name = properties["LayerName"]
+            name = name["Fn::Sub"].replace("${Stage}", stage) if isinstance(name, dict) else name
+            published = lambda_client.publish_layer_version(
+                LayerName=name,
+                Description=properties.get("Description", ""),
+                Content={"S3Bucket": properties["Content"]["S3Bucket"], "S3Key": properties["Content"]["S3Key"]},
+                CompatibleRuntimes=properties.get("CompatibleRuntimes", []),
+            )
+            arns[logical_id] = published["LayerVersionArn"]
+    return arns
+
+
+def _publish_live_versions(
+    lambda_client, template: dict, names: dict[str, str], layer_arns: dict[str, str]
+) -> dict[str, str]:
+    """What the stack's AWS::Lambda::Version and `live` AWS::Lambda::Alias resources do, with the layers
+    the emulator has; {version logical id: the version number `live` points to}."""
     versions = {}
     for logical_id, resource in template["Resources"].items():
-        if resource["Type"] == "AWS::Lambda::Version":
-            function_name = names[resource["Properties"]["FunctionName"]["Ref"]]
-            published = lambda_client.list_versions_by_function(FunctionName=function_name)["Versions"]
-            versions[logical_id] = max((v["Version"] for v in published if v["Version"] != "$LATEST"), key=int)
+        if resource["Type"] != "AWS::Lambda::Version":
+            continue
+        function = resource["Properties"]["FunctionName"]["Ref"]
+        layers = template["Resources"][function]["Properties"].get("Layers", [])
+        arns = [
+            layer_arns[layer["Ref"]] for layer in layers if isinstance(layer, dict) and layer.get("Ref") in layer_arns
+        ]
+        lambda_client.update_function_configuration(FunctionName=names[function], Layers=arns)
+        version = lambda_client.publish_version(FunctionName=names[function])["Version"]
+        lambda_client.create_alias(FunctionName=names[function], Name=LIVE_ALIAS, FunctionVersion=version)
+        versions[logical_id] = version
     return versions
+
+
+def _create_deployment_groups(codedeploy, template: dict, stack_name: str, names: dict[str, str]) -> None:
+    """The CodeDeploy application and one deployment group per function, named as CloudFormation names
+    resources without a name property: <stack>-<logical id>-<random suffix>."""
+    suffix = "EMULATOR"
+    (application_id,) = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::CodeDeploy::Application"]
+    application = f"{stack_name}-{application_id}-{suffix}"
+    codedeploy.create_application(applicationName=application, computePlatform="Lambda")
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::CodeDeploy::DeploymentGroup":
+            codedeploy.create_deployment_group(
+                applicationName=application,
+                deploymentGroupName=f"{stack_name}-{logical_id}-{suffix}",
+                serviceRoleArn=f"arn:aws:iam::123456789012:role/{names.get('CodeDeployServiceRole', 'codedeploy')}",
+                deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+            )
 
 
 def _put_alarms(cloudwatch, template: dict, resolve: _Resolver) -> None:
@@ -202,7 +252,8 @@ def deploy(
     stack_name = f"hedgehog-learn-{stage}"
     _upload_code(clients["s3"], region, load_template())
     full_template = translate(stage, region)
-    template = emulator_template(full_template, api_url)
+    layer_arns = _publish_layers(clients["lambda"], full_template, stage)
+    template = emulator_template(full_template, api_url, layer_arns)
     parameters = [{"ParameterKey": "Stage", "ParameterValue": stage}]
     if alarm_email:
         parameters.append({"ParameterKey": "AlarmEmail", "ParameterValue": alarm_email})
@@ -219,7 +270,8 @@ def deploy(
     names = {p["ParameterKey"]: p["ParameterValue"] for p in parameters}
     names |= {"AWS::Region": region, "AWS::StackName": stack_name, "AWS::Partition": "aws"}
     names |= _physical_ids(cfn, stack_name)
-    resolve = _Resolver(names, _published_versions(clients["lambda"], full_template, names))
+    resolve = _Resolver(names, _publish_live_versions(clients["lambda"], full_template, names, layer_arns))
+    _create_deployment_groups(clients["codedeploy"], full_template, stack_name, names)
     _put_alarms(clients["cloudwatch"], full_template, resolve)
     subscription = full_template["Resources"].get("AlarmEmailSubscription")
     if alarm_email and subscription:

@@ -7,7 +7,9 @@
 
 Prints one PASS/FAIL line per check with what it saw and exits 1 if any check failed. Expectations
 (tables, alarms, function settings, log groups) come from template.yaml, so they follow the template.
-boto3 honours AWS_ENDPOINT_URL, which is how the same checks run against the AWS emulator.
+Functions are checked as learners reach them: through the `live` alias, its version and that version's
+layers, not $LATEST. boto3 honours AWS_ENDPOINT_URL, which is how the same checks run against the AWS
+emulator.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -32,6 +35,15 @@ HEALTHY_STACK_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 ME_UNAUTHORIZED_BODY = '{"error":"Unauthorized: Missing access token"}'
 HTTP_TIMEOUT_SECONDS = 10
 ALARM_POLL_SECONDS = 15
+LIVE_ALIAS = "live"
+# What a function's live version must share with $LATEST: a difference means the deploy updated the function
+# but published no version, so learners still run the previous one.
+RELEASED_SETTINGS = ("CodeSha256", "Layers", "Environment", "Runtime", "Handler", "Timeout", "MemorySize")
+# CodeDeploy's statuses of a deployment that has not finished (ListDeployments' includeOnlyStatuses).
+UNFINISHED_DEPLOYMENT_STATUSES = ["Created", "Queued", "InProgress", "Baking", "Ready"]
+# CloudFormation names a resource without a name property <stack>-<logical id>-<random suffix>; SAM's
+# CodeDeploy application for AutoPublishAlias + DeploymentPreference is ServerlessDeploymentApplication.
+CODEDEPLOY_APPLICATION = "ServerlessDeploymentApplication"
 
 
 def use_local_stack() -> dict:
@@ -107,6 +119,7 @@ class Verifier:
         for function in resources("AWS::Serverless::Function", self.template).values():
             name = _stage_name(function["Properties"]["FunctionName"], self.stage)
             yield guarded(f"function {name}", lambda f=function, n=name: self.check_function(n, f))
+        yield guarded("CodeDeploy deployments", self.check_deployments)
         yield guarded("log groups", self.check_log_groups)
         yield guarded("recent ERROR logs", self.check_recent_errors)
         yield guarded("alarm notifications", self.check_subscriptions)
@@ -197,16 +210,84 @@ class Verifier:
         return not not_ok, f"{len(states) - len(not_ok)}/{len(states)} OK" + _listed("not OK", not_ok)
 
     def check_function(self, name: str, function: dict) -> tuple[bool, str]:
+        """What the `live` alias serves: its version set up as the template says, on the stack's shared layer,
+        taking all the traffic, and the same release as $LATEST."""
         defaults = self.template.get("Globals", {}).get("Function", {})
         properties = function["Properties"]
         expected = {
             key: properties.get(key, defaults.get(key)) for key in ("Runtime", "Handler", "Timeout", "MemorySize")
         }
-        config = self.client("lambda").get_function_configuration(FunctionName=name)
-        actual = {key: config.get(key) for key in expected}
-        wrong = [f"{key} {actual[key]} (template: {expected[key]})" for key in expected if actual[key] != expected[key]]
-        summary = f"{actual['Runtime']} {actual['Handler']} {actual['Timeout']}s {actual['MemorySize']}MB"
-        return not wrong, summary if not wrong else "; ".join(wrong)
+        lambda_ = self.client("lambda")
+        alias = lambda_.get_alias(FunctionName=name, Name=LIVE_ALIAS)
+        version = alias["FunctionVersion"]
+        live = lambda_.get_function_configuration(FunctionName=name, Qualifier=version)
+        wrong = [
+            f"{key} {live.get(key)} (template: {value})" for key, value in expected.items() if live.get(key) != value
+        ]
+        split = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
+        wrong += [
+            f"{LIVE_ALIAS} sends {weight:.0%} of requests to version {other} (a deployment shifting traffic, or stuck)"
+            for other, weight in split.items()
+        ]
+        layers = [layer["Arn"] for layer in live.get("Layers") or []]
+        shared = self.outputs.get("SharedLayerVersionArn")
+        if not shared:
+            wrong.append("no SharedLayerVersionArn output to compare the layers with")
+        elif shared not in layers:
+            stale = [arn for arn in layers if arn.rpartition(":")[0] == shared.rpartition(":")[0]]
+            wrong.append(f"runs layer {stale[0] if stale else '(no shared layer)'}, the stack's is {shared}")
+        latest = lambda_.get_function_configuration(FunctionName=name)
+        differs = [key for key in RELEASED_SETTINGS if live.get(key) != latest.get(key)]
+        if differs:
+            wrong.append(
+                f"$LATEST differs from version {version} in {', '.join(differs)}: the deploy published no version "
+                "(docs/runbook.md, live is behind $LATEST)"
+            )
+        layer = shared.rpartition(":layer:")[2] if shared else "?"
+        summary = f"{LIVE_ALIAS}={version}: {live['Runtime']} {live['Handler']} {live['Timeout']}s "
+        summary += f"{live['MemorySize']}MB, layer {layer}"
+        return not wrong, summary if not wrong else f"{LIVE_ALIAS}={version}: " + "; ".join(wrong)
+
+    def _codedeploy_application(self) -> str:
+        prefix = f"{self.stack}-{CODEDEPLOY_APPLICATION}-"
+        paginator = self.client("codedeploy").get_paginator("list_applications")
+        found = [name for page in paginator.paginate() for name in page["applications"] if name.startswith(prefix)]
+        if len(found) != 1:
+            raise ValueError(f"expected one CodeDeploy application {prefix}*, found {len(found)}")
+        return found[0]
+
+    def check_deployments(self) -> tuple[bool, str]:
+        """After `sam deploy` returns, CloudFormation has waited for every traffic shift: a deployment that
+        has not finished is stuck (or another deploy is running)."""
+        codedeploy = self.client("codedeploy")
+        application = self._codedeploy_application()
+        groups = [
+            group
+            for page in codedeploy.get_paginator("list_deployment_groups").paginate(applicationName=application)
+            for group in page["deploymentGroups"]
+        ]
+        unfinished = [
+            deployment
+            for group in groups
+            for page in codedeploy.get_paginator("list_deployments").paginate(
+                applicationName=application,
+                deploymentGroupName=group,
+                includeOnlyStatuses=UNFINISHED_DEPLOYMENT_STATUSES,
+            )
+            for deployment in page["deployments"]
+        ]
+        if not unfinished:
+            return True, f"none unfinished in {application} ({len(groups)} deployment groups)"
+        now = datetime.now(UTC)
+        described = []
+        for start in range(0, len(unfinished), 25):
+            batch = codedeploy.batch_get_deployments(deploymentIds=unfinished[start : start + 25])
+            for info in batch["deploymentsInfo"]:
+                minutes = (now - info["createTime"]).total_seconds() / 60
+                described.append(
+                    f"{info['deploymentId']} ({info.get('deploymentGroupName')}) {info['status']} for {minutes:.0f} min"
+                )
+        return False, "unfinished: " + "; ".join(described) + " (docs/runbook.md, a deployment in progress)"
 
     def expected_log_groups(self) -> set[str]:
         return {

@@ -186,12 +186,85 @@ def test_no_alarms_at_all_fails(aws, local_stack, capsys):
     assert code == 1 and lines["alarms OK"] == "FAIL  alarms OK: no alarms named hedgehog-learn-dev-*"
 
 
-def test_a_function_configured_unlike_the_template_fails(aws, local_stack, capsys):
-    aws("lambda").update_function_configuration(FunctionName="hedgehog-learn-dev-me", Runtime="python3.12", Timeout=3)
+def _release(lambda_client, name: str, **configuration) -> str:
+    """A deploy that publishes: $LATEST configured, a new version published and `live` moved to it."""
+    if configuration:
+        lambda_client.update_function_configuration(FunctionName=name, **configuration)
+    version = lambda_client.publish_version(FunctionName=name)["Version"]
+    lambda_client.update_alias(FunctionName=name, Name="live", FunctionVersion=version)
+    return version
+
+
+def test_a_live_version_configured_unlike_the_template_fails(aws, local_stack, capsys):
+    _release(aws("lambda"), "hedgehog-learn-dev-me", Runtime="python3.12", Timeout=3)
     code, lines = run_verify(local_stack, capsys)
     assert code == 1 and set(failed(lines)) == {"function hedgehog-learn-dev-me"}
     assert "Runtime python3.12 (template: python3.13)" in lines["function hedgehog-learn-dev-me"]
     assert "Timeout 3 (template: 10)" in lines["function hedgehog-learn-dev-me"]
+
+
+def test_a_deploy_that_changed_latest_but_published_no_version_fails(aws, local_stack, capsys):
+    """What CloudFormation does when the version's logical id stays the same (a parameter-only change):
+    $LATEST gets the new environment, `live` keeps serving the old one."""
+    lambda_ = aws("lambda")
+    environment = lambda_.get_function_configuration(FunctionName="hedgehog-learn-dev-enroll")["Environment"]
+    variables = {**environment["Variables"], "ALLOWED_ORIGINS": "https://hedgehog.cloud,https://new.hedgehog.cloud"}
+    lambda_.update_function_configuration(
+        FunctionName="hedgehog-learn-dev-enroll", Environment={"Variables": variables}
+    )
+    code, lines = run_verify(local_stack, capsys)
+    assert code == 1 and set(failed(lines)) == {"function hedgehog-learn-dev-enroll"}
+    assert (
+        "$LATEST differs from version 1 in Environment: the deploy published no version"
+        in lines["function hedgehog-learn-dev-enroll"]
+    )
+
+
+def test_live_on_a_shared_layer_other_than_the_stacks_fails(aws, local_stack, capsys):
+    lambda_ = aws("lambda")
+    stack = aws("cloudformation").describe_stacks(StackName=STACK)["Stacks"][0]
+    (stacks_layer,) = [o["OutputValue"] for o in stack["Outputs"] if o["OutputKey"] == "SharedLayerVersionArn"]
+    other = lambda_.publish_layer_version(
+        LayerName="hedgehog-learn-dev-shared",
+        Content={"S3Bucket": "hedgehog-learn-artifacts", "S3Key": "SharedLayer.zip"},
+        CompatibleRuntimes=["python3.13"],
+    )["LayerVersionArn"]
+    _release(lambda_, "hedgehog-learn-dev-catalog", Layers=[other])
+    code, lines = run_verify(local_stack, capsys)
+    assert code == 1 and set(failed(lines)) == {"function hedgehog-learn-dev-catalog"}
+    assert f"runs layer {other}, the stack's is {stacks_layer}" in lines["function hedgehog-learn-dev-catalog"]
+
+
+def test_live_still_splitting_traffic_fails(aws, local_stack, capsys):
+    lambda_ = aws("lambda")
+    previous = lambda_.get_alias(FunctionName="hedgehog-learn-dev-progress", Name="live")["FunctionVersion"]
+    version = _release(lambda_, "hedgehog-learn-dev-progress")
+    lambda_.update_alias(
+        FunctionName="hedgehog-learn-dev-progress",
+        Name="live",
+        FunctionVersion=version,
+        RoutingConfig={"AdditionalVersionWeights": {previous: 0.9}},
+    )
+    code, lines = run_verify(local_stack, capsys)
+    assert code == 1 and set(failed(lines)) == {"function hedgehog-learn-dev-progress"}
+    assert f"live sends 90% of requests to version {previous}" in lines["function hedgehog-learn-dev-progress"]
+
+
+def test_a_function_without_its_live_alias_fails(aws, local_stack, capsys):
+    aws("lambda").delete_alias(FunctionName="hedgehog-learn-dev-login", Name="live")
+    code, lines = run_verify(local_stack, capsys)
+    assert code == 1 and set(failed(lines)) == {"function hedgehog-learn-dev-login"}
+
+
+def test_an_unfinished_codedeploy_deployment_fails(aws, local_stack, capsys):
+    codedeploy = aws("codedeploy")
+    (application,) = codedeploy.list_applications()["applications"]
+    group = sorted(codedeploy.list_deployment_groups(applicationName=application)["deploymentGroups"])[0]
+    revision = {"revisionType": "AppSpecContent", "appSpecContent": {"content": "{}"}}
+    deployment = codedeploy.create_deployment(applicationName=application, deploymentGroupName=group, revision=revision)
+    code, lines = run_verify(local_stack, capsys)
+    assert code == 1 and set(failed(lines)) == {"CodeDeploy deployments"}
+    assert f"{deployment['deploymentId']} ({group}) Created for 0 min" in lines["CodeDeploy deployments"]
 
 
 def test_a_missing_log_group_fails(aws, local_stack, capsys):

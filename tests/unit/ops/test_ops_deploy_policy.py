@@ -158,6 +158,7 @@ RESOURCELESS = {
     "lambda:GetEventSourceMapping",
     "route53:ListHostedZones",
     "cloudwatch:DescribeAlarms",
+    "codedeploy:ListApplications",
     "logs:DescribeLogGroups",
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
