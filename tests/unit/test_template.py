@@ -194,26 +194,6 @@ def test_tables_are_on_demand_encrypted_and_recoverable(table):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-@pytest.mark.parametrize("table", sorted(TABLES))
-def test_prod_tables_are_protected_and_retained(table, stage):
-    res = TABLES[table]
-    expected = stage == "prod"
-    assert resolve(res["Properties"]["DeletionProtectionEnabled"], stage) is expected
-    # RetainExceptOnCreate: a failed first create leaves no named table behind to block the retry.
-    assert resolve(res["DeletionPolicy"], stage) == ("RetainExceptOnCreate" if expected else "Delete")
-    assert resolve(res["UpdateReplacePolicy"], stage) == ("Retain" if expected else "Delete")
-
-
-@pytest.mark.parametrize("stage", STAGES)
-def test_the_prod_user_pool_is_protected_and_retained_except_on_a_failed_create(stage):
-    pool = TEMPLATE["Resources"]["UserPool"]
-    prod = stage == "prod"
-    assert resolve(pool["Properties"]["DeletionProtection"], stage) == ("ACTIVE" if prod else "INACTIVE")
-    assert resolve(pool["DeletionPolicy"], stage) == ("RetainExceptOnCreate" if prod else "Delete")
-    assert resolve(pool["UpdateReplacePolicy"], stage) == ("Retain" if prod else "Delete")
-
-
-@pytest.mark.parametrize("stage", STAGES)
 def test_table_names_follow_the_scheme(stage):
     names = {resolve(res["Properties"]["TableName"], stage) for res in TABLES.values()}
     assert names == {f"hedgehog-learn-{stage}-{suffix}" for suffix in TABLE_SUFFIXES}
@@ -308,6 +288,42 @@ def test_the_template_environment_satisfies_the_settings_loader():
     )
     assert set(env) - set(GLOBAL_ENV) == {"AWS_REGION"}
     assert load_settings(env).stage == "prod"
+
+
+# ==================================================================== data: first create vs established stack
+# Resources with deletion protection, and what "on" and "off" are for each type.
+PROTECTION = {
+    "AWS::DynamoDB::Table": ("DeletionProtectionEnabled", True, False),
+    "AWS::Cognito::UserPool": ("DeletionProtection", "ACTIVE", "INACTIVE"),
+}
+PROTECTED = {
+    name: res
+    for name, res in TEMPLATE["Resources"].items()
+    if any(key.startswith("DeletionProtection") for key in res.get("Properties") or {})
+}
+
+
+def test_every_table_and_the_user_pool_is_a_protected_resource():
+    assert {name for name, res in TEMPLATE["Resources"].items() if res["Type"] in PROTECTION} == set(PROTECTED)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("resource", sorted(PROTECTED))
+def test_a_failed_first_create_can_delete_what_it_made_and_an_established_prod_stack_keeps_its_data(resource, stage):
+    """The rule: CloudFormation creates nothing with deletion protection on (ProtectData defaults to false), so
+    rolling back the operation that created a table or the pool can delete it (RetainExceptOnCreate) instead of
+    ending ROLLBACK_FAILED with named leftovers; once the operator sets ProtectData, prod's data is protected
+    and outlives stack deletion and replacement. Dev deletes everything with the stack."""
+    res = PROTECTED[resource]
+    prod = stage == "prod"
+    name, on, off = PROTECTION[res["Type"]]
+    assert TEMPLATE["Parameters"]["ProtectData"]["Default"] == "false"
+    assert evaluate(res["Properties"][name], {"Stage": stage}) == off
+    assert evaluate(res["Properties"][name], {"Stage": stage, "ProtectData": "true"}) == (on if prod else off)
+    for protect in ("false", "true"):
+        parameters = {"Stage": stage, "ProtectData": protect}
+        assert evaluate(res["DeletionPolicy"], parameters) == ("RetainExceptOnCreate" if prod else "Delete")
+        assert evaluate(res["UpdateReplacePolicy"], parameters) == ("Retain" if prod else "Delete")
 
 
 # ==================================================================== API, Cognito, outputs
@@ -574,6 +590,8 @@ def test_samconfig_prod_deploys_what_the_deployment_guide_asks_for():
     certificate = TEMPLATE["Parameters"]["ApiCertificateArn"]["AllowedPattern"]
     assert re.fullmatch(certificate, overrides["ApiCertificateArn"]) and ":us-west-2:" in overrides["ApiCertificateArn"]
     assert "project=hedgehog-learn" in config["tags"].split()
+    # sam deploy keeps the stack's ProtectData when not given it: set here, it would be on at the first create.
+    assert "ProtectData" not in overrides
 
 
 def test_sam_local_env_file_sets_only_declared_variables_and_loads():
