@@ -345,3 +345,30 @@ def test_secrets_are_decrypted_only_through_ssm():
 def test_it_fits_in_a_roles_inline_policies():
     assert len(json.dumps(POLICY, separators=(",", ":"))) <= 10_240
     assert len({s["Sid"] for s in STATEMENTS}) == len(STATEMENTS)
+
+
+KEY_ACTIONS_OF_THIS_STACK_ONLY = [
+    "kms:PutKeyPolicy",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:ScheduleKeyDeletion",
+    "kms:UntagResource",
+]
+
+
+@pytest.mark.parametrize("action", KEY_ACTIONS_OF_THIS_STACK_ONLY)
+def test_the_stacks_key_is_changed_or_deleted_only_through_a_tag_the_stack_sets_on_it_itself(action):
+    """A rollback deletes the key it created: the condition must hold from CreateKey on, so it names a tag the
+    template puts on every KMS key, never an aws:* system tag CloudFormation may not have applied yet."""
+    (statement,) = grants(action)
+    ((operator, tests),) = statement["Condition"].items()
+    ((condition_key, value),) = tests.items()
+    assert operator == "StringEquals" and condition_key.startswith("aws:ResourceTag/")
+    tag = condition_key.removeprefix("aws:ResourceTag/")
+    assert not tag.startswith("aws:"), condition_key
+    assert value == "hedgehog-learn-prod"  # the stack samconfig.toml's [prod] deploys
+    keys = [r for r in translate("prod")["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    assert keys
+    for key in keys:
+        tags = {t["Key"]: t["Value"] for t in key["Properties"].get("Tags", [])}
+        assert tags.get(tag) == {"Ref": "AWS::StackName"}
