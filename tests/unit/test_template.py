@@ -511,7 +511,7 @@ def test_the_secrets_extension_layer_comes_from_aws_table_for_the_region_and_arc
         assert layer in FUNCTIONS[name]["Properties"]["Layers"], name
 
 
-@pytest.mark.parametrize(("reserved", "expected"), [("0", []), ("2", ["2"])], ids=["unreserved", "reserved-2"])
+@pytest.mark.parametrize(("reserved", "expected"), [("0", []), ("3", ["3"])], ids=["unreserved", "reserved-3"])
 def test_crm_sync_reserves_concurrency_only_when_asked_and_its_throttle_alarm_names_the_setting(reserved, expected):
     """Lambda keeps 100 of an account's concurrency unreserved: a fixed reservation fails the first deploy in a
     new account (quota 10), so 0 (the default) reserves nothing."""
@@ -523,6 +523,31 @@ def test_crm_sync_reserves_concurrency_only_when_asked_and_its_throttle_alarm_na
     assert list(evaluated.values()) == expected
     alarm = TEMPLATE["Resources"]["CrmSyncThrottlesAlarm"]["Properties"]["AlarmDescription"]
     assert f"reserved concurrency {reserved};" in evaluate(alarm, {"CrmSyncReservedConcurrency": reserved})
+
+
+STREAM_EVENT_TYPES = ("DynamoDB", "Kinesis")
+
+
+def concurrent_stream_batches(function: str) -> int:
+    """The fewest batches Lambda runs at once for a function's stream event sources: one per shard (times the
+    parallelization factor), and every stream has at least one shard."""
+    events = (FUNCTIONS[function]["Properties"].get("Events") or {}).values()
+    return sum(e["Properties"].get("ParallelizationFactor", 1) for e in events if e["Type"] in STREAM_EVENT_TYPES)
+
+
+def test_crm_syncs_reservation_is_none_or_covers_every_stream_it_reads():
+    """A reservation below one execution per shard throttles the sync under steady load (one progress write
+    touches three tables at once); the template allows only 0 or at least that many, and prod's is one of them."""
+    minimum = concurrent_stream_batches("CrmSyncFunction")
+    assert minimum >= 3, "crm-sync reads the enrollments, progress and badges streams"
+    allowed = {int(value) for value in TEMPLATE["Parameters"]["CrmSyncReservedConcurrency"]["AllowedValues"]}
+    assert 0 in allowed and allowed - {0} and min(allowed - {0}) >= minimum, sorted(allowed)
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    for env in STAGES:
+        overrides = config[env]["deploy"]["parameters"]["parameter_overrides"]
+        items = overrides.split() if isinstance(overrides, str) else overrides
+        values = dict(item.split("=", 1) for item in items)
+        assert int(values.get("CrmSyncReservedConcurrency", 0)) in allowed, env
 
 
 def test_the_access_log_says_why_an_integration_failed():
