@@ -23,6 +23,14 @@ def artifact_key(logical_id: str) -> str:
     return f"{logical_id}.zip"
 
 
+def transform_value(spec: dict, value: str) -> str | list[str]:
+    """A parameter's value as CloudFormation hands it to the transform: list-typed parameters
+    (CommaDelimitedList, List<...>) as lists of their comma-separated items, the rest as strings."""
+    if spec["Type"] == "CommaDelimitedList" or spec["Type"].startswith("List<"):
+        return [item.strip() for item in value.split(",")]
+    return value
+
+
 def translate(
     stage: str,
     region: str = "us-west-2",
@@ -37,11 +45,17 @@ def translate(
     (default: <logical id>.zip, one fixed build).
 
     The parameters also become the translated template's defaults, so a linter resolving a `Ref` to a
-    parameter sees the value this deployment would use."""
+    parameter sees the value this deployment would use. Every parameter with a value (given or default)
+    reaches the translator as CloudFormation hands it over, list-typed ones as lists."""
     sam_template = copy.deepcopy(template or load_template())
-    parameter_values = {**(parameters or {}), "Stage": stage}
-    for name, value in parameter_values.items():
+    given = {**(parameters or {}), "Stage": stage}
+    for name, value in given.items():
         sam_template["Parameters"][name]["Default"] = value
+    parameter_values = {
+        name: transform_value(spec, str(spec["Default"]))
+        for name, spec in sam_template["Parameters"].items()
+        if "Default" in spec
+    }
     for logical_id, resource in sam_template["Resources"].items():
         properties = resource.get("Properties") or {}
         for uri_property in ("CodeUri", "ContentUri"):

@@ -27,7 +27,11 @@ EXISTING_POOL = {
     "ExistingUserPoolClientSecretName": "hedgehog-existing-client-secret",
     "ExistingCognitoDomain": "auth.example.com",
 }
+# With the domain the site's two origins (as prod), without it one: both list shapes reach the translator.
+TWO_ORIGINS = "https://hedgehog.cloud,https://www.hedgehog.cloud"
+ONE_ORIGIN = "https://dev.hedgehog.cloud"
 API_DOMAIN = {
+    "AllowedOrigins": TWO_ORIGINS,
     "ApiDomainName": "api.hedgehog.cloud",
     "ApiCertificateArn": "arn:aws:acm:us-west-2:111122223333:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
     "HostedZoneId": "Z0123456789ABCDEFGHIJ",
@@ -50,8 +54,7 @@ def parameters(pool: str, snapstart: str, domain: str) -> dict[str, str]:
     values = {"EnableSnapStart": "true" if snapstart == "snapstart" else "false"}
     if pool == "existing":
         values.update(EXISTING_POOL)
-    if domain == "api-domain":
-        values.update(API_DOMAIN)
+    values.update(API_DOMAIN if domain == "api-domain" else {"AllowedOrigins": ONE_ORIGIN})
     return values
 
 
@@ -80,3 +83,12 @@ def findings() -> dict[tuple[str, ...], tuple[str, ...]]:
 def test_cloudformation_would_accept_the_translated_template(combination):
     """No error (E3004 is the dependency cycle), warning or unexplained best-practice finding."""
     assert findings()[combination] == ()
+
+
+@pytest.mark.parametrize("origins", [ONE_ORIGIN, TWO_ORIGINS], ids=["one-origin", "two-origins"])
+def test_list_parameters_reach_the_translator_as_cloudformation_hands_them(origins):
+    """AllowedOrigins is a CommaDelimitedList: CloudFormation gives the transform a list, and the HTTP API's CORS
+    allow-list must come out as one entry per origin (a joined string would be one origin that matches none)."""
+    template = translate("prod", REGION, parameters={"AllowedOrigins": origins})
+    (api,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    assert api["Properties"]["Body"]["x-amazon-apigateway-cors"]["allowOrigins"] == origins.split(",")
