@@ -27,6 +27,7 @@ help:
 	@echo "make bench           cold-start / latency benchmarks against their floors -> docs/performance.md"
 	@echo "make preflight ENV=prod  read-only checks of the account before sam deploy (secrets, quotas, domain, role)"
 	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
+	@echo "make sam             only the pinned SAM CLI, in .venv-sam (what a deploy needs; make test installs it too)"
 	@echo "make crm-resync ARGS='--all --stage prod' (or --user <userId>)  re-push learners to HubSpot (default stage: local)"
 	@echo "make crm-properties  create the HubSpot property group and properties (idempotent; the running stack's HubSpot)"
 	@echo "make fake-hubspot    a fake HubSpot on 127.0.0.1:8090 for make dev's CRM sync; prints the contacts it gets"
@@ -50,6 +51,9 @@ $(TOOLS_STAMP): tools/requirements.txt
 	touch $@
 
 venv: $(STAMP)
+
+# The pinned SAM CLI alone (tools/sam/requirements.txt), for an operator's first deploy.
+sam: $(SAM_STAMP)
 
 system-deps:
 	@bash tools/ensure-system-deps.sh

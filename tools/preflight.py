@@ -6,10 +6,12 @@
 
 It works out what `sam deploy --config-env <env>` would deploy - samconfig.toml's settings, the template's
 parameter defaults, an existing stack's current values (sam deploy keeps them for parameters it is not
-given) and the overrides - then checks, calling only Get/Describe/List/Head APIs, what that deploy needs
-from the account: credentials, the secrets, a free Cognito domain, the Lambda concurrency quota, the API
-certificate and DNS zone, the artifact bucket, the local sam and Python, and the GitHub deploy role. One PASS/FAIL line
-per check says what it saw; the exit code is 1 if any check failed. Secret values are read (to check the
+given) and the overrides - then checks the parameter values against the template, and, calling only
+Get/Describe/List/Head APIs, what that deploy needs from the account: credentials, the secrets, a free
+Cognito domain, the Lambda concurrency quota, the secrets extension layer version the functions will get,
+the API certificate and DNS zone, the artifact bucket, the local sam and Python, and the GitHub deploy
+role. Without credentials it says so once, first, and runs only the checks that need no account. One
+PASS/FAIL line per check says what it saw; the exit code is 1 if any check failed. Secret values are read (to check the
 JWT secret's length) and never printed. boto3 honours AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>),
 which is how the tests run it against the AWS emulator.
 """
@@ -53,6 +55,15 @@ GITHUB_OIDC_PROVIDER = "token.actions.githubusercontent.com"
 # Cognito's rules for a hosted UI prefix (CreateUserPoolDomain): these words are reserved.
 COGNITO_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 COGNITO_RESERVED_WORDS = ("aws", "amazon", "cognito")
+# samconfig.toml's placeholder for values only the operator knows (the API certificate's account and id).
+PLACEHOLDER_ACCOUNT = ":000000000000:"
+NO_CREDENTIALS = (
+    "no AWS credentials found, so only the checks that need no account ran. Provide them as sam deploy will "
+    "find them: `aws sso login --profile <name>` then AWS_PROFILE=<name>, or AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary ones)"
+)
+# The functions' architecture (Globals) -> the column of the template's extension layer table.
+EXTENSION_ARCHITECTURE_COLUMNS = {"arm64": "arm64", "x86_64": "x86"}
 
 
 class TemplateValues:
@@ -113,6 +124,26 @@ class TemplateValues:
         raise ValueError(f"{function} cannot be evaluated before the deploy")
 
 
+def parameter_problems(name: str, spec: dict, value: str) -> list[str]:
+    """Why CloudFormation would refuse `value` for a parameter declared as `spec` (none: an empty list)."""
+    allowed = [str(item) for item in spec.get("AllowedValues", [])]
+    if allowed and value not in allowed:
+        return [f"{name}={value!r} is not one of {', '.join(allowed)}"]
+    pattern = spec.get("AllowedPattern")
+    if pattern and not re.fullmatch(pattern, value):
+        return [f"{name}={value!r}: {spec.get('ConstraintDescription') or 'does not match ' + pattern}"]
+    if spec["Type"] == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return [f"{name}={value!r} is not a number"]
+        if number < spec.get("MinValue", number) or number > spec.get("MaxValue", number):
+            return [f"{name}={value} is outside {spec.get('MinValue')}..{spec.get('MaxValue')}"]
+    if spec["Type"] == "CommaDelimitedList" and any(not item.strip() for item in value.split(",")):
+        return [f"{name}={value!r} has an empty item"]
+    return []
+
+
 def _covers(certificate_name: str, domain: str) -> bool:
     """An ACM name covers the domain exactly or as a one-label wildcard (*.hedgehog.cloud)."""
     if certificate_name.startswith("*."):
@@ -137,6 +168,7 @@ class Preflight:
         self.sam = sam
         self.template = load_template()
         self.session = boto3.Session(region_name=config.region)
+        self.has_credentials = self.session.get_credentials() is not None
 
     def client(self, name: str):
         return self.session.client(name)
@@ -158,7 +190,7 @@ class Preflight:
         (it sends UsePreviousValue for every template parameter it is not given, on an existing stack)."""
         declared = self.template["Parameters"]
         values = {name: str(spec.get("Default", "")) for name, spec in declared.items()}
-        previous = (self.existing_stack or {}).get("Parameters", [])
+        previous = (self.existing_stack or {}).get("Parameters", []) if self.has_credentials else []
         values |= {p["ParameterKey"]: p["ParameterValue"] for p in previous if p["ParameterKey"] in declared}
         unknown = sorted(set(self.overrides) - set(declared))
         if unknown:
@@ -175,17 +207,41 @@ class Preflight:
 
     # ------------------------------------------------------------------ the checklist
     def checks(self) -> Iterator[Check]:
+        if not self.has_credentials:
+            yield Check("credentials", False, NO_CREDENTIALS)
+            yield guarded("parameters", self.check_parameters)
+            yield guarded("SAM CLI", self.check_sam)
+            yield guarded("Python 3.13", self.check_python)
+            return
         yield guarded("credentials", self.check_credentials)
+        yield guarded("parameters", self.check_parameters)
         yield guarded("JWT secret", self.check_jwt_secret)
         yield guarded("HubSpot token", self.check_hubspot_token)
         yield guarded("Cognito domain", self.check_cognito_domain)
         yield guarded("Lambda concurrency", self.check_concurrency)
+        yield guarded("secrets extension layer", self.check_extension_layer)
         yield guarded("API certificate", self.check_certificate)
         yield guarded("API DNS zone", self.check_dns_zone)
         yield guarded("artifact bucket", self.check_artifact_bucket)
         yield guarded("SAM CLI", self.check_sam)
         yield guarded("Python 3.13", self.check_python)
         yield guarded("GitHub deploy role", self.check_deploy_role)
+
+    def check_parameters(self) -> tuple[bool, str]:
+        """Every value the deploy passes is one the template allows (CloudFormation would refuse the change set
+        otherwise), and none is samconfig.toml's placeholder."""
+        declared = self.template["Parameters"]
+        problems = []
+        for name, value in self.parameters.items():
+            problems += parameter_problems(name, declared[name], value)
+            if PLACEHOLDER_ACCOUNT in value:
+                problems.append(
+                    f"{name} is samconfig.toml's placeholder: replace it in [{self.config.env}] with the real ARN "
+                    "(for the certificate: docs/site-integration.md, Certificate and DNS)"
+                )
+        source = "the stack's current values, " if self.existing_stack and self.has_credentials else ""
+        seen = f"{len(self.overrides)} overrides over {source}the template's defaults, each allowed by template.yaml"
+        return not problems, "; ".join(problems) or seen
 
     def check_credentials(self) -> tuple[bool, str]:
         region = self.config.region
@@ -285,6 +341,35 @@ class Preflight:
         )
         return after >= MIN_UNRESERVED_CONCURRENCY, seen
 
+    def extension_layer_arn(self) -> str:
+        """The Parameters and Secrets extension layer version the functions will get: the parameter, else the
+        template's row for the region and the functions' architecture."""
+        given = self.parameters.get("ParametersSecretsExtensionLayerArn", "")
+        if given:
+            return given
+        (architecture,) = self.template["Globals"]["Function"]["Architectures"]
+        table = self.template["Mappings"]["ParametersSecretsExtension"]
+        if self.config.region not in table:
+            raise ValueError(
+                f"template.yaml's ParametersSecretsExtension has no row for {self.config.region}: add AWS's ARN "
+                "for it, or pass ParametersSecretsExtensionLayerArn"
+            )
+        return table[self.config.region][EXTENSION_ARCHITECTURE_COLUMNS[architecture]]
+
+    def check_extension_layer(self) -> tuple[bool, str]:
+        arn = self.extension_layer_arn()
+        name, _, version = arn.rpartition(":")
+        lambda_ = self.client("lambda")
+        try:
+            layer = lambda_.get_layer_version(LayerName=name, VersionNumber=int(version))
+        except lambda_.exceptions.ResourceNotFoundException:
+            return False, f"{arn} does not exist: take the current ARN from AWS's table (template.yaml, Mappings)"
+        (architecture,) = self.template["Globals"]["Function"]["Architectures"]
+        supported = layer.get("CompatibleArchitectures") or []
+        if supported and architecture not in supported:
+            return False, f"{arn} is for {', '.join(supported)}, the functions run on {architecture}"
+        return True, f"{arn} exists ({', '.join(supported) or 'any architecture'})"
+
     def check_certificate(self) -> tuple[bool, str]:
         domain = self.parameters.get("ApiDomainName", "")
         if not domain:
@@ -350,7 +435,7 @@ class Preflight:
     def check_sam(self) -> tuple[bool, str]:
         pinned = re.search(r"^aws-sam-cli==(\S+)", SAM_REQUIREMENTS.read_text(), re.MULTILINE)[1]
         if not self.sam.exists():
-            return False, f"{self.sam} not found; `make test` installs the pinned aws-sam-cli {pinned} there"
+            return False, f"{self.sam} not found; `make sam` installs the pinned aws-sam-cli {pinned} there (alone)"
         command = [str(self.sam), "--version"]  # the operator's own sam
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)  # noqa: S603
         found = re.search(r"version (\S+)", result.stdout)

@@ -1,10 +1,12 @@
-"""A fake of Lambda's account-quota API on 127.0.0.1, for `make preflight`'s concurrency check.
+"""A fake of Lambda's account-quota and layer API on 127.0.0.1, for `make preflight`'s concurrency and
+extension layer checks.
 
 moto implements functions but not GetAccountSettings, and the check needs an account whose quota the test
-chooses (a new account's 10, an account already reserved to its limit). boto3 is pointed here with
-AWS_ENDPOINT_URL_LAMBDA. It answers the two calls the check makes, as Lambda's REST API does:
-GET /2016-08-19/account-settings and GET /2019-09-30/functions/<name>/concurrency (404
-ResourceNotFoundException for a function it does not know, as for a first deploy).
+chooses (a new account's 10, an account already reserved to its limit); nor can it hold layers AWS publishes
+from its own accounts. boto3 is pointed here with AWS_ENDPOINT_URL_LAMBDA. It answers the calls the checks
+make, as Lambda's REST API does: GET /2016-08-19/account-settings, GET /2019-09-30/functions/<name>/concurrency
+(404 ResourceNotFoundException for a function it does not know, as for a first deploy) and
+GET /2018-10-31/layers/<name or ARN>/versions/<n> for the layer versions in `published_layers`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 CONCURRENCY_PATH = re.compile(r"^/2019-09-30/functions/([^/]+)/concurrency$")
+LAYER_VERSION_PATH = re.compile(r"^/2018-10-31/layers/([^/]+)/versions/(\d+)$")
 
 
 @dataclass
@@ -24,6 +27,8 @@ class FakeLambdaQuota:
     concurrent_executions: int = 1000
     reserved: dict[str, int] = field(default_factory=dict)  # function name -> its reserved concurrency
     requests: list[str] = field(default_factory=list)
+    # layer version ARN -> its CompatibleArchitectures, as AWS publishes them
+    published_layers: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def unreserved(self) -> int:
@@ -45,6 +50,14 @@ class FakeLambdaQuota:
                         "UnreservedConcurrentExecutions": fake.unreserved,
                     }
                     return self.reply(200, {"AccountLimit": limit, "AccountUsage": {"FunctionCount": 0}})
+                layer = LAYER_VERSION_PATH.match(path)
+                if layer:
+                    arn = f"{unquote(layer[1])}:{layer[2]}"
+                    if arn in fake.published_layers:
+                        body = {"LayerVersionArn": arn, "Version": int(layer[2])}
+                        return self.reply(200, body | {"CompatibleArchitectures": fake.published_layers[arn]})
+                    message = f"Layer version {arn} does not exist."
+                    return self.reply(404, {"Message": message, "Type": "User"}, "ResourceNotFoundException")
                 match = CONCURRENCY_PATH.match(path)
                 if match and unquote(match[1]) in fake.reserved:
                     return self.reply(200, {"ReservedConcurrentExecutions": fake.reserved[unquote(match[1])]})

@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -39,10 +40,12 @@ SAM_BUCKET = "aws-sam-cli-managed-default-samclisourcebucket-abc123"
 REAL_SAM = ROOT / ".venv-sam" / "bin" / "sam"
 CHECK_NAMES = [
     "credentials",
+    "parameters",
     "JWT secret",
     "HubSpot token",
     "Cognito domain",
     "Lambda concurrency",
+    "secrets extension layer",
     "API certificate",
     "API DNS zone",
     "artifact bucket",
@@ -59,9 +62,24 @@ def runbook_trust_policy() -> dict:
     return json.loads(block.replace("<account-id>", ACCOUNT).replace("<owner>/<repo>", "hedgehog/learn-backend"))
 
 
+SAMCONFIG_CERTIFICATE_PLACEHOLDER = (
+    "arn:aws:acm:us-west-2:000000000000:certificate/00000000-0000-0000-0000-000000000000"
+)
+
+
+def template_extension_layer() -> str:
+    """The extension layer version the template gives the functions in the deploy's region."""
+    template = load_template()
+    (architecture,) = template["Globals"]["Function"]["Architectures"]
+    column = preflight.EXTENSION_ARCHITECTURE_COLUMNS[architecture]
+    return template["Mappings"]["ParametersSecretsExtension"][REGION][column]
+
+
 @pytest.fixture
 def quota():
+    """Lambda's quota and layer API; AWS publishes the extension layer version the template names."""
     with FakeLambdaQuota() as fake:
+        fake.published_layers[template_extension_layer()] = ["arm64"]
         yield fake
 
 
@@ -228,11 +246,54 @@ def test_the_whole_checklist_is_read_only(aws, quota, run):
 
 
 # ==================================================================== credentials, account, region
-def test_no_credentials_fail(aws, monkeypatch, run):
+def test_no_credentials_say_so_once_first_and_the_checks_without_an_account_still_run(aws, monkeypatch, run):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    code, lines, _ = run()
-    assert code == 1 and lines["credentials"] == "FAIL  credentials: NoCredentialsError: Unable to locate credentials"
+    code, lines, out = run()
+    assert code == 1 and list(lines) == ["credentials", "parameters", "SAM CLI", "Python 3.13"]
+    assert lines["credentials"].startswith("FAIL  credentials: no AWS credentials found")
+    assert "AWS_PROFILE" in lines["credentials"] and "Unable to locate credentials" not in out
+    assert {name for name, line in lines.items() if line.startswith("PASS")} == {"parameters", "SAM CLI", "Python 3.13"}
+
+
+def test_samconfigs_placeholder_certificate_fails_even_without_credentials(aws, monkeypatch, run):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    code, lines, _ = run(*overrides(ApiCertificateArn=SAMCONFIG_CERTIFICATE_PLACEHOLDER))
+    assert code == 1 and failed(lines) == {"credentials", "parameters"}
+    assert "ApiCertificateArn is samconfig.toml's placeholder" in lines["parameters"]
+
+
+def test_a_parameter_value_the_template_refuses_fails(aws, run):
+    code, lines, _ = run(*overrides(CrmSyncReservedConcurrency="2", ApiDomainName="API.Hedgehog.Cloud"))
+    assert code == 1 and "parameters" in failed(lines)
+    assert "CrmSyncReservedConcurrency='2' is not one of 0, 3," in lines["parameters"]
+    assert "ApiDomainName='API.Hedgehog.Cloud': a lower-case host name" in lines["parameters"]
+
+
+# ==================================================================== the secrets extension layer
+def test_the_extension_layer_the_stack_will_use_is_looked_up(aws, quota, run):
+    code, lines, _ = run("--account", ACCOUNT)
+    assert code == 0
+    arn = template_extension_layer()
+    assert lines["secrets extension layer"] == f"PASS  secrets extension layer: {arn} exists (arm64)"
+    name, _, version = arn.rpartition(":")
+    assert f"/2018-10-31/layers/{name}/versions/{version}" in [urllib.parse.unquote(r) for r in quota.requests]
+
+
+def test_an_extension_layer_version_that_does_not_exist_fails(aws, run):
+    missing = template_extension_layer().rpartition(":")[0] + ":999"
+    code, lines, _ = run(*overrides(ParametersSecretsExtensionLayerArn=missing))
+    assert code == 1 and failed(lines) == {"secrets extension layer"}
+    assert f"{missing} does not exist" in lines["secrets extension layer"]
+
+
+def test_an_extension_layer_for_another_architecture_fails(aws, quota, run):
+    x86 = template_extension_layer().replace("-Arm64:", ":")
+    quota.published_layers[x86] = ["x86_64"]
+    code, lines, _ = run(*overrides(ParametersSecretsExtensionLayerArn=x86))
+    assert code == 1 and failed(lines) == {"secrets extension layer"}
+    assert "is for x86_64, the functions run on arm64" in lines["secrets extension layer"]
 
 
 def test_credentials_for_another_account_fail(aws, run):
@@ -549,7 +610,7 @@ def test_another_sam_version_fails(aws, run, tmp_path):
     assert code == 1 and failed(lines) == {"SAM CLI"}
     assert lines["SAM CLI"].startswith(f"FAIL  SAM CLI: {sam}: 1.99.0 (pinned: 1.")
     code, lines, _ = run("--sam", str(tmp_path / "missing"))
-    assert code == 1 and "not found; `make test` installs the pinned aws-sam-cli" in lines["SAM CLI"]
+    assert code == 1 and "not found; `make sam` installs the pinned aws-sam-cli" in lines["SAM CLI"]
 
 
 def test_no_python_3_13_fails(aws, run, monkeypatch):
