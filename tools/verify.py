@@ -36,6 +36,9 @@ ME_UNAUTHORIZED_BODY = '{"error":"Unauthorized: Missing access token"}'
 HTTP_TIMEOUT_SECONDS = 10
 ALARM_POLL_SECONDS = 15
 LIVE_ALIAS = "live"
+# Outputs naming the layer versions the stack publishes (SharedLayerVersionArn, ...): every function's live
+# version must run each of them (every function gets every layer the stack publishes, through Globals).
+LAYER_OUTPUT_SUFFIX = "LayerVersionArn"
 # What a function's live version must share with $LATEST: a difference means the deploy updated the function
 # but published no version, so learners still run the previous one.
 RELEASED_SETTINGS = ("CodeSha256", "Layers", "Environment", "Runtime", "Handler", "Timeout", "MemorySize")
@@ -230,12 +233,13 @@ class Verifier:
             for other, weight in split.items()
         ]
         layers = [layer["Arn"] for layer in live.get("Layers") or []]
-        shared = self.outputs.get("SharedLayerVersionArn")
-        if not shared:
-            wrong.append("no SharedLayerVersionArn output to compare the layers with")
-        elif shared not in layers:
-            stale = [arn for arn in layers if arn.rpartition(":")[0] == shared.rpartition(":")[0]]
-            wrong.append(f"runs layer {stale[0] if stale else '(no shared layer)'}, the stack's is {shared}")
+        published = {key: arn for key, arn in self.outputs.items() if key.endswith(LAYER_OUTPUT_SUFFIX)}
+        if not published:
+            wrong.append(f"no *{LAYER_OUTPUT_SUFFIX} output to compare the layers with")
+        for arn in published.values():
+            if arn not in layers:
+                stale = [other for other in layers if other.rpartition(":")[0] == arn.rpartition(":")[0]]
+                wrong.append(f"runs layer {stale[0] if stale else '(none)'}, the stack's is {arn}")
         latest = lambda_.get_function_configuration(FunctionName=name)
         differs = [key for key in RELEASED_SETTINGS if live.get(key) != latest.get(key)]
         if differs:
@@ -243,9 +247,9 @@ class Verifier:
                 f"$LATEST differs from version {version} in {', '.join(differs)}: the deploy published no version "
                 "(docs/runbook.md, live is behind $LATEST)"
             )
-        layer = shared.rpartition(":layer:")[2] if shared else "?"
+        names = ", ".join(arn.rpartition(":layer:")[2] for arn in published.values())
         summary = f"{LIVE_ALIAS}={version}: {live['Runtime']} {live['Handler']} {live['Timeout']}s "
-        summary += f"{live['MemorySize']}MB, layer {layer}"
+        summary += f"{live['MemorySize']}MB, layers {names}"
         return not wrong, summary if not wrong else f"{LIVE_ALIAS}={version}: " + "; ".join(wrong)
 
     def _codedeploy_application(self) -> str:

@@ -107,3 +107,16 @@ def test_a_configuration_change_of_one_function_publishes_only_that_function(set
     name, value = setting
     template["Resources"][FUNCTIONS[0]]["Properties"][name] = value
     assert changed_between(published(), published(template)) == {FUNCTIONS[0]}
+
+
+def test_make_verify_can_see_every_layer_version_the_stack_publishes():
+    """tools/verify.py checks each function's live version against the *LayerVersionArn outputs: every layer
+    of the template needs one, and every function runs every layer (Globals)."""
+    layers = set(resources("AWS::Serverless::LayerVersion", TEMPLATE))
+    outputs = {
+        output["Value"]["Ref"]
+        for key, output in TEMPLATE["Outputs"].items()
+        if key.endswith("LayerVersionArn") and isinstance(output["Value"], dict)
+    }
+    assert layers and outputs == layers
+    assert {layer["Ref"] for layer in TEMPLATE["Globals"]["Function"]["Layers"]} == layers
