@@ -239,7 +239,7 @@ class Preflight:
                     f"{name} is samconfig.toml's placeholder: replace it in [{self.config.env}] with the real ARN "
                     "(for the certificate: docs/site-integration.md, Certificate and DNS)"
                 )
-        source = "the stack's current values, " if self.existing_stack and self.has_credentials else ""
+        source = "the stack's current values, " if self.has_credentials and self.existing_stack else ""
         seen = f"{len(self.overrides)} overrides over {source}the template's defaults, each allowed by template.yaml"
         return not problems, "; ".join(problems) or seen
 
