@@ -115,6 +115,11 @@ def emulator_template(translated: dict, api_url: str | None, layer_arns: dict[st
             resource["DependsOn"] = [name for name in resource["DependsOn"] if name not in skipped]
         elif resource.get("DependsOn") in skipped:
             del resource["DependsOn"]
+    for resource in kept.values():
+        if resource["Type"] == "AWS::KMS::Key" and "Tags" in resource["Properties"]:
+            # moto's CloudFormation hands a key's tags to KMS as written; KMS's own API spells them TagKey/TagValue.
+            tags = resource["Properties"]["Tags"]
+            resource["Properties"]["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in tags]
     replaced = {name: SKIPPED + name for name in skipped} | (layer_arns or {})
     template["Resources"] = _replace_refs(kept, replaced)
     template["Outputs"] = _replace_refs(template.get("Outputs", {}), replaced)
