@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -61,9 +62,25 @@ def use_local_stack() -> dict:
     return state
 
 
-def _stage_name(value, stage: str) -> str:
-    """`!Sub hedgehog-learn-${Stage}-x` -> hedgehog-learn-<stage>-x, for the names the template fixes."""
-    return value["Fn::Sub"].replace("${Stage}", stage) if isinstance(value, dict) else value
+# The property that fixes a resource's name, for the types whose names other names are built from.
+NAME_PROPERTIES = {"AWS::Serverless::Function": "FunctionName", "AWS::DynamoDB::Table": "TableName"}
+
+
+def _stage_name(value, stage: str, template: dict | None = None) -> str:
+    """`!Sub hedgehog-learn-${Stage}-x` -> hedgehog-learn-<stage>-x, for the names the template fixes; a
+    `${LoginFunction}` or `${UsersTable}` in it (the alarm loops' names) becomes that resource's own name."""
+    if not isinstance(value, dict):
+        return value
+    resources_ = (template or {}).get("Resources", {})
+
+    def named(match: re.Match) -> str:
+        resource = resources_.get(match[1], {})
+        name_property = NAME_PROPERTIES.get(resource.get("Type"))
+        if not name_property:
+            return match[0]
+        return _stage_name(resource["Properties"][name_property], stage, template)
+
+    return re.sub(r"\$\{(\w+)\}", named, value["Fn::Sub"].replace("${Stage}", stage))
 
 
 def _listed(label: str, items: list[str]) -> str:
@@ -188,7 +205,7 @@ class Verifier:
 
     def expected_alarms(self) -> set[str]:
         return {
-            _stage_name(alarm["Properties"]["AlarmName"], self.stage)
+            _stage_name(alarm["Properties"]["AlarmName"], self.stage, self.template)
             for alarm_type in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
             for alarm in resources(alarm_type, self.template).values()
         }
