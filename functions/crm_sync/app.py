@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from hhl.config import settings
 from hhl.crm.sync import sync_stream_records
 from hhl.deadline import deadline, invocation
-from hhl.observability import log_metrics, logger, metrics
+from hhl.observability import log_context, log_metrics, logger, metrics
 
 settings()  # fail the container's init, not a batch, when configuration is missing
 
@@ -22,7 +22,7 @@ DEADLINE_MARGIN_SECONDS = 5.0
 
 
 @log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@log_context
 def handler(event: dict, context) -> dict:
     if not settings().enable_crm_progress:
         return {"batchItemFailures": []}

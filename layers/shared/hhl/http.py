@@ -20,7 +20,7 @@ from typing import Any
 
 from hhl.deadline import DeadlineExceeded, invocation
 from hhl.learning.errors import DomainError, Gone, InvalidInput, NotFoundError, RateLimited
-from hhl.observability import log_metrics, logger
+from hhl.observability import log_context, log_metrics, logger
 from hhl.storage.errors import StorageError, StorageUnavailable
 
 MAX_BODY_BYTES = 16 * 1024
@@ -211,12 +211,8 @@ def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
 
     @functools.wraps(handler)
     @log_metrics
-    @logger.inject_lambda_context(clear_state=True)
+    @log_context
     def wrapper(event: dict, context: Any) -> dict:
-        # Set directly rather than through correlation_id_path, whose JMESPath search per request was a
-        # third of this wrapper's time (make bench); API Gateway always sends requestContext.requestId.
-        request_context = event.get("requestContext") if isinstance(event, dict) else None
-        logger.set_correlation_id(request_context.get("requestId") if isinstance(request_context, dict) else None)
         try:
             with invocation(context):
                 return handler(event, context)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,6 +17,7 @@ from hhl.http import BadRequest, endpoint
 from hhl.observability import logger, metrics
 
 from kit.template import ROOT, load_template
+from local.lambda_context import LambdaContext
 
 
 def api_event(request_id: str) -> dict:
@@ -63,6 +66,41 @@ def test_log_lines_are_json_with_the_request_id_as_correlation_id_and_the_cold_s
     assert log["cold_start"] is False  # the second invocation of a container is never cold
     assert log["service"] == "hedgehog-learn"
     assert log["function_request_id"]  # the Lambda request id, next to the API one
+
+
+def test_concurrent_invocations_in_one_process_each_log_under_their_own_function_and_request(service_env):
+    """The local stack serves requests on threads of one process, all sharing this logger: two handlers that
+    log while the other is mid-invocation must still each name their own function and request id."""
+    both_started = threading.Barrier(2, timeout=5)
+
+    @endpoint
+    def interleaving_handler(event, context):
+        logger.info("before the other logs", extra={"logged_by": context.function_name})
+        both_started.wait()
+        logger.info("after the other logged", extra={"logged_by": context.function_name})
+        both_started.wait()
+        raise BadRequest(f"done by {context.function_name}")
+
+    handler = logger.registered_handler
+    buffer = io.StringIO()
+    original = handler.setStream(buffer)
+    try:
+        contexts = {name: LambdaContext(function_name=f"hedgehog-learn-local-{name}") for name in ("me", "enroll")}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(
+                pool.map(lambda name: interleaving_handler(api_event(f"req-{name}"), contexts[name]), contexts)
+            )
+    finally:
+        handler.setStream(original)
+    assert [answer["statusCode"] for answer in answers] == [400, 400]
+    lines = json_lines(buffer.getvalue())
+    assert len(lines) == 6  # two log lines and a rejection each
+    for line in lines:
+        logged_by = line.get("logged_by") or line["reason"].removeprefix("done by ")
+        name = logged_by.removeprefix("hedgehog-learn-local-")
+        assert line["function_name"] == logged_by, line
+        assert line["correlation_id"] == f"req-{name}", line
+        assert line["function_request_id"] == contexts[name].aws_request_id, line
 
 
 def test_metrics_are_emf_in_the_namespace_and_dimension_the_dashboard_reads(invoke):

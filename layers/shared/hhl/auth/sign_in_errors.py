@@ -34,7 +34,6 @@ SESSION_EXPIRED = "session_expired"
 ACCESS_DENIED = "access_denied"
 SIGN_IN_FAILED = "sign_in_failed"
 SERVICE_UNAVAILABLE = "service_unavailable"
-AUTH_ERROR_CODES = (SESSION_EXPIRED, ACCESS_DENIED, SIGN_IN_FAILED, SERVICE_UNAVAILABLE)
 
 _HOSTED_UI_ERRORS = {
     "access_denied": ACCESS_DENIED,

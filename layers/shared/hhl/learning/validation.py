@@ -29,7 +29,6 @@ CLIENT_SOURCES = ("catalog", "course_page", "pathway_page")
 SOURCE_NOT_GIVEN = "api"
 SOURCE_PATHWAY_ENROLLMENT = "pathway_enrollment"
 SOURCE_MODULE_EVENT = "module_event"
-ALL_SOURCES = (*CLIENT_SOURCES, SOURCE_NOT_GIVEN, SOURCE_PATHWAY_ENROLLMENT, SOURCE_MODULE_EVENT)
 
 # occurredAt is when the learner did it by their clock (the site may queue events while offline).
 # Later than a small clock skew is refused, and so is anything older than the offline window.
