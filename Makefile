@@ -18,11 +18,12 @@ ENV ?= prod
 MIN_PYTHON := 3.11
 new_enough = $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 
-.PHONY: help python-check dev test lint cfn-lint sam-validate pytest build catalog system-deps bench verify preflight crm-resync crm-properties fake-hubspot lock clean
+.PHONY: help python-check dev test unit lint cfn-lint sam-validate pytest build catalog system-deps bench verify preflight crm-resync crm-properties fake-hubspot lock clean
 
 help:
 	@echo "make dev             run the docker-free local stack (site :8000, API :3000, hosted UI :9229, AWS emulator :5000)"
 	@echo "make test            lint, template checks, unit + integration + browser tests, sam build smoke test"
+	@echo "make unit            the fast inner loop: ruff and tests/unit (no stacks, no browser), on every core"
 	@echo "make catalog CONTENT=<site>/content  compile the site's content tree into the layer's catalog (then sam build)"
 	@echo "make bench           cold-start / latency benchmarks against their floors -> docs/performance.md"
 	@echo "make preflight ENV=prod  read-only checks of the account before sam deploy (secrets, quotas, domain, role)"
@@ -83,6 +84,11 @@ sam-validate: $(SAM_STAMP)
 
 pytest: $(STAMP)
 	$(PY) -m pytest
+
+# The inner loop: no local stack, no browser, no sam build. `make test` stays the gate before landing.
+unit: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest tests/unit -q -n auto
 
 # `sam build` smoke test: python3.13 for arm64, offline-capable; see tools/sam-build.sh.
 build: $(SAM_STAMP) system-deps

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from hhl.storage import dynamodb as dynamodb_module
+
+from kit.fake_http import Answer, Request, fake_http_server, json_answer
 
 LAB = "hedgehog-lab-foundations"
 LAB_MODULES = [
@@ -26,33 +24,22 @@ def throttling_dynamodb(learning_env, monkeypatch):
     """A DynamoDB endpoint on loopback that throttles every request; the handlers' client is pointed at it."""
     requests_seen = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("content-length", 0)))
-            requests_seen.append(self.headers.get("x-amz-target"))
-            body = json.dumps(
-                {
-                    "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                    "message": "The level of configured provisioned throughput for the table was exceeded.",
-                }
-            ).encode()
-            self.send_response(400)
-            self.send_header("content-type", "application/x-amz-json-1.0")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def throttle(request: Request) -> Answer:
+        requests_seen.append(request.headers.get("x-amz-target"))
+        return json_answer(
+            400,
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                "message": "The level of configured provisioned throughput for the table was exceeded.",
+            },
+            content_type="application/x-amz-json-1.0",
+        )
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", f"http://127.0.0.1:{server.server_address[1]}")
-    dynamodb_module.client.cache_clear()
-    yield requests_seen
-    dynamodb_module.client.cache_clear()
-    server.shutdown()
-    server.server_close()
+    with fake_http_server(throttle) as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", url)
+        dynamodb_module.client.cache_clear()
+        yield requests_seen
+        dynamodb_module.client.cache_clear()
 
 
 @pytest.fixture

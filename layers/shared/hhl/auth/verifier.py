@@ -6,12 +6,12 @@ on the claims are spelled out here rather than left to jwt.decode's options, bec
 claims (token_use, client_id, nonce) are not standard and the aud/client_id split differs between ID
 and access tokens.
 
-The compact serialization (three base64url segments) is split and decoded here, not by PyJWS: PyJWT
-2.15 checks each segment's alphabet with a Python generator, character by character, which was two
-thirds of a verification (232-259 us against 64 us before, `make bench`). The same check as one
-regular expression runs in C. It is as strict as PyJWT's or stricter: only the unpadded canonical
-base64url that Cognito writes is accepted (GHSA-hxm8-2xgr-2p9m: no junk characters, no non-zero
-trailing bits), and a header naming critical extensions (`crit`, RFC 7515 4.1.11) is refused.
+The compact serialization (three base64url segments) is split and decoded here, not by PyJWS, whose
+per-character alphabet check was most of a verification (measured in docs/performance.md; not
+re-measured since tokens are remembered). Its invariants: every segment must be unpadded, canonical
+base64url (one regular expression: no junk characters, no non-zero trailing bits, GHSA-hxm8-2xgr-2p9m);
+a header naming critical extensions (`crit`, RFC 7515 4.1.11) is refused; the signature is checked by
+PyJWT's RS256 over exactly the received `header.payload` bytes before any claim is read.
 """
 
 from __future__ import annotations

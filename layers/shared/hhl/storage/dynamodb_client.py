@@ -1,25 +1,12 @@
 """A thin DynamoDB client: the JSON protocol over one persistent HTTPS connection, SigV4 from aws-sdk-signers.
 
-Why not boto3: importing it and creating a DynamoDB client costs ~210 ms, most of a cold start here,
-and the service uses five operations of one JSON protocol. This client speaks exactly what boto3
-sends for them, and tests prove it: botocore's serializer produces the same target and body, and
-botocore's SigV4Auth the same signature (tests/unit/storage/test_dynamo_json_oracle.py). boto3 stays
-where it earns its place (tools, tests).
-
-- Requests: POST / with `X-Amz-Target: DynamoDB_20120810.<Operation>` and an
-  `application/x-amz-json-1.0` body, signed by aws_sdk_signers.SigV4Signer (AWS's standalone signer).
-- Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, or Lambda's container
-  credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI), which is where SnapStart functions get them.
-- Endpoint: AWS_ENDPOINT_URL_DYNAMODB, else AWS_ENDPOINT_URL, else https://dynamodb.<region>.amazonaws.com.
-  TLS trusts the system store, or AWS_CA_BUNDLE when set (as botocore does).
-- One connection per thread (a Lambda container has one), kept alive across requests. A kept connection
-  the peer closed is reopened at once; a SnapStart restore drops it (snapshot_restore_py hook).
-- Retries: botocore's *standard* mode for DynamoDB (retryable and throttling codes, transient statuses,
-  CRC32 mismatches, connection errors; full-jitter exponential backoff with 1 s base for throttling
-  and 25 ms otherwise; at most 3 attempts; a retry quota), each attempt's timeout and every backoff
-  bounded by the invocation's deadline (hhl.deadline).
-- Errors: an error answer raises DynamoDBError (code, message and botocore-shaped `.response`), a
-  transport failure DynamoDBUnreachable; hhl.storage.dynamodb maps both onto the API's answers.
+Why not boto3: importing it and creating a client is most of a cold start here, and the service uses five
+operations of one protocol (docs/performance.md). Invariant: it sends exactly what boto3 sends, proven
+against botocore's serializer and SigV4Auth (tests/unit/learning/test_dynamo_json_oracle.py,
+tests/unit/storage/test_dynamodb_client.py). Credentials come from the environment or Lambda's container
+endpoint; one connection per thread, kept alive and reopened when the peer closed it. Retries follow
+botocore's standard mode, bounded by the invocation's deadline (hhl.deadline). An error answer raises
+DynamoDBError, a transport failure DynamoDBUnreachable; hhl.storage.dynamodb turns both into storage errors.
 """
 
 from __future__ import annotations

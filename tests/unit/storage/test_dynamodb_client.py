@@ -21,6 +21,8 @@ from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage import dynamodb_client
 from hhl.storage.dynamodb_client import DynamoDB, DynamoDBError, DynamoDBUnreachable
 
+from kit.fake_http import Answer, Request, fake_http_server, json_answer
+
 FIXED_TIME = datetime.datetime(2026, 12, 1, 21, 30, 5, tzinfo=datetime.UTC)
 PREFIX = "com.amazonaws.dynamodb.v20120810#"
 GET = {"TableName": "hedgehog-learn-local-users", "Key": {"userId": {"S": "u-1"}}, "ConsistentRead": True}
@@ -241,31 +243,22 @@ def test_container_credentials_when_the_environment_has_none(endpoint, monkeypat
     """SnapStart functions get credentials only from Lambda's container credentials endpoint."""
     seen = []
 
-    class Credentials(BaseHTTPRequestHandler):
-        def do_GET(self):
-            seen.append(self.headers.get("authorization"))
-            body = json.dumps(
-                {
-                    "AccessKeyId": "ASIACONTAINER",
-                    "SecretAccessKey": "container-secret",
-                    "Token": "container-token",
-                    "Expiration": "2099-01-01T00:00:00Z",
-                }
-            ).encode()
-            self.send_response(200)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def credentials(request: Request) -> Answer:
+        seen.append(request.headers.get("authorization"))
+        return json_answer(
+            200,
+            {
+                "AccessKeyId": "ASIACONTAINER",
+                "SecretAccessKey": "container-secret",
+                "Token": "container-token",
+                "Expiration": "2099-01-01T00:00:00Z",
+            },
+        )
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Credentials)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
+    with fake_http_server(credentials) as url:
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
             monkeypatch.delenv(name)
-        monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"http://127.0.0.1:{server.server_address[1]}/creds")
+        monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", f"{url}/creds")
         token_file = tmp_path / "token"
         token_file.write_text("container-auth-token\n")
         monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", str(token_file))
@@ -275,6 +268,3 @@ def test_container_credentials_when_the_environment_has_none(endpoint, monkeypat
         assert "Credential=ASIACONTAINER/" in headers["Authorization"]
         assert headers["X-Amz-Security-Token"] == "container-token"
         assert seen == ["container-auth-token"]  # fetched once, cached until near its expiry
-    finally:
-        server.shutdown()
-        server.server_close()
