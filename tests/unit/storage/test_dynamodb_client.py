@@ -224,6 +224,9 @@ def test_a_snapstart_restore_drops_the_snapshots_connection(endpoint, monkeypatc
     )
     import importlib
 
+    # The table modules hold the module's `client` from their import: after the reloads it is put back, so a
+    # later test's client.cache_clear() still reaches the client they call.
+    original_client = dynamodb_module.client
     restored = importlib.reload(dynamodb_module)
     try:
         assert hooks == [restored.after_restore]
@@ -237,6 +240,7 @@ def test_a_snapstart_restore_drops_the_snapshots_connection(endpoint, monkeypatc
     finally:
         monkeypatch.delitem(__import__("sys").modules, "snapshot_restore_py")
         importlib.reload(dynamodb_module)
+        dynamodb_module.client = original_client
 
 
 def test_container_credentials_when_the_environment_has_none(endpoint, monkeypatch, tmp_path):
