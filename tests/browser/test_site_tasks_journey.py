@@ -1,15 +1,17 @@
-"""site/hhl.js's task calls against the real local stack serving the test content tree (content_stack): a
-learner on the demo page fails and then passes a quiz graded on the server, attests a lab, and sees both
-modules completed in the page's own progress, as the theme's module pages would drive them."""
+"""site/hhl.js's task and certificate calls against the real local stack serving the test content tree
+(content_stack): a learner on the demo page fails and then passes a quiz graded on the server, attests a
+lab, and sees both modules completed in the page's own progress; the module certificate the quiz earned is
+on the learner's list and on the public certificate page, which a stranger opens and which names nobody."""
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 
 import pytest
 
 from local.stack import create_user
-from tests.browser.site_page import sign_in
+from tests.browser.site_page import sign_in, site_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -22,6 +24,11 @@ def learner(content_stack) -> dict:
     password = "Site-client-2026!"
     create_user(content_stack.cognito(), content_stack["user_pool_id"], email, password, "Tess", "Tasks")
     return {"email": email, "password": password}
+
+
+def site_origin(stack) -> str:
+    site = urllib.parse.urlsplit(site_url(stack))
+    return f"{site.scheme}://{site.netloc}"
 
 
 def module_box(page, module: str):
@@ -60,3 +67,32 @@ def test_quiz_and_lab_graded_on_the_server_complete_their_modules(content_stack,
         module_box(page, module).locator(".module-status").filter(has_text="Completed").wait_for()
         assert module_box(page, module).locator("input").is_checked()
     assert module_box(page, "garden-tools-tour").locator(".module-status").inner_text() == ""
+
+
+def test_a_module_certificate_is_listed_and_its_public_page_names_no_learner(content_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, content_stack, learner)
+    passed = page.evaluate(f"hhl.submitQuiz('{QUIZ_MODULE}', {{q1: 'a', q2: 'b', q3: 'c'}})")
+    cert_id = passed["cert_id"]
+    modules = [m for c in page.evaluate("hhl.catalog()")["courses"] for m in c["modules"]]
+    title = next(m["title"] for m in modules if m["slug"] == QUIZ_MODULE)
+
+    listed = page.wait_for_function(
+        "id => hhl.certificates().then(a => a.certificates.find(c => c.certId === id))", arg=cert_id
+    ).json_value()
+    assert (listed["entityType"], listed["entitySlug"], listed["entityTitle"]) == ("module", QUIZ_MODULE, title)
+
+    # The public page, opened by someone else (a fresh browser context: no session, no storage).
+    stranger = context.browser.new_context()
+    try:
+        public = stranger.new_page()
+        public.goto(f"{site_origin(content_stack)}/learn/certificate?id={cert_id}")
+        public.locator("#certificate").wait_for()
+        assert public.locator("#title").inner_text() == title
+        shown = public.locator("body").inner_text()
+        assert learner["email"] not in shown and "Tess" not in shown
+        linkedin = urllib.parse.parse_qs(urllib.parse.urlsplit(public.locator("#linkedin").get_attribute("href")).query)
+        assert (linkedin["name"], linkedin["certId"]) == ([title], [cert_id])
+        assert linkedin["certUrl"] == [public.url]
+    finally:
+        stranger.close()
