@@ -626,3 +626,39 @@ def test_sam_local_env_file_sets_only_declared_variables_and_loads():
     assert set(env) <= set(GLOBAL_ENV)
     assert set(GUIDE_VARIABLES) <= set(env)
     assert load_settings({**env, "AWS_REGION": "us-west-2"}).stage == "dev"
+
+
+# ==================================================================== route throttles
+def test_public_routes_are_throttled_below_the_learners_routes():
+    """A client hammering an anonymous route is refused (429) at that route's own, lower cap; every route
+    named is one the template serves (a stage naming a missing route fails to deploy)."""
+    api = TEMPLATE["Resources"]["HttpApi"]["Properties"]
+    default = api["DefaultRouteSettings"]
+    routes = {
+        f"{e['Properties']['Method']} {e['Properties']['Path']}"
+        for f in FUNCTIONS.values()
+        for e in f["Properties"].get("Events", {}).values()
+        if e["Type"] == "HttpApi"
+    }
+    settings = api["RouteSettings"]
+    assert {"GET /catalog", "GET /auth/login", "GET /auth/callback"} <= set(settings)
+    for route, limits in settings.items():
+        assert route in routes, route
+        assert limits["ThrottlingRateLimit"] < default["ThrottlingRateLimit"], route
+        assert limits["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"], route
+
+
+def test_a_throttled_route_raises_an_alarm_naming_the_route():
+    resources = TEMPLATE["Resources"]
+    metric_filter = resources["ApiThrottledRequestsMetricFilter"]["Properties"]
+    assert metric_filter["LogGroupName"] == {"Ref": "HttpApiAccessLogGroup"}
+    # API Gateway's own 429 never reached a function; the service's 429s (quiz limits) did.
+    assert '$.status = "429"' in metric_filter["FilterPattern"]
+    assert '$.integrationStatus = "-"' in metric_filter["FilterPattern"]
+    (transformation,) = metric_filter["MetricTransformations"]
+    assert transformation["Dimensions"] == [{"Key": "Route", "Value": "$.routeKey"}]
+    alarm = resources["ApiRouteThrottledAlarm"]["Properties"]
+    assert transformation["MetricName"] in alarm["Metrics"][0]["Expression"]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    access_log = resources["HttpApi"]["Properties"]["AccessLogSettings"]["Format"]
+    assert '"routeKey":"$context.routeKey"' in access_log and '"integrationStatus":' in access_log

@@ -92,3 +92,17 @@ def test_list_parameters_reach_the_translator_as_cloudformation_hands_them(origi
     template = translate("prod", REGION, parameters={"AllowedOrigins": origins})
     (api,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     assert api["Properties"]["Body"]["x-amazon-apigateway-cors"]["allowOrigins"] == origins.split(",")
+
+
+def test_the_route_throttles_reach_the_deployed_stage():
+    """SAM carries the HttpApi's RouteSettings onto the AWS::ApiGatewayV2::Stage it generates, and the routes
+    are in the API's own body, so they exist before the stage that names them."""
+    resources = translated("prod", "created", "no-snapstart", "no-api-domain")["Resources"]
+    (stage,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
+    settings = stage["Properties"]["RouteSettings"]
+    assert settings["GET /catalog"] == {"ThrottlingBurstLimit": 50, "ThrottlingRateLimit": 25}
+    api = next(r for r in resources.values() if r["Type"] == "AWS::ApiGatewayV2::Api")
+    paths = api["Properties"]["Body"]["paths"]
+    for route_key in settings:
+        method, path = route_key.split(" ", 1)
+        assert method.lower() in paths[path], route_key

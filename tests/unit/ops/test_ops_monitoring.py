@@ -67,7 +67,11 @@ REAL_METRICS: dict[str, dict[str, list[set[str]]]] = {
         name: [{"QueueName"}]
         for name in ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", "NumberOfMessagesSent")
     },
-    "HedgehogLearn": {name: [{"service", "stage"}] for name in BUSINESS_METRICS},
+    "HedgehogLearn": {
+        **{name: [{"service", "stage"}] for name in BUSINESS_METRICS},
+        # Published by the template's own metric filter on the API access log (ApiThrottledRequestsMetricFilter).
+        "ApiThrottledRequests": [{"Route"}],
+    },
 }
 INSIGHTS_QUERY = re.compile(
     r'SELECT (?P<stat>\w+)\((?P<metric>\w+)\) FROM SCHEMA\("(?P<namespace>[^"]+)"(?P<dims>(?:, *\w+)*)\)'
