@@ -93,9 +93,11 @@ class DynamoDBUnreachable(Exception):
 
 
 # ---------------------------------------------------------------------------------------------- setup
-def endpoint_url() -> str:
-    url = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
-    return url.rstrip("/") if url else f"https://dynamodb.{region()}.amazonaws.com"
+def endpoint_url(service: str = "dynamodb") -> str:
+    """AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL, else the service's regional endpoint."""
+    variable = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+    url = os.environ.get(variable) or os.environ.get("AWS_ENDPOINT_URL")
+    return url.rstrip("/") if url else f"https://{service}.{region()}.amazonaws.com"
 
 
 def region() -> str:
@@ -209,12 +211,20 @@ class _Attempt:
 
 # ---------------------------------------------------------------------------------------------- client
 class DynamoDB:
-    """The operations the storage layer uses, as boto3's low-level client names them."""
+    """The operations the storage layer uses, as boto3's low-level client names them.
+
+    Another AWS JSON-protocol service is the same client with its own SERVICE, TARGET_PREFIX and
+    CONTENT_TYPE (hhl.auth.cognito_admin).
+    """
+
+    SERVICE = "dynamodb"
+    TARGET_PREFIX = TARGET_PREFIX
+    CONTENT_TYPE = CONTENT_TYPE
 
     def __init__(self, url: str | None = None, credentials: Credentials | None = None):
         # DYNAMODB_READ_TIMEOUT_SECONDS: for an emulator slower than DynamoDB (moto on a busy test machine).
         self.read_timeout = float(os.environ.get("DYNAMODB_READ_TIMEOUT_SECONDS") or READ_TIMEOUT_SECONDS)
-        parts = urllib.parse.urlsplit(url or endpoint_url())
+        parts = urllib.parse.urlsplit(url or endpoint_url(self.SERVICE))
         self.scheme = parts.scheme
         self.host = parts.hostname or ""
         self.port = parts.port
@@ -243,10 +253,10 @@ class DynamoDB:
         return self.call("Query", request)
 
     # ------------------------------------------------------------------ one call, with retries
-    @staticmethod
-    def serialize(operation: str, request: dict) -> tuple[str, bytes]:
+    @classmethod
+    def serialize(cls, operation: str, request: dict) -> tuple[str, bytes]:
         """The X-Amz-Target and body of a request: byte for byte what botocore's JSON serializer sends."""
-        return TARGET_PREFIX + operation, json.dumps(request).encode()
+        return cls.TARGET_PREFIX + operation, json.dumps(request).encode()
 
     def call(self, operation: str, request: dict) -> dict:
         for observer in self.observers:
@@ -291,7 +301,7 @@ class DynamoDB:
         """The request's headers, Authorization included (`when` fixes the signing time, for tests)."""
         fields = Fields(
             [
-                Field(name="Content-Type", values=[CONTENT_TYPE]),
+                Field(name="Content-Type", values=[self.CONTENT_TYPE]),
                 Field(name="X-Amz-Target", values=[target]),
             ]
         )
@@ -301,7 +311,7 @@ class DynamoDB:
             body=io.BytesIO(payload),
             fields=fields,
         )
-        properties = {"region": self.region, "service": "dynamodb"}
+        properties = {"region": self.region, "service": self.SERVICE}
         if when is not None:
             properties["date"] = when.strftime("%Y%m%dT%H%M%SZ")
         signed = _SIGNER.sign(request=request, identity=self._credentials.identity(), properties=properties)
