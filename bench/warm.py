@@ -341,6 +341,13 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             ("Query",),
         ),
         Scenario("GET /badges", lambda: api_event("GET /badges", headers=bearer), 200, ("Query",)),
+        Scenario(
+            "GET /auth/me/export",
+            lambda: api_event("GET /auth/me/export", headers=bearer),
+            200,
+            ("Query", "Query", "Query", "Query", "Query", "GetItem"),
+            floor_note="one read of every learner table (hhl.storage.learner_records)",
+        ),
         *tasks.scenarios(env, user_id, bearer, dynamodb, api_event, Scenario),
     ]
 

@@ -324,6 +324,8 @@ def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, 
     }
     if os.environ.get("HUBSPOT_API_BASE_URL"):
         env["HUBSPOT_API_BASE_URL"] = os.environ["HUBSPOT_API_BASE_URL"]
+    if os.environ.get("HHL_RECENT_SIGN_IN_SECONDS"):  # a shorter recent-sign-in window, for tests
+        env["HHL_RECENT_SIGN_IN_SECONDS"] = os.environ["HHL_RECENT_SIGN_IN_SECONDS"]
     return env
 
 

@@ -61,6 +61,7 @@ SAMPLES = {
     "EnrollFunction": "enrollments-list.json",
     "ProgressFunction": "badges-list.json",
     "TasksFunction": "tasks-status.json",
+    "AccountFunction": "me-export.json",
     "CrmSyncFunction": "crm-sync-stream.json",  # CRM sync off: acknowledged without a call
     "CallbackFunction": "callback.json",
     "RefreshFunction": "refresh.json",

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from hhl import secret_store
 from hhl.config import load_settings
+from hhl.storage.learner_records import LEARNER_TABLES
 
 from kit.template import ROOT, load_template, resources
 
@@ -191,6 +192,17 @@ def test_tables_are_on_demand_encrypted_and_recoverable(table):
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_every_table_keyed_by_learner_is_exported_and_erased():
+    """A table whose partition key is userId holds a learner's rows: the export and the erasure must walk it."""
+    keyed_by_learner = {}
+    for logical_id, res in TABLES.items():
+        schema = {k["KeyType"]: k["AttributeName"] for k in res["Properties"]["KeySchema"]}
+        if schema["HASH"] == "userId":
+            keyed_by_learner[table_field(logical_id)] = schema.get("RANGE")
+    registry = {table.name: table.sort_key for table in LEARNER_TABLES}
+    assert registry == keyed_by_learner, "hhl.storage.learner_records.LEARNER_TABLES must list every learner table"
 
 
 @pytest.mark.parametrize("stage", STAGES)

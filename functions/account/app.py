@@ -1,0 +1,50 @@
+"""The learner's own data: GET /auth/me/export (download everything), DELETE /auth/me (erase the account)."""
+
+from __future__ import annotations
+
+import time
+
+from hhl.auth.cognito_admin import CognitoUnavailable
+from hhl.auth.cookies import clear_session_cookies
+from hhl.auth.cross_site import check_origin
+from hhl.auth.recent_sign_in import require_recent_sign_in
+from hhl.auth.request_auth import authenticate
+from hhl.config import settings
+from hhl.http import DependencyError, dispatch, endpoint, json_response
+from hhl.learning import PRIVATE_RESPONSE_HEADERS, account
+from hhl.timestamps import utc_now, utc_timestamp
+
+settings()  # fail the container's init, not a request, when configuration is missing
+
+EXPORT_FILENAME = "hedgehog-learn-my-data.json"
+
+
+def export_my_data(event: dict) -> dict:
+    identity = authenticate(event)
+    document = account.export_document(identity.user_id, utc_timestamp(utc_now()))
+    headers = {**PRIVATE_RESPONSE_HEADERS, "content-disposition": f'attachment; filename="{EXPORT_FILENAME}"'}
+    return json_response(200, document, headers=headers)
+
+
+def delete_my_account(event: dict) -> dict:
+    identity = authenticate(event)
+    check_origin(event)  # a site page's request only, whether the token rides in the cookie or a header
+    require_recent_sign_in(identity.claims, time.time())
+    try:
+        erasure = account.erase_learner(identity.user_id, utc_timestamp(utc_now()))
+    except CognitoUnavailable:
+        raise DependencyError(
+            "Account deletion could not finish, retry shortly", status=503, headers={"retry-after": "5"}
+        ) from None
+    return json_response(200, erasure.as_json(), headers=PRIVATE_RESPONSE_HEADERS, cookies=clear_session_cookies())
+
+
+ROUTES = {
+    "GET /auth/me/export": export_my_data,
+    "DELETE /auth/me": delete_my_account,
+}
+
+
+@endpoint
+def handler(event: dict, context) -> dict:
+    return dispatch(ROUTES, event)
