@@ -56,6 +56,7 @@ def export_document(user_id: str, exported_at: str) -> dict:
         "labAttestations": [a for a in attempts if a.get("taskType") == "lab_attestation"],
         "badges": rows["badges"],
         "certificates": rows["certificates"],
+        "signOuts": [{"endedAt": row.get("endedAt")} for row in rows["ended_sessions"]],
         "crm": {
             "syncEnabled": settings().enable_crm_progress,
             "hubspotContact": "linked" if user.get("hubspotContactId") else "none",

@@ -28,6 +28,7 @@ LEARNER_TABLES = (
     LearnerTable("tasks", lambda: settings().tables.tasks, "taskKey"),
     LearnerTable("badges", lambda: settings().tables.badges, "badgeId"),
     LearnerTable("certificates", lambda: settings().tables.certificates, "certKey"),
+    LearnerTable("ended_sessions", lambda: settings().tables.ended_sessions, "sessionId"),
     LearnerTable("users", lambda: settings().tables.users, None),
 )
 
