@@ -186,7 +186,8 @@ def test_login_with_an_open_redirect_return_to_stores_learn(start_login):
 def test_anonymous_entry_points_never_import_boto3(service_env, function):
     code = (
         "import runpy, sys\n"
-        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(ROOT / 'layers' / 'shared')!r}]\n"
+        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(ROOT / 'layers' / 'shared')!r},"
+        f" {str(ROOT / 'layers' / 'catalog')!r}]\n"
         f"runpy.run_path({str(ROOT / 'functions' / function / 'app.py')!r})\n"
         "assert 'boto3' not in sys.modules, sorted(sys.modules)\n"
     )

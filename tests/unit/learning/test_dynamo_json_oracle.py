@@ -108,7 +108,8 @@ def test_request_path_functions_never_load_the_sdk(learning_env, tokens, functio
     }
     code = (
         "import json, runpy, sys\n"
-        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(ROOT / 'layers' / 'shared')!r}, {str(ROOT)!r}]\n"
+        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(ROOT / 'layers' / 'shared')!r},"
+        f" {str(ROOT / 'layers' / 'catalog')!r}, {str(ROOT)!r}]\n"
         f"app = runpy.run_path({str(ROOT / 'functions' / function / 'app.py')!r})\n"
         "from local.lambda_context import LambdaContext\n"
         f"response = app['handler'](json.loads({json.dumps(event)!r}), LambdaContext())\n"
