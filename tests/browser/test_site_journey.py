@@ -15,6 +15,7 @@ import json
 import re
 import urllib.parse
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -381,3 +382,27 @@ def test_two_tabs_refreshing_at_once_share_one_refresh_and_stay_signed_in(local_
     assert len(refreshes) == 1
     assert [tab.evaluate("hhl.state()") for tab in (first, second)] == ["authenticated", "authenticated"]
     assert api_get(first, local_stack, "/auth/me")["email"] == learner["email"]
+
+
+def test_the_learner_downloads_their_data_then_deletes_the_account(local_stack, context, learner):
+    page = context.new_page()
+    sign_in(page, local_stack, learner)
+    course(page).locator(".enroll").click()
+    course(page).locator(".unenroll").wait_for()
+
+    with page.expect_download() as download:
+        exported = page.evaluate("hhl.exportMyData()")
+    assert json.loads(Path(download.value.path()).read_text(encoding="utf-8")) == exported
+    assert learner["email"] in json.dumps(exported) and COURSE in json.dumps(exported)
+
+    result = page.evaluate("hhl.deleteMyAccount()")  # signed in just now: no second sign-in needed
+    assert result and "reauthenticating" not in result
+    assert page.evaluate("[hhl.state(), Object.keys(localStorage).filter(k => k.startsWith('hhl:'))]") == [
+        "anonymous",
+        [],
+    ]
+    assert page.locator("#login").is_visible()
+    gone = page.evaluate(
+        "url => fetch(url, {credentials: 'include'}).then(r => r.status)", site_api(local_stack) + "/auth/me"
+    )
+    assert gone == 401
