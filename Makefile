@@ -18,7 +18,7 @@ ENV ?= prod
 MIN_PYTHON := 3.11
 new_enough = $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 
-.PHONY: help python-check dev test unit lint cfn-lint sam-validate pytest build catalog system-deps bench verify preflight crm-resync crm-properties fake-hubspot lock clean
+.PHONY: help python-check dev test unit lint cfn-lint sam-validate pytest build catalog system-deps bench verify preflight crm-resync crm-properties forget-learner fake-hubspot lock clean
 
 help:
 	@echo "make dev             run the docker-free local stack (site :8000, API :3000, hosted UI :9229, AWS emulator :5000)"
@@ -30,6 +30,7 @@ help:
 	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
 	@echo "make sam             only the pinned SAM CLI, in .venv-sam (what a deploy needs; make test installs it too)"
 	@echo "make crm-resync ARGS='--all --stage prod' (or --user <userId>)  re-push learners to HubSpot (default stage: local)"
+	@echo "make forget-learner ARGS='--user <userId>' [--check] [--stage prod]  finish or report a learner's erasure"
 	@echo "make crm-properties  create the HubSpot property group and properties (idempotent; the running stack's HubSpot)"
 	@echo "make fake-hubspot    a fake HubSpot on 127.0.0.1:8090 for make dev's CRM sync; prints the contacts it gets"
 
@@ -111,6 +112,9 @@ preflight: $(TOOLS_STAMP)
 
 crm-resync: $(STAMP)
 	$(PY) -m tools.crm_resync $(ARGS)
+
+forget-learner: $(STAMP)
+	$(PY) -m tools.forget_learner $(ARGS)
 
 crm-properties: $(STAMP)
 	$(PY) -m tools.crm_properties $(ARGS)

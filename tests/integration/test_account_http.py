@@ -6,14 +6,17 @@ learner in any table and no Cognito user, needs a recent sign-in and the site's 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
+import sys
 import time
 
 import pytest
 import requests
 
 from kit.sign_in import TIMEOUT, sign_in
-from kit.template import table_specs
+from kit.template import ROOT, table_specs
 from local.launcher import launch_stack
 from tests.catalog_dirs import FIXTURE_CONTENT
 
@@ -135,13 +138,16 @@ def test_deleting_the_account_leaves_no_row_and_no_cognito_user_and_may_be_repea
 
 def test_deleting_needs_the_sites_origin_and_changes_nothing_without_it(content_stack, ada):
     ada.learn_everything()
+    kept = ("hedgehog-learn-local-users", "hedgehog-learn-local-tasks")  # the awards consumer adds the others late
     before = rows_of(content_stack, ada.user_id)
     refused = ada.delete_account(origin="https://evil.example")
     assert refused.status_code == 403
-    assert rows_of(content_stack, ada.user_id) == before
+    after = rows_of(content_stack, ada.user_id)
+    assert [after[table] for table in kept] == [before[table] for table in kept]
+    assert ada.get("/auth/me").status_code == 200
 
 
-def test_a_stale_sign_in_gets_reauthentication_required_and_keeps_the_account(tmp_path, create_user):
+def test_a_stale_sign_in_is_refused_and_the_operator_tool_finishes_the_erasure(tmp_path, create_user):
     """A stack whose recent-sign-in window is one second (HHL_RECENT_SIGN_IN_SECONDS, honoured only locally)."""
     with launch_stack(tmp_path, HHL_RECENT_SIGN_IN_SECONDS="1") as stack:
         learner = Learner(stack, create_user, "Stale")
@@ -151,3 +157,19 @@ def test_a_stale_sign_in_gets_reauthentication_required_and_keeps_the_account(tm
         assert response.json() == {"error": "reauthentication_required"}
         assert learner.get("/auth/me").status_code == 200
         assert rows_of(stack, learner.user_id)["hedgehog-learn-local-users"]
+
+        # The learner asks by email instead: the operator checks, erases by user id, and checks again.
+        def forget(*args: str) -> subprocess.CompletedProcess:
+            command = [sys.executable, "-m", "tools.forget_learner", "--user", learner.user_id, *args]
+            env = {**os.environ, "HHL_STATE_DIR": stack["state_dir"]}
+            return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+        before = forget("--check")
+        assert before.returncode == 1 and json.loads(before.stdout)["cognitoUser"] == "exists", before.stderr
+        done = forget()
+        assert done.returncode == 0, done.stderr
+        erased, report = (json.loads(line) for line in done.stdout.splitlines()[-2:])  # after the log line
+        assert erased["cognitoUser"] == "deleted" and erased["rowsDeleted"]["users"] == 1
+        assert report["erased"] is True and set(report["rows"].values()) == {0}
+        assert not any(rows_of(stack, learner.user_id).values())
+        assert forget("--check").returncode == 0
