@@ -65,6 +65,7 @@ SAMPLES = {
     "CrmSyncFunction": "crm-sync-stream.json",  # CRM sync off: acknowledged without a call
     "CallbackFunction": "callback.json",
     "RefreshFunction": "refresh.json",
+    "ThemeFunction": "theme-course-status.json",
     "CatalogFunction": "catalog.json",  # public: answers in full from the layer's catalog, no AWS call
     "CertificatesFunction": "certificates-list.json",
     "AwardsFunction": "awards-stream.json",  # DynamoDB refuses the connection: every record handed back

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hhl.deadline import DeadlineExceeded, invocation
-from hhl.learning.errors import DomainError, Gone, InvalidInput, NotFoundError, RateLimited
+from hhl.learning.errors import Conflict, DomainError, Gone, InvalidInput, NotFoundError, RateLimited
 from hhl.observability import log_context, log_metrics, logger
 from hhl.storage.errors import StorageError, StorageUnavailable
 
@@ -68,7 +68,7 @@ class DependencyError(HttpError):
 
 # Errors of the layers below that have an HTTP answer (through as_http_error).
 ANSWERABLE_ERRORS = (HttpError, DomainError, StorageError)
-_DOMAIN_STATUSES = ((InvalidInput, 400), (NotFoundError, 404), (Gone, 410), (RateLimited, 429))
+_DOMAIN_STATUSES = ((InvalidInput, 400), (NotFoundError, 404), (Conflict, 409), (Gone, 410), (RateLimited, 429))
 
 
 def as_http_error(exc: HttpError | DomainError | StorageError) -> HttpError:

@@ -178,6 +178,36 @@ def scenario(api, anonymous, router, tokens):
         api.post("/enrollments", {"courseSlug": "no-such-course", "source": "newsletter"}),
         api.post("/enrollments", body="x" * 20_000, headers={"content-type": "application/json"}),
         api.post("/enrollments", body="courseSlug=x", headers={"content-type": "text/plain"}),
+        # the site theme's routes
+        api.post("/events/track", {"eventName": "learning_course_enrolled", "payload": {"course_slug": LAB}}),
+        api.post("/events/track", {"eventName": "learning_module_started", "payload": {"module_slug": LAB_MODULES[0]}}),
+        api.post("/events/track", {"eventName": "learning_page_viewed", "payload": {"content_type": "module"}}),
+        api.post("/events/track", body="x" * 12_000, headers={"content-type": "application/json"}),
+        api.post("/events/track", body="{}", headers={"content-type": "text/plain"}),
+        anonymous.post(
+            "/events/track", {"eventName": "learning_page_viewed", "payload": {"content_type": "module", "slug": LAB}}
+        ),
+        ApiClient(router, None).post(
+            "/events/track",
+            {"eventName": "learning_course_enrolled", "course_slug": LAB},
+            headers={"origin": "https://evil.example"},
+            cookies=[f"__Host-hhl_access_token={tokens.access(sub=USER_A)}"],
+        ),
+        api.get("/enrollments/list?email=someone@example.com"),
+        anonymous.get("/enrollments/list"),
+        api.get("/progress/read"),
+        anonymous.get("/progress/read"),
+        api.get(f"/progress/aggregate?type=course&slug={LAB}"),
+        api.get("/progress/aggregate?type=pathway&slug=network-like-hyperscaler"),
+        api.get("/progress/aggregate?type=lesson&slug=x"),
+        api.get("/progress/aggregate?type=course&slug=no-such-course"),
+        anonymous.get("/progress/aggregate?type=course&slug=x"),
+        api.get(f"/course/status?course_slug={LAB}"),
+        api.get("/course/status"),
+        anonymous.get(f"/course/status?course_slug={LAB}"),
+        api.get("/pathway/status?pathway_slug=network-like-hyperscaler"),
+        api.get("/pathway/status?pathway_slug=nope"),
+        anonymous.get("/pathway/status?pathway_slug=nope"),
         # auth routes
         api.get("/auth/me"),
         anonymous.get("/auth/me"),
@@ -209,6 +239,13 @@ def test_every_response_matches_the_document(scenario):
         ("GET /auth/me", 200), ("GET /auth/me", 401), ("GET /auth/me", 404),
         ("GET /auth/login", 302), ("GET /auth/logout", 302), ("POST /auth/refresh", 401),
         ("GET /catalog", 200), ("GET /catalog", 304),
+        ("POST /events/track", 200), ("POST /events/track", 400), ("POST /events/track", 403),
+        ("POST /events/track", 413), ("POST /events/track", 415),
+        ("GET /enrollments/list", 200), ("GET /enrollments/list", 401),
+        ("GET /progress/read", 200), ("GET /progress/aggregate", 200), ("GET /progress/aggregate", 400),
+        ("GET /progress/aggregate", 404), ("GET /course/status", 200), ("GET /course/status", 400),
+        ("GET /course/status", 401), ("GET /pathway/status", 200), ("GET /pathway/status", 400),
+        ("GET /pathway/status", 401),
     }  # fmt: skip
     assert expected <= statuses, expected - statuses
 

@@ -1,7 +1,7 @@
 """What the learning core raises when a request cannot be served: no HTTP here.
 
 Each error says what went wrong in the learner's terms; hhl.http maps it to a status and the JSON
-error envelope (InvalidInput 400, NotFoundError 404, Revoked 410, RateLimited 429 with Retry-After).
+error envelope (InvalidInput 400, NotFoundError 404, Conflict 409, Revoked 410, RateLimited 429 with Retry-After).
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ class InvalidInput(DomainError):
 
 class NotFoundError(DomainError):
     """The request is well-formed but what it names does not exist (or is not the learner's)."""
+
+
+class Conflict(DomainError):
+    """The request is well-formed but what it asks contradicts the stored state or the rules (e.g. marking
+    complete a module that only its graded tasks can complete)."""
 
 
 class Gone(DomainError):

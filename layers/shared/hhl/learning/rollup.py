@@ -3,7 +3,8 @@
 The one rule the status routes, badges and certificates share. A module is complete when a progress row
 of it has completedAt (written by "mark complete" for a module without required tasks, by passing every
 required task for one with them) and started when one has startedAt; a module shared by several courses
-counts in each of them whichever course its row was recorded under. A course is complete when every one
+counts in each of them whichever course its row was recorded under. Titles and required tasks are the
+catalog's (Module.is_task_bearing). A course is complete when every one
 of its modules is (a module without tasks counts too: it is complete when marked, so a course without
 task-bearing modules can complete), a pathway when every one of its courses is. Nothing else is read:
 no task tables, so the answer costs one Query per learner, however many modules a course has.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from hhl.learning.catalog import Course, Pathway, catalog
+from hhl.learning.catalog import Course, Pathway, catalog, title_from_slug
 from hhl.storage import progress as store
 from hhl.storage.progress import ModuleProgressRecord
 
@@ -97,9 +98,9 @@ def module_times(records: Iterable[ModuleProgressRecord]) -> dict[str, _ModuleTi
     return times
 
 
-def _catalog_modules() -> Mapping:
-    """The catalog's modules (title, tasks); a catalog without them has untitled modules without tasks."""
-    return getattr(catalog(), "modules", {})
+def module_has_required_tasks(slug: str) -> bool:
+    module = catalog().module(slug)
+    return module is not None and module.is_task_bearing
 
 
 def _status(started: bool, completed: bool) -> str:
@@ -107,9 +108,9 @@ def _status(started: bool, completed: bool) -> str:
 
 
 def _module_status(slug: str, times: Mapping[str, _ModuleTimes]) -> ModuleStatus:
-    module = _catalog_modules().get(slug)
-    title = module.title if module is not None else slug
-    task_bearing = module is not None and module.is_task_bearing
+    module = catalog().module(slug)
+    title = module.title if module is not None else title_from_slug(slug)
+    task_bearing = module_has_required_tasks(slug)
     recorded = times.get(slug, _ModuleTimes(None, None))
     status = _status(recorded.started_at is not None, recorded.completed_at is not None)
     return ModuleStatus(slug, title, task_bearing, status, recorded.started_at, recorded.completed_at)
