@@ -153,6 +153,7 @@ def run_once(rt: runtime.Runtime, args: argparse.Namespace, busy: str | None) ->
         results["jwt"] = warm.jwt_verification(tokens)
         results["progress_calls"] = warm.progress_calls(local, tokens)
         results["tasks_calls"] = warm.tasks_calls(local, tokens)
+        results["theme_calls"] = warm.theme_calls(local, tokens)
     results["sizes"] = artifact_sizes(rt)
     results["machine"]["load_average_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results["duration_seconds"] = round(time.monotonic() - started, 1)

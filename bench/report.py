@@ -215,6 +215,11 @@ def targets(results: dict) -> list[Target]:
         flat = len(set(counts)) == 1 and all(e.get("status") == 200 for e in by_modules.values())
         name = f"{route} DynamoDB calls with {' / '.join(by_modules)} other modules touched"
         found.append(Target(name, " / ".join(str(c) for c in counts), "flat", flat))
+    for route, by_size in (results.get("theme_calls") or {}).items():
+        counts = [entry.get("dynamodb_calls") for entry in by_size.values()]
+        flat = len(set(counts)) == 1 and all(e.get("status") == 200 for e in by_size.values())
+        name = f"{route} DynamoDB calls with {' / '.join(by_size)} modules in the course"
+        found.append(Target(name, " / ".join(str(c) for c in counts), "flat", flat))
     return found
 
 

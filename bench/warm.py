@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bench import signin, tasks
+from bench import signin, tasks, theme
 from bench.runtime import ROOT
 from bench.stats import ratio, summarize
 from kit.dynamodb_calls import DynamoDBCallCounter
@@ -349,6 +349,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             floor_note="one read of every learner table (hhl.storage.learner_records)",
         ),
         *tasks.scenarios(env, user_id, bearer, dynamodb, api_event, Scenario),
+        *theme.scenarios(bearer, api_event, Scenario),
     ]
 
 
@@ -537,6 +538,20 @@ def tasks_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
     )
 
 
+def theme_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
+    """/course/status and /pathway/status for courses of 3, 30 and 300 modules: calls must not grow."""
+    from hhl.storage.dynamodb import client
+
+    dynamodb = client()
+
+    def run(handler, event) -> tuple[dict, int]:
+        with quiet_stdout(), DynamoDBCallCounter(dynamodb) as counter:
+            return handler(event, LambdaContext()), counter.total
+
+    bearer = {"authorization": f"Bearer {tokens.access_token}"}
+    return theme.calls_as_course_grows(bearer, load_handlers(), api_event, run)
+
+
 def jwt_verification(tokens: signin.SignedIn, verifications: int = 1000) -> dict:
     """Verification time with cached keys beside its floor, and how many JWKS fetches 1,000 verifications cost.
 
@@ -606,3 +621,4 @@ def prepare_process(env: dict) -> None:
         if str(layer) not in sys.path:
             sys.path.insert(0, str(layer))
     tasks.use_bench_catalog()
+    theme.add_sized_courses()

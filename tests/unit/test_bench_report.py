@@ -217,3 +217,18 @@ def test_task_route_calls_must_not_grow_with_the_modules_touched():
     assert _verdicts(results)[f"POST /tasks/quiz/submit {rows}"] == "FAIL"
     results["tasks_calls"]["GET /module/progress"]["10"]["status"] = 500
     assert _verdicts(results)[f"GET /module/progress {rows}"] == "FAIL"
+
+
+def test_status_route_calls_must_not_grow_with_the_modules_in_the_course():
+    results = _run()
+    results["theme_calls"] = {
+        "GET /course/status": {n: {"status": 200, "dynamodb_calls": 2} for n in ("3", "30", "300")},
+        "GET /pathway/status": {n: {"status": 200, "dynamodb_calls": 2} for n in ("3", "30", "300")},
+    }
+    rows = "DynamoDB calls with 3 / 30 / 300 modules in the course"
+    assert _verdicts(results)[f"GET /course/status {rows}"] == "PASS"
+    assert _verdicts(results)[f"GET /pathway/status {rows}"] == "PASS"
+    results["theme_calls"]["GET /course/status"]["300"]["dynamodb_calls"] = 3
+    assert _verdicts(results)[f"GET /course/status {rows}"] == "FAIL"
+    results["theme_calls"]["GET /pathway/status"]["30"]["status"] = 400
+    assert _verdicts(results)[f"GET /pathway/status {rows}"] == "FAIL"
