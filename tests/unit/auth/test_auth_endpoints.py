@@ -182,6 +182,19 @@ def test_login_with_an_open_redirect_return_to_stores_learn(start_login):
     assert transaction_module.unseal_all(login.cookie, SECRET)[0].return_to == "/learn"
 
 
+@pytest.mark.parametrize(("prompt", "forwarded"), [("login", "login"), ("none", None), ("consent", None)])
+def test_login_forwards_only_prompt_login_to_the_hosted_ui(api, prompt, forwarded):
+    """A learner erasing their account is sent back with prompt=login so Cognito asks for the password again
+    (a fresh auth_time); no other prompt value reaches the hosted UI."""
+    reply = api.request("GET", "/auth/login", query={"return_to": "/learn", "prompt": prompt})
+    assert reply.status == 302
+    assert reply.query.get("prompt") == forwarded
+
+
+def test_a_plain_login_asks_for_no_prompt(start_login):
+    assert "prompt" not in start_login().reply.query
+
+
 @pytest.mark.parametrize("function", ["login", "logout", "catalog"])
 def test_anonymous_entry_points_never_import_boto3(service_env, function):
     code = (

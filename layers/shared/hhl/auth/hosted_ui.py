@@ -12,22 +12,26 @@ import urllib.parse
 from hhl.config import settings
 
 
-def authorize_url(state: str, nonce: str, code_challenge: str) -> str:
-    """The hosted UI's /oauth2/authorize URL for one login transaction (the verifier never appears in it)."""
+def authorize_url(state: str, nonce: str, code_challenge: str, fresh_sign_in: bool = False) -> str:
+    """The hosted UI's /oauth2/authorize URL for one login transaction (the verifier never appears in it).
+
+    `fresh_sign_in` asks Cognito for `prompt=login`: the learner types their password again even when the
+    hosted UI remembers them, so the new tokens carry a recent `auth_time` (account deletion needs one).
+    """
     config = settings()
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": config.client_id,
-            "redirect_uri": config.redirect_uri,
-            "scope": "openid email profile",
-            "state": state,
-            "nonce": nonce,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-    )
-    return f"{config.cognito_base_url}/oauth2/authorize?{query}"
+    params = {
+        "response_type": "code",
+        "client_id": config.client_id,
+        "redirect_uri": config.redirect_uri,
+        "scope": "openid email profile",
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
+    if fresh_sign_in:
+        params["prompt"] = "login"
+    return f"{config.cognito_base_url}/oauth2/authorize?{urllib.parse.urlencode(params)}"
 
 
 def logout_url() -> str:
