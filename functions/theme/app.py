@@ -46,6 +46,7 @@ def read_progress(event: dict) -> dict:
 
 def aggregate_progress(event: dict) -> dict:
     learner = signed_in_learner(event)
+    site_views.check_aggregate_query(query_params(event))
     if learner is None:
         return answer(site_views.ANONYMOUS_READ)
     return answer(site_views.progress_aggregate(learner.user_id, query_params(event)))

@@ -121,6 +121,7 @@ def test_without_a_session_nothing_is_stored_and_reads_answer_as_the_original(an
 
     assert anonymous.get("/progress/read?email=a@example.com").body == {"mode": "anonymous"}
     assert anonymous.get("/progress/aggregate?type=course&slug=solo").body == {"mode": "anonymous"}
+    assert anonymous.get("/progress/aggregate?type=lesson&slug=solo").status == 400  # malformed for anyone
     for path in (
         "/enrollments/list?email=a@example.com",
         "/course/status?course_slug=solo",

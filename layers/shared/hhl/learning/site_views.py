@@ -162,14 +162,19 @@ def _query_problems(query: Mapping[str, str]) -> dict[str, str]:
     return problems
 
 
+def check_aggregate_query(query: Mapping[str, str]) -> None:
+    """400 for a query no learner could ask (checked before the anonymous answer too)."""
+    problems = _query_problems(query)
+    if problems:
+        raise InvalidInput("Invalid query parameters", details=problems)
+
+
 def progress_aggregate(user_id: str, query: Mapping[str, str]) -> dict:
     """GET /progress/aggregate?type=course|pathway&slug=: started and completed counts. Two Queries.
 
     A course counts its modules, a pathway its courses (as the original did); `total` is their number.
     """
-    problems = _query_problems(query)
-    if problems:
-        raise InvalidInput("Invalid query parameters", details=problems)
+    check_aggregate_query(query)
     kind, slug = query["type"], query["slug"]
     entry = catalog().entry(kind, slug) if is_slug(slug) else None
     if entry is None:
