@@ -155,6 +155,17 @@ def test_status_before_anything_lists_every_declared_task_not_started(orchard, a
     }
 
 
+def test_status_of_a_module_without_tasks_follows_what_the_learner_marked(orchard, api):
+    def status() -> str:
+        return api.get("/tasks/status?module_slug=orchard-walk").body["module_status"]
+
+    assert status() == "not_started"
+    api.post("/progress", {"courseSlug": "orchard-care", "moduleSlug": "orchard-walk", "event": "started"})
+    assert status() == "in_progress"
+    api.post("/progress", {"courseSlug": "orchard-care", "moduleSlug": "orchard-walk", "event": "completed"})
+    assert status() == "complete"
+
+
 @pytest.mark.parametrize(
     ("query", "status", "error"),
     [

@@ -27,6 +27,7 @@ from hhl.learning.catalog import LAB_ATTESTATION, QUIZ, Module, Quiz, Task, cata
 from hhl.learning.errors import InvalidInput, NotFoundError, RateLimited
 from hhl.learning.validation import COMPLETED, STARTED, ProgressEvent
 from hhl.observability import metrics
+from hhl.storage import progress as progress_store
 from hhl.storage import tasks as store
 from hhl.storage.tasks import ATTESTED, FAILED, PASSED, AttemptLimitReached, AttemptRecord, TaskRecord
 from hhl.timestamps import utc_timestamp
@@ -230,10 +231,26 @@ def _by_task(records: list[TaskRecord]) -> dict[str, TaskRecord]:
     return {record.task_slug: record for record in records}
 
 
+def marked_status(user_id: str, module: Module) -> str:
+    """A module without required tasks is as the learner marked it on its progress rows (one Query a course)."""
+    rows = [
+        row
+        for course in catalog().courses_containing(module.slug)
+        for row in progress_store.list_course_progress(user_id, course.slug)
+        if row.module_slug == module.slug
+    ]
+    if any(row.completed for row in rows):
+        return COMPLETE
+    return IN_PROGRESS if rows else NOT_STARTED
+
+
 def task_status(user_id: str, module: Module) -> dict:
-    """GET /tasks/status: the module's status and each declared task's. One Query (two for a complete module)."""
+    """GET /tasks/status: the module's status and each declared task's. One Query (two for a complete module;
+    a module without required tasks also reads its progress rows, where marking it complete is recorded)."""
     records = _by_task(store.module_task_records(user_id, module.slug))
     status = module_status(module, records)
+    if not module.required_tasks and status != COMPLETE:
+        status = marked_status(user_id, module)
     body = {
         "module_slug": module.slug,
         "module_status": status,
