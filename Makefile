@@ -18,7 +18,7 @@ ENV ?= prod
 MIN_PYTHON := 3.11
 new_enough = $(1) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 
-.PHONY: help python-check dev test unit lint cfn-lint sam-validate pytest build catalog system-deps bench verify preflight crm-resync crm-properties forget-learner fake-hubspot lock clean
+.PHONY: help python-check dev test unit lint cfn-lint sam-validate pytest build catalog system-deps bench verify preflight crm-resync crm-properties forget-learner revoke-certificate fake-hubspot lock clean
 
 help:
 	@echo "make dev             run the docker-free local stack (site :8000, API :3000, hosted UI :9229, AWS emulator :5000)"

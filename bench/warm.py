@@ -177,6 +177,27 @@ def _get_tokens_from_refresh_token(stack: dict, refresh_token: str) -> dict:
         return json.loads(response.read())["AuthenticationResult"]
 
 
+# A certificate of the bench user's with a credential of a real credential's size, for the public verify row.
+BENCH_CERT_ID = "0b5e1c3a-7d2f-4e8a-9c1b-2f3e4d5a6b7c"
+
+
+def store_bench_certificate(dynamodb, table: str, user_id: str) -> Callable[[], None]:
+    def reset() -> None:
+        dynamodb.put_item(
+            TableName=table,
+            Item={
+                "userId": {"S": user_id},
+                "certKey": {"S": f"course#{COURSE}"},
+                "certId": {"S": BENCH_CERT_ID},
+                "title": {"S": "Bench course"},
+                "issuedAt": {"S": "2026-01-01T00:00:00.000Z"},
+                "credential": {"S": "e30." + "x" * 1400 + "." + "y" * 86},
+            },
+        )
+
+    return reset
+
+
 def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handlers: dict) -> list[Scenario]:
     from hhl.storage.enrollments import enrollment_key
     from hhl.storage.progress import module_key
@@ -347,6 +368,14 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             200,
             ("Query", "Query", "Query", "Query", "Query", "GetItem"),
             floor_note="one read of every learner table (hhl.storage.learner_records)",
+        ),
+        Scenario(
+            "GET /certificate/{certId}",
+            lambda: api_event("GET /certificate/{certId}", path=f"/certificate/{BENCH_CERT_ID}"),
+            200,
+            ("Query",),
+            reset=store_bench_certificate(dynamodb, env["DYNAMODB_CERTIFICATES_TABLE"], user_id),
+            floor_note="public verify: one Query of certId-index",
         ),
         *tasks.scenarios(env, user_id, bearer, dynamodb, api_event, Scenario),
         *theme.scenarios(bearer, api_event, Scenario),

@@ -229,7 +229,13 @@ def provision(origins: Origins, seeded: dict[str, str]) -> dict:
     boto3.client("secretsmanager", region_name=REGION).create_secret(
         Name=secret_ids(STAGE)["COGNITO_CLIENT_SECRET_ID"], SecretString=client["ClientSecret"]
     )
-    return {"user_pool_id": pool_id, "client_id": client["ClientId"]}
+    # As the template's CertificateSigningKey: an asymmetric P-256 key only KMS holds the private half of.
+    signing_key = boto3.client("kms", region_name=REGION).create_key(
+        Description="hedgehog-learn-local certificate credentials (ES256)",
+        KeySpec="ECC_NIST_P256",
+        KeyUsage="SIGN_VERIFY",
+    )["KeyMetadata"]["KeyId"]
+    return {"user_pool_id": pool_id, "client_id": client["ClientId"], "certificate_signing_key_id": signing_key}
 
 
 TOKEN_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
@@ -315,6 +321,7 @@ def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, 
         # GetTokensFromRefreshToken, which moto lacks, is answered by the hosted UI stand-in.
         "COGNITO_API_URL": f"http://{HOST}:{ports.cognito}",
         **{spec.env_var: spec.name for spec in table_specs(STAGE)},
+        "CERTIFICATE_SIGNING_KEY_ID": ids["certificate_signing_key_id"],
         "ENABLE_CRM_PROGRESS": os.environ.get("ENABLE_CRM_PROGRESS", "false"),
         **secret_ids(STAGE),
         "AWS_SESSION_TOKEN": secrets.token_urlsafe(32),

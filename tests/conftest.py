@@ -159,3 +159,20 @@ def content_stack(tmp_path_factory) -> Iterator[StackInfo]:
     as `make dev HHL_CONTENT_DIR=...` serves a site's: for the task, status and browser tests."""
     with launch_stack(tmp_path_factory.mktemp("content-stack"), HHL_CONTENT_DIR=str(FIXTURE_CONTENT)) as stack:
         yield stack
+
+
+@pytest.fixture
+def certificate_signing_key(dynamodb, moto_server, service_env, monkeypatch) -> Iterator[str]:
+    """An ECC_NIST_P256 signing key in moto's KMS, named to the handlers as the template names it; its id."""
+    from hhl.signing import keys, kms
+
+    key_id = boto3.client("kms", region_name=service_env["AWS_REGION"]).create_key(
+        KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY"
+    )["KeyMetadata"]["KeyId"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", moto_server)
+    monkeypatch.setenv(keys.SIGNING_KEY_VARIABLE, key_id)
+    kms.client.cache_clear()
+    keys.published_key.cache_clear()
+    yield key_id
+    kms.client.cache_clear()
+    keys.published_key.cache_clear()

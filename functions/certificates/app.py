@@ -1,4 +1,5 @@
-"""Certificates: GET /certificates (the signed-in learner's own) and the public GET /certificate/{certId}.
+"""Certificates: GET /certificates (the signed-in learner's own), the public GET /certificate/{certId}, and
+what a verifier needs to check a credential offline: GET /.well-known/jwks.json and the issuer profile GET /issuer.
 
 The public answer names the module, course or pathway and carries the signed Open Badges credential; it
 never carries who holds it. Certificates only change by revocation, so the public answer is cached
@@ -12,11 +13,14 @@ from hhl.auth.request_auth import authenticate
 from hhl.config import settings
 from hhl.http import ANSWERABLE_ERRORS, as_http_error, dispatch, endpoint, error_response_for, json_response, path_param
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, verification
+from hhl.signing import credential, keys
 
 settings()  # fail the container's init, not a request, when configuration is missing
 
 PUBLIC_CACHE = {"cache-control": "public, max-age=300", "vary": "origin"}
 NOT_CACHED = {"cache-control": "no-store"}
+# Keys change only with a deployment (rotation adds one; old ones stay published): an hour is plenty.
+KEYS_CACHE = {"cache-control": "public, max-age=3600", "vary": "origin"}
 
 
 def list_certificates(event: dict) -> dict:
@@ -35,9 +39,19 @@ def verify_certificate(event: dict) -> dict:
     return json_response(200, body, headers=PUBLIC_CACHE)
 
 
+def published_keys(event: dict) -> dict:
+    return json_response(200, keys.jwks(), headers=KEYS_CACHE)
+
+
+def issuer_profile(event: dict) -> dict:
+    return json_response(200, credential.issuer_profile(settings().api_base_url), headers=KEYS_CACHE)
+
+
 ROUTES = {
     "GET /certificates": list_certificates,
     "GET /certificate/{certId}": verify_certificate,
+    "GET /.well-known/jwks.json": published_keys,
+    "GET /issuer": issuer_profile,
 }
 
 

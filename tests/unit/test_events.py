@@ -65,7 +65,7 @@ def test_sample_has_the_shape_api_gateway_and_the_local_router_give(path):
 
 
 @pytest.mark.parametrize("path", HTTP_EVENTS, ids=lambda p: p.stem)
-def test_sample_is_answered_by_its_handler_without_a_server_error(path, dynamodb, lambda_context):
+def test_sample_is_answered_by_its_handler_without_a_server_error(path, certificate_signing_key, lambda_context):
     """Tokens in the samples are placeholders, so protected routes answer 401; none may answer 5xx."""
     event = load(path)
     response = import_handler(ROUTES[event["routeKey"]])(event, lambda_context)

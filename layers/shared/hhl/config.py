@@ -61,6 +61,12 @@ class Settings:
         return self.stage == LOCAL_STAGE
 
     @property
+    def api_base_url(self) -> str:
+        """The API's public origin (where the browser reaches /auth/callback): what credentials and links name."""
+        parts = urllib.parse.urlsplit(self.redirect_uri)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
     def cognito_base_url(self) -> str:
         # The local hosted UI listens on plain http on loopback; every real stage is https only.
         scheme = "http" if self.is_local else "https"

@@ -12,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from hhl.config import settings
 from hhl.deadline import DeadlineExceeded
 from hhl.learning import badges, rollup
 from hhl.learning.catalog import catalog
 from hhl.learning.certificates import Issuance, issue_earned_from
 from hhl.observability import logger
+from hhl.signing import credential, keys
+from hhl.signing.kms import KmsError, KmsUnreachable
 from hhl.storage import badges as badge_store
+from hhl.storage import certificates as certificate_store
+from hhl.storage import users
 from hhl.storage.badges import badge_id
 from hhl.storage.errors import StorageError
 
@@ -43,7 +48,35 @@ def award_earned(user_id: str, now: str) -> Awarded:
             new = badges.award_for_completed_course(user_id, course, now)
             granted.extend(new)
             held.update(view["badgeId"] for view in new)
-    return Awarded(tuple(granted), issue_earned_from(user_id, times, now))
+    issuance = issue_earned_from(user_id, times, now)
+    sign_credentials(user_id, issuance)
+    return Awarded(tuple(granted), issuance)
+
+
+def sign_credentials(user_id: str, issuance: Issuance) -> int:
+    """Sign an Open Badges credential for each of the learner's certificates that has none; how many were signed.
+
+    The recipient is identified by their verified email (hashed); a learner without one keeps unsigned
+    certificates until a sign-in stores it (the next progress write signs them). Raises KmsError or
+    KmsUnreachable when KMS fails, so the stream retries.
+    """
+    unsigned = [record for record in issuance.held.values() if record.credential is None and not record.revoked]
+    if not unsigned:
+        return 0
+    user = users.get_user(user_id)
+    email = user.get("email") if user else None
+    if not email:
+        logger.info("certificates stay unsigned: the learner has no verified email", extra={"count": len(unsigned)})
+        return 0
+    key = keys.current_key()
+    base = settings()
+    signed = 0
+    for record in unsigned:
+        payload = credential.credential_payload(record, email, base.api_base_url, base.site_base_url)
+        signed += certificate_store.store_credential(
+            user_id, record.kind, record.slug, credential.sign_compact(payload, key)
+        )
+    return signed
 
 
 def learners_in(records: Iterable[dict]) -> dict[str, list[str]]:
@@ -67,7 +100,7 @@ def award_stream_records(records: list[dict], now: str) -> list[str]:
     for user_id, sequence_numbers in learners_in(records).items():
         try:
             awarded = award_earned(user_id, now)
-        except (StorageError, DeadlineExceeded) as exc:
+        except (StorageError, DeadlineExceeded, KmsError, KmsUnreachable) as exc:
             logger.warning("awards failed for a learner; the stream retries", extra={"reason": str(exc)})
             retry.extend(sequence_numbers)
             continue
