@@ -32,6 +32,7 @@ help:
 	@echo "make crm-resync ARGS='--all --stage prod' (or --user <userId>)  re-push learners to HubSpot (default stage: local)"
 	@echo "make forget-learner ARGS='--user <userId>' [--check] [--stage prod]  finish or report a learner's erasure"
 	@echo "make crm-properties  create the HubSpot property group and properties (idempotent; the running stack's HubSpot)"
+	@echo "make revoke-certificate ARGS='<certId> --reason \"...\" [--stage prod]'  revoke a certificate (public answer: 410)"
 	@echo "make fake-hubspot    a fake HubSpot on 127.0.0.1:8090 for make dev's CRM sync; prints the contacts it gets"
 
 $(STAMP): requirements-dev.txt requirements-dev.lock.txt
@@ -118,6 +119,9 @@ forget-learner: $(STAMP)
 
 crm-properties: $(STAMP)
 	$(PY) -m tools.crm_properties $(ARGS)
+
+revoke-certificate: $(STAMP)
+	$(PY) -m tools.revoke_certificate $(ARGS)
 
 # A HubSpot stand-in for make dev's CRM sync (port HHL_HUBSPOT_PORT, default 8090); prints how to use it.
 fake-hubspot: $(STAMP)
