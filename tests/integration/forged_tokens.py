@@ -152,6 +152,13 @@ def security_schemes(route: Route) -> set[str]:
     return {name for requirement in operation.get("security", spec["security"]) for name in requirement}
 
 
+def allows_anonymous(route: Route) -> bool:
+    """The route also answers callers without any token (an empty security requirement, `{}`)."""
+    spec = _openapi()
+    operation = spec["paths"][route.path][route.method.lower()]
+    return any(not requirement for requirement in operation.get("security", spec["security"]))
+
+
 def concrete_path(route: Route) -> str:
     """The route's path with every parameter filled by a real course slug."""
     path = route.path
