@@ -68,6 +68,8 @@ def test_a_learners_progress_reaches_hubspot_as_their_summary(crm_sync, streams,
         "hhl_progress_summary": f"{LAB}: 0/3 modules (enrolled)\n{FOUNDATIONS}: 4/4 modules (completed)\n"
         f"badges: course:{FOUNDATIONS}",
         "hhl_last_activity": learner_summary(ada.user_id).last_activity,
+        "hhl_certificates": "0",  # certificates come from the awards stream consumer, not run here
+        "hhl_latest_certificate_date": "",
     }
     assert ada.contact_id == contact["id"]
     assert len(fake_hubspot.upsert_batches) == 1  # one learner, many records: one push
@@ -264,3 +266,20 @@ def test_unverified_email_never_keys_a_contact(crm_sync, streams, fake_hubspot, 
     assert response == {"batchItemFailures": []}
     assert fake_hubspot.contact_properties() == expected_contacts(ada)
     assert mallory.contact_id is None
+
+
+def test_the_contact_counts_the_certificates_held_and_dates_the_newest(crm_sync, streams, fake_hubspot, ada):
+    from hhl.learning.certificates import issue_earned
+    from hhl.learning.revocation import revoke_certificate
+
+    ada.complete(FOUNDATIONS)
+    ada.complete(LAB)
+    issued = issue_earned(ada.user_id, "2026-03-01T10:00:00.000Z")  # what the awards stream consumer does
+    assert len(issued.new) >= 2  # at least the two course certificates
+    revoke_certificate(ada.user_id, f"course#{LAB}", "issued in error")
+
+    assert crm_sync(streams.event()) == {"batchItemFailures": []}
+
+    contact = fake_hubspot.contact("ada.lovelace@example.com")["properties"]
+    assert contact["hhl_certificates"] == str(len(issued.new) - 1)  # a revoked certificate is not held
+    assert contact["hhl_latest_certificate_date"] == "2026-03-01T10:00:00.000Z"

@@ -24,8 +24,8 @@ def test_crm_properties_creates_the_group_and_properties_once(local_stack_state,
     assert crm_properties.main([]) == 0
 
     first, second = capsys.readouterr().out.split("hedgehog_learn:")[1:]
-    assert first.count("created") == 6 and "exists" not in first
-    assert second.count("exists") == 6 and "created" not in second
+    assert first.count("created") == 8 and "exists" not in first  # the group and its 7 properties
+    assert second.count("exists") == 8 and "created" not in second
     assert set(fake_hubspot.groups) == {"hedgehog_learn"}
     assert set(fake_hubspot.properties) == set(properties.NAMES)
     assert {p["groupName"] for p in fake_hubspot.properties.values()} == {"hedgehog_learn"}

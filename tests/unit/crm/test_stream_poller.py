@@ -20,6 +20,7 @@ def test_the_sources_are_the_templates_stream_events():
         "hedgehog-learn-local-enrollments",
         "hedgehog-learn-local-progress",
         "hedgehog-learn-local-badges",
+        "hedgehog-learn-local-certificates",
     }
     assert {(s.batch_size, s.max_retries) for s in sources.values()} == {(100, 5)}
     assert all(s.batching_window <= stream_poller.LOCAL_MAX_BATCHING_WINDOW for s in sources.values())

@@ -13,6 +13,8 @@ COMPLETED_COURSES = "hhl_completed_courses"
 TOTAL_PROGRESS = "hhl_total_progress"
 PROGRESS_SUMMARY = "hhl_progress_summary"
 LAST_ACTIVITY = "hhl_last_activity"
+CERTIFICATES = "hhl_certificates"
+LATEST_CERTIFICATE = "hhl_latest_certificate_date"
 
 PROPERTIES = [
     {
@@ -47,6 +49,20 @@ PROPERTIES = [
         "name": LAST_ACTIVITY,
         "label": "Learn: last activity",
         "description": "When the learner last enrolled, started or completed a module, or earned a badge.",
+        "type": "datetime",
+        "fieldType": "date",
+    },
+    {
+        "name": CERTIFICATES,
+        "label": "Learn: certificates",
+        "description": "How many Hedgehog Learn certificates the learner holds (revoked ones excluded).",
+        "type": "number",
+        "fieldType": "number",
+    },
+    {
+        "name": LATEST_CERTIFICATE,
+        "label": "Learn: latest certificate",
+        "description": "When the newest certificate the learner holds was issued.",
         "type": "datetime",
         "fieldType": "date",
     },

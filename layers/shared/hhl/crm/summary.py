@@ -29,4 +29,6 @@ def contact_properties(summary: LearnerSummary) -> dict[str, str]:
         p.PROGRESS_SUMMARY: "\n".join(lines),
         # "" clears a property: a learner who left every course must not keep stale values in HubSpot.
         p.LAST_ACTIVITY: summary.last_activity or "",
+        p.CERTIFICATES: str(summary.certificates),
+        p.LATEST_CERTIFICATE: summary.latest_certificate_at or "",
     }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from hhl.learning.catalog import COURSE, PATHWAY, catalog
 from hhl.storage.badges import BadgeRecord, list_badges
+from hhl.storage.certificates import CertificateRecord, list_certificates
 from hhl.storage.enrollments import EnrollmentRecord, list_enrollments
 from hhl.storage.progress import ModuleProgressRecord, list_progress
 
@@ -30,6 +31,8 @@ class LearnerSummary:
     enrolled_pathways: tuple[str, ...]
     badges: tuple[str, ...]  # badge ids, e.g. "course:<slug>"
     last_activity: str | None  # latest enrolledAt / progress updatedAt / awardedAt (ISO-8601 UTC)
+    certificates: int = 0  # certificates held (revoked ones are not held)
+    latest_certificate_at: str | None = None  # issuedAt of the newest one held
 
     @property
     def enrolled_courses(self) -> tuple[str, ...]:
@@ -48,9 +51,13 @@ class LearnerSummary:
 
 
 def summarize_learner(
-    enrollments: Iterable[EnrollmentRecord], progress: Iterable[ModuleProgressRecord], badges: Iterable[BadgeRecord]
+    enrollments: Iterable[EnrollmentRecord],
+    progress: Iterable[ModuleProgressRecord],
+    badges: Iterable[BadgeRecord],
+    certificates: Iterable[CertificateRecord] = (),
 ) -> LearnerSummary:
     enrollments, progress, badges = list(enrollments), list(progress), list(badges)
+    held = [c for c in certificates if not c.revoked]
     enrolled = {e.slug for e in enrollments if e.kind == COURSE}
     completed_modules: dict[str, set[str]] = {}
     for record in progress:
@@ -69,9 +76,13 @@ def summarize_learner(
         enrolled_pathways=tuple(sorted(e.slug for e in enrollments if e.kind == PATHWAY)),
         badges=tuple(sorted(b.badge_id for b in badges)),
         last_activity=max(moments, default=None),
+        certificates=len(held),
+        latest_certificate_at=max((c.issued_at for c in held), default=None),
     )
 
 
 def learner_summary(user_id: str) -> LearnerSummary:
-    """Three Queries (enrollments, progress, badges), one per 1 MB page each."""
-    return summarize_learner(list_enrollments(user_id), list_progress(user_id), list_badges(user_id))
+    """Four Queries (enrollments, progress, badges, certificates), one per 1 MB page each."""
+    return summarize_learner(
+        list_enrollments(user_id), list_progress(user_id), list_badges(user_id), list_certificates(user_id)
+    )
