@@ -265,10 +265,16 @@ def test_samconfigs_placeholder_certificate_fails_even_without_credentials(aws, 
 
 
 def test_a_parameter_value_the_template_refuses_fails(aws, run):
-    code, lines, _ = run(*overrides(CrmSyncReservedConcurrency="2", ApiDomainName="API.Hedgehog.Cloud"))
+    retired = "arn:aws:kms:us-west-2:123456789012:key/a,,arn:aws:kms:us-west-2:123456789012:key/b"
+    code, lines, _ = run(
+        *overrides(
+            CrmSyncReservedConcurrency="2", ApiDomainName="API.Hedgehog.Cloud", CertificateRetiredKeyArns=retired
+        )
+    )
     assert code == 1 and "parameters" in failed(lines)
-    assert "CrmSyncReservedConcurrency='2' is not one of 0, 3," in lines["parameters"]
+    assert "CrmSyncReservedConcurrency='2' is not one of 0, 4," in lines["parameters"]
     assert "ApiDomainName='API.Hedgehog.Cloud': a lower-case host name" in lines["parameters"]
+    assert f"CertificateRetiredKeyArns={retired!r} has an empty item" in lines["parameters"]
 
 
 # ==================================================================== the secrets extension layer
