@@ -64,7 +64,7 @@ def keys_named_correct(value) -> list[str]:
 
 
 def test_no_answer_or_log_line_holds_an_answer_key(content_stack, create_user):
-    email, password = f"keys-{secrets.token_hex(4)}@example.com", f"Pw-{secrets.token_urlsafe(18)}"
+    email, password = f"keys-{secrets.token_hex(4)}@example.com", f"Pw-{secrets.token_urlsafe(18)}1a"
     create_user(content_stack, email, password, "Kay", "Keys")
     learner = sign_in(content_stack, email, password)
     api = content_stack["api_url"]

@@ -79,7 +79,7 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
     # A learner of our own: the demo user's password is printed on purpose in the stack's banner.
     demo = {
         "username": f"log-hygiene-{secrets.token_hex(4)}@example.com",
-        "password": f"Pw-{secrets.token_urlsafe(18)}",
+        "password": f"Pw-{secrets.token_urlsafe(18)}1a",
     }
     create_user(stack, demo["username"], demo["password"], "Logan", "Hygiene")
     found = {

@@ -28,7 +28,7 @@ class ModulePage:
     """The theme's module page as a learner's browser: session cookies, the site's Origin on writes."""
 
     def __init__(self, stack, create_user):
-        email, password = f"quiz-{secrets.token_hex(4)}@example.com", f"Pw-{secrets.token_urlsafe(18)}"
+        email, password = f"quiz-{secrets.token_hex(4)}@example.com", f"Pw-{secrets.token_urlsafe(18)}1a"
         create_user(stack, email, password, "Quinn", "Quiz")
         self.signed = sign_in(stack, email, password)
         self.base = stack["api_url"]

@@ -25,7 +25,7 @@ class ThemePage:
     """A learner's browser on the theme's pages: the action runner's POSTs, the dashboard's GETs."""
 
     def __init__(self, stack, create_user):
-        self.email, password = f"theme-{secrets.token_hex(4)}@example.com", f"Pw-{secrets.token_urlsafe(18)}"
+        self.email, password = f"theme-{secrets.token_hex(4)}@example.com", f"Pw-{secrets.token_urlsafe(18)}1a"
         create_user(stack, self.email, password, "Theo", "Theme")
         self.signed = sign_in(stack, self.email, password)
         self.base = stack["api_url"]
