@@ -49,6 +49,9 @@ def fresh_session_cookie(stack: dict, exchange) -> str:
     `exchange(code, verifier)` returns the token endpoint's answer (the caller authenticates as the app client)."""
     import json
 
+    from bench.warm import put_layers_on_path
+
+    put_layers_on_path()  # the cold phase runs before warm.prepare_process
     from hhl.auth.refresh_cookie import refresh_cookie_value, session_of
 
     code, verifier = fresh_code(stack, stack["handler_env"]["COGNITO_REDIRECT_URI"])

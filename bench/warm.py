@@ -643,11 +643,16 @@ def jwt_verification(tokens: signin.SignedIn, verifications: int = 1000) -> dict
     }
 
 
-def prepare_process(env: dict) -> None:
-    """This process becomes a Lambda container: the function's environment, before any hhl import."""
-    os.environ.update(env)
+def put_layers_on_path() -> None:
+    """The layers' packages (hhl, the catalog) importable in this process, as /opt/python is in Lambda."""
     for layer in LAYER_SOURCES:
         if str(layer) not in sys.path:
             sys.path.insert(0, str(layer))
+
+
+def prepare_process(env: dict) -> None:
+    """This process becomes a Lambda container: the function's environment, before any hhl import."""
+    os.environ.update(env)
+    put_layers_on_path()
     tasks.use_bench_catalog()
     theme.add_sized_courses()
