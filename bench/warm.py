@@ -366,7 +366,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             "GET /auth/me/export",
             lambda: api_event("GET /auth/me/export", headers=bearer),
             200,
-            ("Query", "Query", "Query", "Query", "Query", "GetItem"),
+            ("Query",) * 6 + ("GetItem",),
             floor_note="one read of every learner table (hhl.storage.learner_records)",
         ),
         Scenario(
