@@ -68,3 +68,31 @@ def hubspot_token(stage: str, region: str | None, parameter: str | None = None) 
 
 def hubspot_client(stage: str, region: str | None, parameter: str | None = None) -> HubSpotClient:
     return HubSpotClient(hubspot_token(stage, region, parameter), base_url_from_env(), RetryPolicy.from_env())
+
+
+def configure_environment(stage: str, region: str, function: str) -> None:
+    """Become the deployed function `hedgehog-learn-<stage>-<function>` (or the running local stack at stage
+    local): its environment, and the operator's credentials as variables, which the layer's thin clients read."""
+    from hhl.config import settings
+
+    if stage == "local":
+        stack_env = local_stack_environment()
+        if stack_env is None:
+            raise ToolError(f"{local_stack_state_file()} not found: start the local stack first (make dev)")
+        os.environ.update(stack_env)
+    else:
+        import boto3
+
+        session = boto3.Session(region_name=region)
+        name = f"hedgehog-learn-{stage}-{function}"
+        configuration = session.client("lambda").get_function_configuration(FunctionName=name)
+        os.environ.update(configuration["Environment"]["Variables"])
+        os.environ.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise ToolError("no AWS credentials: set AWS_PROFILE (or the AWS_* variables) first")
+        frozen = credentials.get_frozen_credentials()
+        os.environ.update(AWS_ACCESS_KEY_ID=frozen.access_key, AWS_SECRET_ACCESS_KEY=frozen.secret_key)
+        if frozen.token:
+            os.environ["AWS_SESSION_TOKEN"] = frozen.token
+    settings.cache_clear()  # read again from the environment just set

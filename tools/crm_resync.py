@@ -16,28 +16,9 @@ import os
 import sys
 from collections.abc import Iterator
 
-from tools.crm_common import ToolError, hubspot_client, local_stack_environment, local_stack_state_file
+from tools.crm_common import ToolError, configure_environment, hubspot_client
 
 LEARNERS_PER_SYNC = 100  # one HubSpot batch
-
-
-def configure_environment(stage: str, region: str) -> None:
-    """The crm-sync function's environment, so hhl's settings and storage point at the right tables."""
-    from hhl.config import settings
-
-    if stage == "local":
-        stack_env = local_stack_environment()
-        if stack_env is None:
-            raise ToolError(f"{local_stack_state_file()} not found: start the local stack first (make dev)")
-        os.environ.update(stack_env)
-    else:
-        import boto3
-
-        function = f"hedgehog-learn-{stage}-crm-sync"
-        configuration = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=function)
-        os.environ.update(configuration["Environment"]["Variables"])
-        os.environ.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
-    settings.cache_clear()  # read again from the environment just set
 
 
 def all_user_ids() -> Iterator[str]:
@@ -74,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="us-west-2", help="AWS region of a deployed stage")
     args = parser.parse_args(argv)
     try:
-        configure_environment(args.stage, args.region)
+        configure_environment(args.stage, args.region, "crm-sync")
         from hhl.config import settings
         from hhl.crm.sync import sync_learners
 

@@ -16,34 +16,7 @@ import json
 import os
 import sys
 
-from tools.crm_common import ToolError, local_stack_environment, local_stack_state_file
-
-
-def configure_environment(stage: str, region: str) -> None:
-    """The account function's environment, so hhl's settings, storage and Cognito client reach its resources."""
-    from hhl.config import settings
-
-    if stage == "local":
-        stack_env = local_stack_environment()
-        if stack_env is None:
-            raise ToolError(f"{local_stack_state_file()} not found: start the local stack first (make dev)")
-        os.environ.update(stack_env)
-    else:
-        import boto3
-
-        session = boto3.Session(region_name=region)
-        function = f"hedgehog-learn-{stage}-account"
-        configuration = session.client("lambda").get_function_configuration(FunctionName=function)
-        os.environ.update(configuration["Environment"]["Variables"])
-        os.environ.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
-        credentials = session.get_credentials()
-        if credentials is None:
-            raise ToolError("no AWS credentials: set AWS_PROFILE (or the AWS_* variables) first")
-        frozen = credentials.get_frozen_credentials()  # the layer's thin clients read these variables
-        os.environ.update(AWS_ACCESS_KEY_ID=frozen.access_key, AWS_SECRET_ACCESS_KEY=frozen.secret_key)
-        if frozen.token:
-            os.environ["AWS_SESSION_TOKEN"] = frozen.token
-    settings.cache_clear()  # read again from the environment just set
+from tools.crm_common import ToolError, configure_environment
 
 
 def remaining(user_id: str) -> dict:
@@ -69,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="us-west-2", help="AWS region of a deployed stage")
     args = parser.parse_args(argv)
     try:
-        configure_environment(args.stage, args.region)
+        configure_environment(args.stage, args.region, "account")
         if not args.check:
             from hhl.learning import account
             from hhl.timestamps import utc_now, utc_timestamp

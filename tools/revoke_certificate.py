@@ -14,25 +14,7 @@ import argparse
 import os
 import sys
 
-from tools.crm_common import ToolError, local_stack_environment, local_stack_state_file
-
-
-def configure_environment(stage: str, region: str) -> None:
-    from hhl.config import settings
-
-    if stage == "local":
-        stack_env = local_stack_environment()
-        if stack_env is None:
-            raise ToolError(f"{local_stack_state_file()} not found: start the local stack first (make dev)")
-        os.environ.update(stack_env)
-    else:
-        import boto3
-
-        function = f"hedgehog-learn-{stage}-certificates"
-        configuration = boto3.client("lambda", region_name=region).get_function_configuration(FunctionName=function)
-        os.environ.update(configuration["Environment"]["Variables"])
-        os.environ.update(AWS_REGION=region, AWS_DEFAULT_REGION=region)
-    settings.cache_clear()
+from tools.crm_common import ToolError, configure_environment
 
 
 def revoke(cert_id: str, reason: str) -> str:
@@ -61,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-west-2"))
     args = parser.parse_args(argv)
     try:
-        configure_environment(args.stage, args.region)
+        configure_environment(args.stage, args.region, "certificates")
         print(revoke(args.cert_id, args.reason))
     except ToolError as exc:
         print(f"revoke-certificate: {exc}", file=sys.stderr)
