@@ -315,6 +315,7 @@ def test_a_write_kept_when_the_session_ended_is_for_its_learner_only(context, sc
     assert api.writes_by_learner == []
 
     page.reload()  # a page opened with a change waiting says so, before sign-in
+    page.wait_for_function("hhl.state() !== 'unknown'")
     assert page.evaluate("[hhl.state(), hhl.pending()]") == ["anonymous", 1]
     assert events(page, "hhl:outbox")[-1] == {"pending": 1}
 
