@@ -1,5 +1,6 @@
 """Unit-test fixtures for everything that authenticates: our own RSA keys served as a JWKS from a real
-HTTP server on loopback (a fake Cognito), and a token minter that signs Cognito-shaped ID and access tokens."""
+HTTP server on loopback (a fake Cognito), and a token minter that signs Cognito-shaped ID and access tokens;
+then the API in-process, signed in with those tokens, over moto's tables."""
 
 from __future__ import annotations
 
@@ -18,8 +19,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hhl.auth import revocation, verifier
 from hhl.config import settings
+from hhl.storage import dynamodb as dynamodb_module
 
+from kit.dynamodb_calls import DynamoDBCallCounter
+from local.api_gateway import Router
+from tests.catalog_dirs import forget_loaded_catalog, write_catalog
 from tests.conftest import UNIT_CLIENT_SECRET
+from tests.support.in_process_api import ALLOWED_ORIGIN, USER_A, ApiClient, table_items
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_unitpool"
 CLIENT_ID = "unit-client-id"
@@ -322,3 +328,67 @@ def auth_env(service_env, jwks_server, monkeypatch):
 @pytest.fixture
 def tokens(signing_key) -> TokenMinter:
     return TokenMinter(signing_key)
+
+
+# The API in-process (tests/support/in_process_api.py): every handler through the local API Gateway router,
+# against moto's tables, called with real RS256 access tokens the loopback JWKS server above publishes the key for.
+
+
+@pytest.fixture
+def learning_env(auth_env, dynamodb):
+    """moto tables + loopback JWKS; the container's cached DynamoDB client and catalog start fresh."""
+    dynamodb_module.client.cache_clear()
+    forget_loaded_catalog()
+    yield dynamodb
+    dynamodb_module.client.cache_clear()
+    forget_loaded_catalog()
+
+
+@pytest.fixture
+def router(learning_env) -> Router:
+    return Router(allowed_origins=[ALLOWED_ORIGIN])
+
+
+@pytest.fixture
+def api_as(router, tokens):
+    """api_as(user_id) -> an ApiClient signed in as that Cognito sub."""
+    return lambda user_id: ApiClient(router, tokens.access(sub=user_id))
+
+
+@pytest.fixture
+def api(api_as) -> ApiClient:
+    return api_as(USER_A)
+
+
+@pytest.fixture
+def anonymous(router) -> ApiClient:
+    return ApiClient(router, None)
+
+
+@pytest.fixture
+def ddb_calls(learning_env, api) -> DynamoDBCallCounter:
+    """Counts the DynamoDB calls the handlers make through the container's client, on a warm container: the
+    learner's session was checked in the last 30 s (hhl.auth.revocation reads it once per 30 s), the common case."""
+    api.get("/badges")
+    with DynamoDBCallCounter(dynamodb_module.client()) as counter:
+        yield counter
+
+
+@pytest.fixture
+def use_catalog(tmp_path, learning_env, serve_catalog):
+    """use_catalog(data): serve a test catalog instead of the shipped one for this test."""
+    return lambda data: serve_catalog(write_catalog(tmp_path / "catalog", data))
+
+
+@pytest.fixture
+def stored(learning_env, service_env):
+    """stored("enrollments"|"progress"|"badges"|...) -> that table's items."""
+    names = {
+        "enrollments": service_env["DYNAMODB_ENROLLMENTS_TABLE"],
+        "progress": service_env["DYNAMODB_PROGRESS_TABLE"],
+        "badges": service_env["DYNAMODB_BADGES_TABLE"],
+        "certificates": service_env["DYNAMODB_CERTIFICATES_TABLE"],
+        "tasks": service_env["DYNAMODB_TASKS_TABLE"],
+        "users": service_env["DYNAMODB_USERS_TABLE"],
+    }
+    return lambda table: table_items(learning_env, names[table])

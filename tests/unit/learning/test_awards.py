@@ -14,7 +14,7 @@ from hhl.storage.progress import module_key, record_module_event
 
 from kit.template import ROOT, Route
 from local.api_gateway import import_handler
-from tests.unit.learning.conftest import USER_A, USER_B
+from tests.support.in_process_api import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
 NOW = "2026-12-04T15:00:00.000Z"

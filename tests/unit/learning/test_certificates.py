@@ -16,7 +16,7 @@ from hhl.learning.certificates import issue_earned
 from hhl.learning.verification import list_certificate_views
 from moto.core.botocore_stubber import BotocoreStubber
 
-from tests.unit.learning.conftest import USER_A, USER_B
+from tests.support.in_process_api import USER_A, USER_B
 
 NOW = "2026-12-04T15:00:00.000Z"
 LAB = "hedgehog-lab-foundations"

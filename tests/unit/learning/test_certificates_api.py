@@ -11,7 +11,7 @@ from hhl.learning.catalog import catalog
 from hhl.learning.certificates import issue_earned
 from hhl.learning.revocation import revoke_certificate
 
-from tests.unit.learning.conftest import USER_A, USER_B
+from tests.support.in_process_api import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
 NOW = "2026-12-04T15:00:00.000Z"

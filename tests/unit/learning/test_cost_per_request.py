@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.learning.conftest import USER_A, synthetic_catalog
+from tests.support.in_process_api import USER_A, synthetic_catalog
 
 LAB = "hedgehog-lab-foundations"
 LAB_MODULES = [

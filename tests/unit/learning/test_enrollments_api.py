@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.learning.conftest import USER_A, USER_B
+from tests.support.in_process_api import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
 PATHWAY = "network-like-hyperscaler"
@@ -117,7 +117,7 @@ def test_user_b_cannot_remove_user_a_enrollment(api_as, stored):
 
 
 def test_every_route_needs_a_valid_access_token(anonymous, api_as, tokens, router, stored):
-    from tests.unit.learning.conftest import ApiClient
+    from tests.support.in_process_api import ApiClient
 
     for method, path in [("POST", "/enrollments"), ("GET", "/enrollments"), ("DELETE", f"/enrollments/{LAB}")]:
         missing = anonymous.request(method, path, {"courseSlug": LAB} if method == "POST" else None)
@@ -130,7 +130,7 @@ def test_every_route_needs_a_valid_access_token(anonymous, api_as, tokens, route
 
 
 def test_cookie_authenticated_write_from_a_foreign_origin_is_refused(router, tokens, stored):
-    from tests.unit.learning.conftest import ApiClient
+    from tests.support.in_process_api import ApiClient
 
     browser = ApiClient(router, None)
     cookie = f"__Host-hhl_access_token={tokens.access(sub=USER_A)}"

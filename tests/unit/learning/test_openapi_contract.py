@@ -23,7 +23,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from kit.template import ROOT, http_routes
-from tests.unit.learning.conftest import USER_A
+from tests.support.in_process_api import USER_A
 from tests.unit.learning.test_bad_input import CASES
 
 SPEC_PATH = ROOT / "docs" / "openapi.yaml"
@@ -136,7 +136,7 @@ def scenario(api, anonymous, router, tokens):
     auth routes that need no hosted UI (the callback's flow is covered by the auth suite)."""
     from hhl.storage.users import upsert_user
 
-    from tests.unit.learning.conftest import ApiClient
+    from tests.support.in_process_api import ApiClient
 
     responses = [
         api.post("/enrollments", {"courseSlug": LAB, "source": "catalog"}),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.unit.learning.conftest import USER_A, USER_B
+from tests.support.in_process_api import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
 LAB_MODULES = [

@@ -7,7 +7,7 @@ from hhl.learning import rollup
 from hhl.learning.catalog import catalog
 from hhl.storage.progress import ModuleProgressRecord
 
-from tests.unit.learning.conftest import USER_A, USER_B
+from tests.support.in_process_api import USER_A, USER_B
 
 CATALOG = {
     "courses": [

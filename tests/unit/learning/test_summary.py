@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hhl.learning.summary import learner_summary
 
-from tests.unit.learning.conftest import USER_A, USER_B
+from tests.support.in_process_api import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
 LAB_MODULES = [

@@ -14,7 +14,7 @@ from hhl.learning import tasks as learning_tasks
 from hhl.learning.catalog import Option, Question, Quiz
 from hhl.learning.validation import TASKS_COMPLETE_IT
 
-from tests.unit.learning.conftest import ALLOWED_ORIGIN, USER_A, USER_B
+from tests.support.in_process_api import ALLOWED_ORIGIN, USER_A, USER_B
 
 PRUNING_QUIZ = {
     "quiz_ref": "quiz-1",
@@ -343,7 +343,7 @@ def test_a_bad_submission_is_a_400_that_stores_and_counts_nothing(orchard, api, 
 
 
 def test_a_cookie_session_write_from_another_origin_is_refused(orchard, router, tokens, stored):
-    from tests.unit.learning.conftest import ApiClient
+    from tests.support.in_process_api import ApiClient
 
     cookie = f"__Host-hhl_access_token={tokens.access(sub=USER_A)}"
     browser = ApiClient(router, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.catalog_dirs import FIXTURE_CONTENT
-from tests.unit.learning.conftest import ALLOWED_ORIGIN, USER_A, USER_B, ApiClient
+from tests.support.in_process_api import ALLOWED_ORIGIN, USER_A, USER_B, ApiClient
 from tools.content_catalog import compile_tree, write_compiled
 
 CATALOG = {

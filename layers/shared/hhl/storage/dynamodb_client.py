@@ -2,7 +2,7 @@
 
 Why not boto3: importing it and creating a client is most of a cold start here, and the service uses five
 operations of one protocol (docs/performance.md). Invariant: it sends exactly what boto3 sends, proven
-against botocore's serializer and SigV4Auth (tests/unit/learning/test_dynamo_json_oracle.py,
+against botocore's serializer and SigV4Auth (tests/unit/storage/test_dynamo_json_oracle.py,
 tests/unit/storage/test_dynamodb_client.py). Credentials come from the environment or Lambda's container
 endpoint; one connection per thread, kept alive and reopened when the peer closed it. Retries follow
 botocore's standard mode, bounded by the invocation's deadline (hhl.deadline). An error answer raises

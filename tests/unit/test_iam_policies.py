@@ -7,7 +7,7 @@ import pytest
 from hhl.learning.catalog import catalog
 
 from kit.template import load_template, table_specs
-from tests.unit.learning.conftest import USER_A
+from tests.support.in_process_api import USER_A
 
 LAB = "hedgehog-lab-foundations"
 PATHWAY = "network-like-hyperscaler"

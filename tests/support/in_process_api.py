@@ -1,6 +1,6 @@
-"""Learning API fixtures: the enroll and progress handlers, run in-process through the local API
-Gateway router (payload-2.0 events as API Gateway builds them) against moto's tables, called with
-real RS256 access tokens that the loopback JWKS server of tests/unit/conftest.py publishes the key for."""
+"""The API called in-process, as API Gateway would call it: the local router (payload-2.0 events as API Gateway
+builds them) and a client that signs in as one learner by Bearer token. The unit fixtures of tests/unit/conftest.py
+build these; tests import the learners' ids and the allowed origin from here."""
 
 from __future__ import annotations
 
@@ -8,12 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from hhl.storage import dynamodb as dynamodb_module
-
-from kit.dynamodb_calls import DynamoDBCallCounter
 from local.api_gateway import Router, build_event, match_route
-from tests.catalog_dirs import forget_loaded_catalog, write_catalog
 
 ALLOWED_ORIGIN = "http://127.0.0.1:3000"
 USER_A = "11111111-aaaa-4aaa-8aaa-111111111111"
@@ -74,46 +69,6 @@ class ApiClient:
         return self.request("DELETE", path, **kwargs)
 
 
-@pytest.fixture
-def learning_env(auth_env, dynamodb):
-    """moto tables + loopback JWKS; the container's cached DynamoDB client and catalog start fresh."""
-    dynamodb_module.client.cache_clear()
-    forget_loaded_catalog()
-    yield dynamodb
-    dynamodb_module.client.cache_clear()
-    forget_loaded_catalog()
-
-
-@pytest.fixture
-def router(learning_env) -> Router:
-    return Router(allowed_origins=[ALLOWED_ORIGIN])
-
-
-@pytest.fixture
-def api_as(router, tokens):
-    """api_as(user_id) -> an ApiClient signed in as that Cognito sub."""
-    return lambda user_id: ApiClient(router, tokens.access(sub=user_id))
-
-
-@pytest.fixture
-def api(api_as) -> ApiClient:
-    return api_as(USER_A)
-
-
-@pytest.fixture
-def anonymous(router) -> ApiClient:
-    return ApiClient(router, None)
-
-
-@pytest.fixture
-def ddb_calls(learning_env, api) -> DynamoDBCallCounter:
-    """Counts the DynamoDB calls the handlers make through the container's client, on a warm container: the
-    learner's session was checked in the last 30 s (hhl.auth.revocation reads it once per 30 s), the common case."""
-    api.get("/badges")
-    with DynamoDBCallCounter(dynamodb_module.client()) as counter:
-        yield counter
-
-
 def synthetic_catalog(courses: int, modules_per_course: int, slug_padding: str = "") -> dict:
     """A catalog with many courses (the real one has five) for cost-per-request tests."""
     return {
@@ -129,26 +84,6 @@ def synthetic_catalog(courses: int, modules_per_course: int, slug_padding: str =
     }
 
 
-@pytest.fixture
-def use_catalog(tmp_path, learning_env, serve_catalog):
-    """use_catalog(data): serve a test catalog instead of the shipped one for this test."""
-    return lambda data: serve_catalog(write_catalog(tmp_path / "catalog", data))
-
-
 def table_items(dynamodb, table: str) -> list[dict]:
     """Every item of a moto table, as stored."""
     return dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
-
-
-@pytest.fixture
-def stored(learning_env, service_env):
-    """stored("enrollments"|"progress"|"badges") -> that table's items."""
-    names = {
-        "enrollments": service_env["DYNAMODB_ENROLLMENTS_TABLE"],
-        "progress": service_env["DYNAMODB_PROGRESS_TABLE"],
-        "badges": service_env["DYNAMODB_BADGES_TABLE"],
-        "certificates": service_env["DYNAMODB_CERTIFICATES_TABLE"],
-        "tasks": service_env["DYNAMODB_TASKS_TABLE"],
-        "users": service_env["DYNAMODB_USERS_TABLE"],
-    }
-    return lambda table: table_items(learning_env, names[table])

@@ -19,7 +19,7 @@ from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage import users
 
 from kit.template import ROOT
-from tests.unit.learning.conftest import USER_A
+from tests.support.in_process_api import USER_A
 
 LAB = "hedgehog-lab-foundations"
 LAB_MODULES = [

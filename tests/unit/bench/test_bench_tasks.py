@@ -18,7 +18,7 @@ from kit.dynamodb_calls import DynamoDBCallCounter
 from kit.template import http_routes
 from local.api_gateway import import_handler
 from local.lambda_context import LambdaContext
-from tests.unit.learning.conftest import USER_A
+from tests.support.in_process_api import USER_A
 
 ROUTES = ("POST /tasks/quiz/submit", "GET /tasks/status", "GET /module/progress")
 
