@@ -317,8 +317,8 @@ RESPELLINGS = {
 @pytest.mark.parametrize("respelling", RESPELLINGS)
 @pytest.mark.parametrize("segment", [0, 1, 2], ids=["header", "payload", "signature"])
 def test_only_canonical_base64url_is_accepted(token_verifier, tokens, segment, respelling):
-    """The segments are decoded here, not by PyJWS (speed: see verifier.py), and no more leniently: PyJWT
-    refuses all of these but padding, which it allows for AWS ALB's tokens and Cognito never writes."""
+    """PyJWS refuses all of these but padding, which it allows for AWS ALB's tokens and Cognito never writes:
+    the verifier refuses that too."""
     forged = _respelled(tokens.access(), segment, RESPELLINGS[respelling])
     with pytest.raises(v.JwtMalformed):
         token_verifier.verify_access_token(forged)
@@ -336,13 +336,25 @@ def test_a_signature_spelled_with_other_trailing_bits_is_refused(token_verifier,
         token_verifier.verify_access_token(_respelled(token, 2, _other_trailing_bits))
 
 
-def test_a_header_with_critical_extensions_is_refused(token_verifier, tokens, signing_key):
-    """RFC 7515 4.1.11: a recipient that does not understand a critical extension must reject the JWS."""
-    header = json.dumps({"alg": "RS256", "kid": signing_key.kid, "crit": ["b64"], "b64": False}).encode()
-    with pytest.raises(v.JwtMalformed, match="critical"):
-        token_verifier.verify_access_token(
-            _signed_raw(signing_key, header, json.dumps(tokens.access_claims()).encode())
-        )
+CRITICAL_EXTENSIONS = {
+    "one nobody understands": ({"crit": ["urn:example:extension"], "urn:example:extension": True}, True),
+    "an unencoded payload (RFC 7797), detached": ({"crit": ["b64"], "b64": False}, False),
+    "an unencoded payload (RFC 7797), attached": ({"crit": ["b64"], "b64": False}, True),
+}
+
+
+@pytest.mark.parametrize("extension", CRITICAL_EXTENSIONS)
+def test_a_header_with_critical_extensions_is_refused(token_verifier, tokens, signing_key, extension):
+    """RFC 7515 4.1.11: a recipient that does not understand a critical extension must reject the JWS; this
+    one understands none, not even the unencoded payload PyJWS knows."""
+    extra_header, payload_attached = CRITICAL_EXTENSIONS[extension]
+    header = json.dumps({"alg": "RS256", "kid": signing_key.kid, **extra_header}).encode()
+    token = _signed_raw(signing_key, header, json.dumps(tokens.access_claims()).encode())
+    if not payload_attached:
+        header_segment, _, signature = token.split(".")
+        token = f"{header_segment}..{signature}"
+    with pytest.raises(v.JwtMalformed):
+        token_verifier.verify_access_token(token)
 
 
 def test_claims_agree_with_pyjwt(token_verifier, tokens, signing_key):
