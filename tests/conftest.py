@@ -17,43 +17,12 @@ from hhl import secret_store
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from kit.template import secret_ids, table_specs
+from kit.template import table_specs
 from local import secrets_extension as extension_module
 from local.lambda_context import LambdaContext
 from local.launcher import StackInfo, launch_stack
 from tests.catalog_dirs import FIXTURE_CONTENT, forget_loaded_catalog, use_catalog_dir
-
-UNIT_ENV = {
-    "APP_STAGE": "local",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "SITE_BASE_URL": "http://127.0.0.1:3000",
-    "ALLOWED_ORIGINS": "http://127.0.0.1:3000,http://localhost:3000",
-    "COGNITO_USER_POOL_ID": "us-east-1_unitpool",
-    "COGNITO_CLIENT_ID": "unit-client-id",
-    "COGNITO_DOMAIN": "127.0.0.1:9229",
-    "COGNITO_REDIRECT_URI": "http://127.0.0.1:3000/auth/callback",
-    "COGNITO_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_unitpool",
-    "COGNITO_JWKS_URL": "http://127.0.0.1:1/us-east-1_unitpool/.well-known/jwks.json",
-    "DYNAMODB_USERS_TABLE": "hedgehog-learn-local-users",
-    "DYNAMODB_ENROLLMENTS_TABLE": "hedgehog-learn-local-enrollments",
-    "DYNAMODB_PROGRESS_TABLE": "hedgehog-learn-local-progress",
-    "DYNAMODB_BADGES_TABLE": "hedgehog-learn-local-badges",
-    "DYNAMODB_CERTIFICATES_TABLE": "hedgehog-learn-local-certificates",
-    "DYNAMODB_TASKS_TABLE": "hedgehog-learn-local-tasks",
-    "DYNAMODB_ENDED_SESSIONS_TABLE": "hedgehog-learn-local-ended-sessions",
-    "ENABLE_CRM_PROGRESS": "false",
-    **secret_ids("local"),
-    "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",
-    # moto answers a 1 MB Query page in seconds on a loaded 2-core machine; DynamoDB in milliseconds.
-    "DYNAMODB_READ_TIMEOUT_SECONDS": "20",
-    "HHL_FUNCTION_TIMEOUT_SECONDS": "120",
-}
-UNIT_JWT_SECRET = "unit-test-secret-that-is-at-least-32-characters-long"
-UNIT_SESSION_TOKEN = "unit-session-token"
-UNIT_CLIENT_SECRET = "unit-app-client-secret-0123456789abcdefghij"
+from tests.support.unit_env import UNIT_CLIENT_SECRET, UNIT_ENV, UNIT_JWT_SECRET, UNIT_SESSION_TOKEN
 
 
 @pytest.fixture

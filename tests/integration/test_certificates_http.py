@@ -13,7 +13,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from kit.sign_in import TIMEOUT
-from tests.integration.test_learning_api import LAB, LAB_MODULES, Site, new_learner
+from tests.support.site_http import LAB, LAB_MODULES, Site, new_learner
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from hhl.auth import revocation, verifier
 from hhl.config import settings
 from hhl.storage import dynamodb as dynamodb_module
@@ -24,100 +22,15 @@ from hhl.storage import dynamodb as dynamodb_module
 from kit.dynamodb_calls import DynamoDBCallCounter
 from local.api_gateway import Router
 from tests.catalog_dirs import forget_loaded_catalog, write_catalog
-from tests.conftest import UNIT_CLIENT_SECRET
 from tests.support.in_process_api import ALLOWED_ORIGIN, USER_A, ApiClient, table_items
-
-ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_unitpool"
-CLIENT_ID = "unit-client-id"
-
-
-@dataclass
-class SigningKey:
-    kid: str
-    private_key: rsa.RSAPrivateKey
-
-    @property
-    def jwk(self) -> dict:
-        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key()))
-        return {**public, "kid": self.kid, "alg": "RS256", "use": "sig"}
-
-
-def new_signing_key(kid: str | None = None) -> SigningKey:
-    return SigningKey(kid or uuid.uuid4().hex, rsa.generate_private_key(public_exponent=65537, key_size=2048))
+from tests.support.orchard_catalog import ANSWER_KEYS, CATALOG
+from tests.support.tokens import CLIENT_ID, SigningKey, TokenMinter, at_hash, new_signing_key
+from tests.support.unit_env import UNIT_CLIENT_SECRET
 
 
 @pytest.fixture(scope="session")
 def signing_key() -> SigningKey:
     return new_signing_key("unit-kid-1")
-
-
-class TokenMinter:
-    def __init__(self, key: SigningKey):
-        self.key = key
-
-    def sign(self, claims: dict, headers: dict | None = None, key: SigningKey | None = None, **kwargs) -> str:
-        key = key or self.key
-        header = {"kid": key.kid, **(headers or {})}
-        return jwt.encode(claims, key.private_key, algorithm=kwargs.get("algorithm", "RS256"), headers=header)
-
-    def access_claims(self, **overrides) -> dict:
-        now = int(time.time())
-        claims = {
-            "sub": "user-sub-1",
-            "iss": ISSUER,
-            "client_id": CLIENT_ID,
-            "origin_jti": str(uuid.uuid4()),
-            "event_id": str(uuid.uuid4()),
-            "token_use": "access",
-            "scope": "openid email profile",
-            "auth_time": now,
-            "exp": now + 3600,
-            "iat": now,
-            "jti": str(uuid.uuid4()),
-            "username": "learner@example.com",
-        }
-        return _apply(claims, overrides)
-
-    def id_claims(self, expected_nonce: str, **overrides) -> dict:
-        now = int(time.time())
-        claims = {
-            "sub": "user-sub-1",
-            "iss": ISSUER,
-            "aud": CLIENT_ID,
-            "token_use": "id",
-            "cognito:username": "learner@example.com",
-            "email": "learner@example.com",
-            "email_verified": True,
-            "given_name": "Ada",
-            "family_name": "Lovelace",
-            "nonce": expected_nonce,
-            "auth_time": now,
-            "exp": now + 3600,
-            "iat": now,
-            "jti": str(uuid.uuid4()),
-        }
-        return _apply(claims, overrides)
-
-    def access(self, **overrides) -> str:
-        return self.sign(self.access_claims(**overrides))
-
-    def id(self, expected_nonce: str, **overrides) -> str:
-        return self.sign(self.id_claims(expected_nonce, **overrides))
-
-
-def at_hash(access_token: str) -> str:
-    """OIDC Core 3.1.3.6: base64url of the left half of the SHA-256 of the access token's ASCII."""
-    return base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()[:16]).rstrip(b"=").decode()
-
-
-def _apply(claims: dict, overrides: dict) -> dict:
-    """Overrides set claims; an override of None removes the claim."""
-    for name, value in overrides.items():
-        if value is None:
-            claims.pop(name, None)
-        else:
-            claims[name] = value
-    return claims
 
 
 @dataclass
@@ -392,3 +305,9 @@ def stored(learning_env, service_env):
         "users": service_env["DYNAMODB_USERS_TABLE"],
     }
     return lambda table: table_items(learning_env, names[table])
+
+
+@pytest.fixture
+def orchard(tmp_path, learning_env, serve_catalog):
+    """The orchard catalog of tests/support/orchard_catalog.py, with its answer keys, for this test."""
+    serve_catalog(write_catalog(tmp_path / "orchard", CATALOG, ANSWER_KEYS))

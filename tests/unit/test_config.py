@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hhl.config import ConfigError, load_settings, settings
 
-from tests.conftest import UNIT_ENV
+from tests.support.unit_env import UNIT_ENV
 
 AWS_ENV = {
     **UNIT_ENV,

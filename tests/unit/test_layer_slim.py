@@ -16,7 +16,7 @@ import aws_lambda_powertools
 import pytest
 
 from kit.template import ROOT, resources
-from tests.conftest import UNIT_ENV
+from tests.support.unit_env import UNIT_ENV
 
 FUNCTIONS = {name: res["Properties"] for name, res in resources("AWS::Serverless::Function").items()}
 

@@ -19,7 +19,7 @@ from hhl.config import ConfigError
 from kit.template import http_routes
 from local import secrets_extension as extension_module
 from local.api_gateway import build_event, import_handler, match_route
-from tests.conftest import UNIT_ENV, UNIT_JWT_SECRET, UNIT_SESSION_TOKEN
+from tests.support.unit_env import UNIT_ENV, UNIT_JWT_SECRET, UNIT_SESSION_TOKEN
 
 ROUTES = {route.route_key: route for route in http_routes()}
 

@@ -12,117 +12,15 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
-from dataclasses import dataclass
 
 import jwt
 import pytest
 from hhl.auth import transaction as transaction_module
-from hhl.storage import dynamodb as dynamodb_module
 
-from kit.sign_in import check_set_cookie
 from kit.template import ROOT
-from local.api_gateway import Router, build_event, match_route
-from tests.conftest import UNIT_CLIENT_SECRET, UNIT_ENV
-from tests.unit.conftest import CLIENT_ID
-
-SITE = "http://127.0.0.1:3000"
-# What a browser sends when the hosted UI redirects it back to /auth/callback (a cross-site top-level navigation).
-NAVIGATION = {
-    "sec-fetch-mode": "navigate",
-    "sec-fetch-site": "cross-site",
-    "accept": "text/html,application/xhtml+xml,*/*;q=0.8",
-}
-SECRET = "unit-test-secret-that-is-at-least-32-characters-long"
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    set_cookies: dict[str, tuple[str, dict[str, str]]]  # name -> (value, attributes)
-    body: object
-
-    @property
-    def location(self) -> urllib.parse.SplitResult:
-        return urllib.parse.urlsplit(self.headers["location"])
-
-    @property
-    def query(self) -> dict[str, str]:
-        return dict(urllib.parse.parse_qsl(self.location.query))
-
-    def cleared(self, name: str) -> bool:
-        return name in self.set_cookies and self.set_cookies[name][0] == ""
-
-
-class AuthApi:
-    def __init__(self, router: Router):
-        self.router = router
-
-    def request(self, method, path, query=None, cookies=None, headers=None) -> Reply:
-        route, params = match_route(self.router.routes, method, path)
-        header_list = list((headers or {}).items())
-        if cookies:
-            header_list.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
-        event = build_event(route, params, method, path, urllib.parse.urlencode(query or {}), header_list, b"")
-        status, response_headers, set_cookies, data = self.router.invoke(route, event)
-        assert status != 500, data
-        parsed = {}
-        for header in set_cookies:
-            name, value, attrs = check_set_cookie(header)
-            parsed[name] = (value, attrs)
-        return Reply(status, response_headers, parsed, json.loads(data) if data else None)
-
-    def login(self, return_to: str | None = None) -> Reply:
-        return self.request("GET", "/auth/login", query={"return_to": return_to} if return_to else None)
-
-    def callback(self, query: dict, login_cookie: str | None, headers: dict | None = None) -> Reply:
-        cookies = {"__Host-hhl_login": login_cookie} if login_cookie else None
-        return self.request("GET", "/auth/callback", query=query, cookies=cookies, headers=headers)
-
-
-@pytest.fixture
-def api(auth_env, dynamodb) -> AuthApi:
-    dynamodb_module.client.cache_clear()
-    yield AuthApi(Router(allowed_origins=[SITE]))
-    dynamodb_module.client.cache_clear()
-
-
-@dataclass
-class StartedLogin:
-    reply: Reply
-    cookie: str
-    state: str
-    nonce: str
-    code_challenge: str
-
-
-@pytest.fixture
-def start_login(api):
-    def start(return_to=None) -> StartedLogin:
-        reply = api.login(return_to)
-        query = reply.query
-        return StartedLogin(
-            reply, reply.set_cookies["__Host-hhl_login"][0], query["state"], query["nonce"], query["code_challenge"]
-        )
-
-    return start
-
-
-@pytest.fixture
-def signed_in(api, start_login, fake_cognito):
-    """Run a whole login; returns the callback reply."""
-
-    def sign_in(return_to=None, **claims) -> Reply:
-        login = start_login(return_to)
-        code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback", **claims)
-        return api.callback({"code": code, "state": login.state}, login.cookie)
-
-    return sign_in
-
-
-def user_row(dynamodb, sub="user-sub-1"):
-    return dynamodb.get_item(TableName="hedgehog-learn-local-users", Key={"userId": {"S": sub}}).get("Item")
+from tests.support.auth_api import NAVIGATION, SECRET, SITE, Reply, assert_rejected, refresh, user_row
+from tests.support.tokens import CLIENT_ID
+from tests.support.unit_env import UNIT_CLIENT_SECRET, UNIT_ENV
 
 
 def emitted_metrics(captured: str) -> dict[str, float]:
@@ -291,18 +189,10 @@ def test_hosted_ui_error_for_an_api_client_is_json(api, start_login):
     assert reply.cleared("__Host-hhl_login")
 
 
-def _assert_rejected(reply: Reply, status: int, dynamodb) -> None:
-    assert reply.status == status
-    assert set(reply.body) == {"error"}
-    assert "__Host-hhl_access_token" not in reply.set_cookies and "__Host-hhl_refresh_token" not in reply.set_cookies
-    assert reply.headers["cache-control"] == "no-store"
-    assert user_row(dynamodb) is None
-
-
 def test_callback_without_the_transaction_cookie_is_400(api, start_login, fake_cognito, dynamodb):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
-    _assert_rejected(api.callback({"code": code, "state": login.state}, None), 400, dynamodb)
+    assert_rejected(api.callback({"code": code, "state": login.state}, None), 400, dynamodb)
     assert fake_cognito.token_requests == []
 
 
@@ -310,7 +200,7 @@ def test_callback_with_a_tampered_transaction_cookie_is_400(api, start_login, fa
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
     tampered = login.cookie[:-2] + ("AA" if not login.cookie.endswith("AA") else "BB")
-    _assert_rejected(api.callback({"code": code, "state": login.state}, tampered), 400, dynamodb)
+    assert_rejected(api.callback({"code": code, "state": login.state}, tampered), 400, dynamodb)
     assert fake_cognito.token_requests == []
 
 
@@ -319,7 +209,7 @@ def test_callback_with_an_expired_transaction_is_400(api, fake_cognito, dynamodb
     old = transaction_module.LoginTransaction(old.state, old.nonce, old.code_verifier, "/learn", int(time.time()) - 601)
     code = fake_cognito.issue_code(old.code_challenge, old.nonce, f"{SITE}/auth/callback")
     reply = api.callback({"code": code, "state": old.state}, transaction_module.seal_all([old], SECRET))
-    _assert_rejected(reply, 400, dynamodb)
+    assert_rejected(reply, 400, dynamodb)
     assert "expired" in reply.body["error"]
 
 
@@ -328,7 +218,7 @@ def test_callback_with_a_state_mismatch_is_400(api, start_login, fake_cognito, d
     victim, attacker = start_login(), start_login()
     code = fake_cognito.issue_code(attacker.code_challenge, attacker.nonce, f"{SITE}/auth/callback", sub="attacker")
     reply = api.callback({"code": code, "state": attacker.state}, victim.cookie)
-    _assert_rejected(reply, 400, dynamodb)
+    assert_rejected(reply, 400, dynamodb)
     assert "__Host-hhl_login" not in reply.set_cookies  # the victim's own sign-in in progress is left alone
     assert fake_cognito.token_requests == []
 
@@ -336,12 +226,12 @@ def test_callback_with_a_state_mismatch_is_400(api, start_login, fake_cognito, d
 def test_callback_without_state_is_400(api, start_login, fake_cognito, dynamodb):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback")
-    _assert_rejected(api.callback({"code": code}, login.cookie), 400, dynamodb)
+    assert_rejected(api.callback({"code": code}, login.cookie), 400, dynamodb)
 
 
 def test_callback_without_code_is_400(api, start_login, dynamodb):
     login = start_login()
-    _assert_rejected(api.callback({"state": login.state}, login.cookie), 400, dynamodb)
+    assert_rejected(api.callback({"state": login.state}, login.cookie), 400, dynamodb)
 
 
 def test_replayed_state_is_400(api, start_login, fake_cognito, dynamodb):
@@ -359,13 +249,13 @@ def test_replayed_state_is_400(api, start_login, fake_cognito, dynamodb):
 def test_nonce_mismatch_on_callback_is_400(api, start_login, fake_cognito, dynamodb):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, "nonce-of-another-login", f"{SITE}/auth/callback")
-    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 400, dynamodb)
+    assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 400, dynamodb)
 
 
 def test_id_token_for_another_client_is_400(api, start_login, fake_cognito, dynamodb):
     login = start_login()
     code = fake_cognito.issue_code(login.code_challenge, login.nonce, f"{SITE}/auth/callback", aud="other-client")
-    _assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 400, dynamodb)
+    assert_rejected(api.callback({"code": code, "state": login.state}, login.cookie), 400, dynamodb)
 
 
 def test_code_sent_with_the_pkce_verifier_of_the_transaction(api, start_login, fake_cognito, dynamodb):
@@ -413,7 +303,7 @@ def test_refused_code_is_a_400_not_an_outage(api, start_login, fake_cognito, dyn
     code = fake_cognito.issue_code("a-different-challenge", login.nonce, f"{SITE}/auth/callback")
     capsys.readouterr()
     reply = api.callback({"code": code, "state": login.state}, login.cookie)
-    _assert_rejected(reply, 400, dynamodb)
+    assert_rejected(reply, 400, dynamodb)
     assert "invalid_grant" in reply.body["error"]
     assert emitted_metrics(capsys.readouterr().out).get("LoginFailures") == [1.0]
 
@@ -430,7 +320,7 @@ def test_made_up_code_in_a_browser_goes_back_to_the_site(api, start_login, dynam
 
 def _assert_retry_later(reply: Reply, dynamodb) -> None:
     """Cognito down or slow: 503 with Retry-After, nothing set, nobody signed in."""
-    _assert_rejected(reply, 503, dynamodb)
+    assert_rejected(reply, 503, dynamodb)
     assert reply.headers["retry-after"] == "1"
 
 
@@ -563,11 +453,6 @@ def test_me_with_an_expired_token_is_401(api, signed_in, tokens):
 
 
 # ---------------------------------------------------------------- /auth/refresh
-
-
-def refresh(api, refresh_token=None, origin=SITE) -> Reply:
-    cookies = {"__Host-hhl_refresh_token": refresh_token} if refresh_token else None
-    return api.request("POST", "/auth/refresh", cookies=cookies, headers={"origin": origin} if origin else None)
 
 
 SESSION_ENDED_BODY = {"error": "Unauthorized: Session ended", "details": {"code": "session_ended"}}

@@ -16,7 +16,7 @@ from hhl.auth.jwks import (
     JwtUnknownKid,
 )
 
-from tests.unit.conftest import new_signing_key
+from tests.support.tokens import new_signing_key
 
 
 class Clock:

@@ -1,7 +1,6 @@
 """A JWKS outage, with an issuer that really goes down (connection refused) and comes back on loopback:
 requests answer 503 with Retry-After meanwhile, and are served again once that time has passed."""
 
-# ruff: noqa: F811 - test parameters named after the imported fixtures
 from __future__ import annotations
 
 import json
@@ -13,9 +12,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from hhl.auth import verifier
 from hhl.config import settings
-
-# The endpoint suite's fixtures (api, signed_in, start_login), shared rather than copied; pytest finds them by name.
-from tests.unit.auth.test_auth_endpoints import api, signed_in, start_login  # noqa: F401
 
 
 class Issuer:

@@ -1,22 +1,13 @@
 """What Cognito's token endpoint hands back is verified like any other token: a token the verifier
 refuses is a 4xx/502 at /auth/callback and /auth/refresh, never a 500 (issue 11 items 1, 4, 10)."""
 
-# ruff: noqa: F811 - test parameters named after the imported fixtures
 from __future__ import annotations
 
 import pytest
 from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 
-# The endpoint suite's fixtures (api, signed_in, start_login), shared rather than copied; pytest finds them by name.
-from tests.unit.auth.test_auth_endpoints import (  # noqa: F401
-    _assert_rejected,
-    api,
-    refresh,
-    signed_in,
-    start_login,
-    user_row,
-)
-from tests.unit.conftest import TokenMinter, at_hash, new_signing_key
+from tests.support.auth_api import assert_rejected, refresh, user_row
+from tests.support.tokens import TokenMinter, at_hash, new_signing_key
 
 
 class NonFiniteMinter(TokenMinter):
@@ -37,7 +28,7 @@ class NonFiniteMinter(TokenMinter):
 
 def test_callback_with_tokens_under_an_unknown_kid_is_400(api, signed_in, fake_cognito, monkeypatch, dynamodb):
     monkeypatch.setattr(fake_cognito, "minter", TokenMinter(new_signing_key("kid-the-jwks-does-not-publish")))
-    _assert_rejected(signed_in(), 400, dynamodb)
+    assert_rejected(signed_in(), 400, dynamodb)
 
 
 @pytest.mark.parametrize("token_use", ["id", "access"])
@@ -46,7 +37,7 @@ def test_callback_with_a_non_finite_time_is_400(
     api, signed_in, fake_cognito, signing_key, monkeypatch, dynamodb, token_use, claim, value
 ):
     monkeypatch.setattr(fake_cognito, "minter", NonFiniteMinter(signing_key, token_use, claim, value))
-    _assert_rejected(signed_in(), 400, dynamodb)
+    assert_rejected(signed_in(), 400, dynamodb)
 
 
 @pytest.mark.parametrize(("claim", "value"), [("exp", float("nan")), ("exp", float("inf")), ("iat", float("nan"))])
@@ -63,7 +54,7 @@ def test_refresh_answered_with_a_non_finite_time_is_502_and_keeps_the_session(
 
 def test_callback_refuses_an_id_token_whose_at_hash_does_not_match(api, signed_in, tokens, dynamodb):
     """An ID token paired with another access token (e.g. one issued to the attacker) is refused."""
-    _assert_rejected(signed_in(at_hash=at_hash(tokens.access(sub="attacker-sub"))), 400, dynamodb)
+    assert_rejected(signed_in(at_hash=at_hash(tokens.access(sub="attacker-sub"))), 400, dynamodb)
 
 
 def test_sign_in_with_an_unverified_email_stores_no_email(api, signed_in, dynamodb):

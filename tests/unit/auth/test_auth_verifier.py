@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from hhl.auth import verifier as v
 from hhl.auth.jwks import JwksCache
 
-from tests.unit.conftest import CLIENT_ID, ISSUER, at_hash, new_signing_key
+from tests.support.tokens import CLIENT_ID, ISSUER, at_hash, new_signing_key
 
 NONCE = "transaction-nonce-123"
 

@@ -105,7 +105,7 @@ def local_stack_state(crm_env, tmp_path, monkeypatch):
 
 
 def crm_env_names() -> list[str]:
-    from tests.conftest import UNIT_ENV
+    from tests.support.unit_env import UNIT_ENV
 
     return list(UNIT_ENV)
 

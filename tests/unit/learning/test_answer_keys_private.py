@@ -10,7 +10,7 @@ import sys
 
 from kit.template import ROOT
 from tests.catalog_dirs import FIXTURE_CONTENT
-from tests.conftest import UNIT_ENV
+from tests.support.unit_env import UNIT_ENV
 from tools.content_catalog import compile_tree, write_compiled
 
 # In a fresh interpreter, as Lambda runs the catalog function: init, one GET /catalog, then (the control

@@ -10,35 +10,13 @@ import socket
 
 from hhl.learning.catalog import catalog
 from hhl.storage import dynamodb as dynamodb_module
-from hhl.storage.progress import module_key, record_module_event
+from hhl.storage.progress import record_module_event
 
-from kit.template import ROOT, Route
-from local.api_gateway import import_handler
+from tests.support.awards_stream import awards_handler, stream_record
 from tests.support.in_process_api import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
 NOW = "2026-12-04T15:00:00.000Z"
-
-
-def awards_handler():
-    return import_handler(Route("", "", "AwardsFunction", ROOT / "functions" / "awards", "app.handler"))
-
-
-def stream_record(user_id: str, course: str, module: str, sequence_number: str) -> dict:
-    return {
-        "eventID": sequence_number,
-        "eventName": "MODIFY",
-        "eventSource": "aws:dynamodb",
-        "eventVersion": "1.1",
-        "awsRegion": "us-east-1",
-        "dynamodb": {
-            "Keys": {"userId": {"S": user_id}, "moduleKey": {"S": module_key(course, module)}},
-            "SequenceNumber": sequence_number,
-            "SizeBytes": 120,
-            "StreamViewType": "KEYS_ONLY",
-        },
-        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/hedgehog-learn-local-progress/stream/x",
-    }
 
 
 def complete_without_awards(user_id: str, course: str) -> list[dict]:

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
 
+from tests.support.orchard_catalog import ALL_WRONG
+
 LAB = "hedgehog-lab-foundations"
 LAB_MODULES = [
     "accessing-the-hedgehog-virtual-lab-with-google-cloud",
@@ -88,15 +90,9 @@ def atomic_moto_writes(monkeypatch):
         monkeypatch.setattr(DynamoDBBackend, name, one_at_a_time)
 
 
-def test_parallel_quiz_attempts_never_exceed_the_attempt_limit(
-    api, stored, tmp_path, serve_catalog, atomic_moto_writes
-):
+def test_parallel_quiz_attempts_never_exceed_the_attempt_limit(api, stored, orchard, atomic_moto_writes):
     from hhl.learning.tasks import ATTEMPTS_PER_WINDOW
 
-    from tests.catalog_dirs import write_catalog
-    from tests.unit.learning.test_tasks_api import ALL_WRONG, ANSWER_KEYS, CATALOG
-
-    serve_catalog(write_catalog(tmp_path / "orchard", CATALOG, ANSWER_KEYS))
     body = {"module_slug": "pruning", "quiz_ref": "quiz-1", "answers": ALL_WRONG}
     statuses = [r.status for r in race(lambda: api.post("/tasks/quiz/submit", body), ATTEMPTS_PER_WINDOW + 3)]
     assert sorted(statuses) == [200] * ATTEMPTS_PER_WINDOW + [429] * 3

@@ -20,8 +20,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from jsonschema import Draft202012Validator
 
+from tests.support.awards_stream import awards_handler, stream_record
 from tests.support.in_process_api import USER_A, USER_B
-from tests.unit.learning.test_awards import awards_handler, stream_record
 
 LAB = "hedgehog-lab-foundations"
 EMAIL = "ada@example.com"
