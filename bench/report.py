@@ -63,9 +63,47 @@ def _fmt_ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}x"
 
 
+def _at_most(name: str, value: float | None, limit: float, limit_text: str, show) -> Target:
+    """A row that passes when `value` is at most `limit`; a value that could not be measured (None) fails."""
+    return Target(name, "n/a" if value is None else show(value), limit_text, None if value is None else value <= limit)
+
+
+def _ratio_at_most(name: str, value: float | None, limit: float) -> Target:
+    return _at_most(name, value, limit, f"<= {limit}x", _fmt_ratio)
+
+
+def _flat_calls(name: str, by_size: dict[str, dict]) -> Target:
+    """DynamoDB calls per request that must not grow: the same count at every size, and every answer a 200."""
+    if not by_size:
+        return Target(name, "n/a", "flat", None)
+    counts = [entry.get("dynamodb_calls") for entry in by_size.values()]
+    flat = len(set(counts)) == 1 and all(entry.get("status") == 200 for entry in by_size.values())
+    return Target(name, " / ".join(str(count) for count in counts), "flat", flat)
+
+
 def targets(results: dict) -> list[Target]:
+    warm = results.get("warm") or {}
+    round_trip = _median(warm.get(TINY_FLOOR_ROUTE), "floor_ms")
+    return [
+        *cold_targets(results.get("cold_init") or {}),
+        *(warm_target(route, entry, round_trip) for route, entry in warm.items()),
+        *(calls_target(route, entry) for route, entry in warm.items()),
+        *jwt_targets(results.get("jwt") or {}, round_trip),
+        *size_targets(results.get("sizes") or {}),
+        _flat_calls("GET /progress DynamoDB calls with 1 / 10 / 100 courses", results.get("progress_calls") or {}),
+        *(
+            _flat_calls(f"{route} DynamoDB calls with {' / '.join(by_modules)} other modules touched", by_modules)
+            for route, by_modules in (results.get("tasks_calls") or {}).items()
+        ),
+        *(
+            _flat_calls(f"{route} DynamoDB calls with {' / '.join(by_size)} modules in the course", by_size)
+            for route, by_size in (results.get("theme_calls") or {}).items()
+        ),
+    ]
+
+
+def cold_targets(cold: dict) -> list[Target]:
     found: list[Target] = []
-    cold = results.get("cold_init") or {}
     floor = _median(cold.get(FLOOR), "init_ms")
     reference = _median(cold.get(REFERENCE), "init_ms")
     floor_click = _median(cold.get(FLOOR), "init_and_first_request_ms")
@@ -73,8 +111,6 @@ def targets(results: dict) -> list[Target]:
         if name in (FLOOR, REFERENCE, TRACER) or name.endswith(SNAPSHOT_SUFFIX):
             continue
         init = _median(entry, "init_ms")
-        to_floor = init / floor if init and floor else None
-        to_reference = init / reference if init and reference else None
         if name in SDK_FREE_FUNCTIONS and "init_ms" in entry:
             loaded = sorted({*(entry.get("sdk_loaded_at_init") or []), *(entry.get("sdk_loaded_serving") or [])})
             # callback has no replayable first request (it needs a fresh code): its init is what is judged.
@@ -88,138 +124,89 @@ def targets(results: dict) -> list[Target]:
                 )
             )
         if name in NO_SDK_FUNCTIONS:
-            limit = FLOOR_RATIO_NO_SDK
+            found.append(_ratio_at_most(f"{name}: cold init / floor (a)", _divided(init, floor), FLOOR_RATIO_NO_SDK))
         elif entry.get("uses_dynamodb"):
-            limit = FLOOR_RATIO_DYNAMODB
-        else:
-            limit = None
-        if limit is not None:
-            found.append(
-                Target(
-                    f"{name}: cold init / floor (a)",
-                    _fmt_ratio(to_floor),
-                    f"<= {limit}x",
-                    None if to_floor is None else to_floor <= limit,
-                )
-            )
-        found.append(
-            Target(
-                f"{name}: cold init / reference (b)",
-                _fmt_ratio(to_reference),
-                f"<= {REFERENCE_RATIO}x",
-                None if to_reference is None else to_reference <= REFERENCE_RATIO,
-            )
-        )
+            found.append(_ratio_at_most(f"{name}: cold init / floor (a)", _divided(init, floor), FLOOR_RATIO_DYNAMODB))
+        found.append(_ratio_at_most(f"{name}: cold init / reference (b)", _divided(init, reference), REFERENCE_RATIO))
         first_click = _median(entry, "init_and_first_request_ms")
         if entry.get("uses_dynamodb") and first_click is not None:
-            to_floor_click = first_click / floor_click if floor_click else None
             found.append(
-                Target(
+                _ratio_at_most(
                     f"{name}: first click (init + first request) / floor's",
-                    _fmt_ratio(to_floor_click),
-                    f"<= {FIRST_CLICK_RATIO}x",
-                    None if to_floor_click is None else to_floor_click <= FIRST_CLICK_RATIO,
+                    _divided(first_click, floor_click),
+                    FIRST_CLICK_RATIO,
                 )
             )
-        rss = _median(entry, "peak_rss_mb")
         found.append(
-            Target(
+            _at_most(
                 f"{name}: peak RSS after init",
-                "n/a" if rss is None else f"{rss:.1f} MiB",
+                _median(entry, "peak_rss_mb"),
+                RSS_LIMIT_MIB,
                 f"<= {RSS_LIMIT_MIB} MiB",
-                None if rss is None else rss <= RSS_LIMIT_MIB,
+                lambda rss: f"{rss:.1f} MiB",
             )
         )
-    warm = results.get("warm") or {}
-    round_trip = _median(warm.get(TINY_FLOOR_ROUTE), "floor_ms")
-    for route, entry in warm.items():
-        found.append(warm_target(route, entry, round_trip))
-    for route, entry in warm.items():
-        must = len(entry.get("must_make") or [])
-        calls = entry.get("dynamodb_calls")
-        found.append(
-            Target(
-                f"{route}: DynamoDB calls per request",
-                "n/a" if calls is None else str(calls),
-                f"= {must} (what it must make)",
-                None if calls is None else calls == must,
-            )
-        )
-    jwt = results.get("jwt") or {}
-    verify = _median(jwt, "verify_us")
-    jwt_share = verify / (round_trip * 1000) if verify is not None and round_trip else None
-    found.append(
-        Target(
-            f"JWT verification in full (a token's first request) / warm {TINY_FLOOR_ROUTE}'s floor",
-            "n/a" if jwt_share is None else f"{jwt_share:.1%} ({verify:.0f} us / {round_trip:.2f} ms)",
-            f"<= {JWT_SHARE_OF_WARM_REQUEST:.0%}",
-            None if jwt_share is None else jwt_share <= JWT_SHARE_OF_WARM_REQUEST,
-        )
+    return found
+
+
+def _divided(numerator: float | None, denominator: float | None) -> float | None:
+    return numerator / denominator if numerator and denominator else None
+
+
+def calls_target(route: str, entry: dict) -> Target:
+    must = len(entry.get("must_make") or [])
+    calls = entry.get("dynamodb_calls")
+    return Target(
+        f"{route}: DynamoDB calls per request",
+        "n/a" if calls is None else str(calls),
+        f"= {must} (what it must make)",
+        None if calls is None else calls == must,
     )
+
+
+def jwt_targets(jwt: dict, round_trip_ms: float | None) -> list[Target]:
+    verify = _median(jwt, "verify_us")
     fetches = jwt.get("jwks_fetches")
-    found.append(
+    return [
+        _at_most(
+            f"JWT verification in full (a token's first request) / warm {TINY_FLOOR_ROUTE}'s floor",
+            _divided(verify, round_trip_ms * 1000 if round_trip_ms else None),
+            JWT_SHARE_OF_WARM_REQUEST,
+            f"<= {JWT_SHARE_OF_WARM_REQUEST:.0%}",
+            lambda share: f"{share:.1%} ({verify:.0f} us / {round_trip_ms:.2f} ms)",
+        ),
         Target(
             f"JWKS fetches over {jwt.get('verifications', 1000)} verifications",
             "n/a" if fetches is None else str(fetches),
             "= 1",
             None if fetches is None else fetches == 1,
-        )
-    )
-    sizes = results.get("sizes") or {}
-    for name, size in (sizes.get("function_zip_bytes") or {}).items():
-        found.append(
-            Target(
-                f"{name}: zip size",
-                "n/a" if size is None else f"{size / KIB:.1f} KiB",
-                f"<= {ZIP_LIMIT // KIB} KiB",
-                None if size is None else size <= ZIP_LIMIT,
-            )
-        )
-    layer = sizes.get("layer_unzipped_bytes")
+        ),
+    ]
+
+
+def size_targets(sizes: dict) -> list[Target]:
+    found = [
+        _at_most(f"{name}: zip size", size, ZIP_LIMIT, f"<= {ZIP_LIMIT // KIB} KiB", lambda b: f"{b / KIB:.1f} KiB")
+        for name, size in (sizes.get("function_zip_bytes") or {}).items()
+    ]
     found.append(
-        Target(
+        _at_most(
             "shared layer, unzipped",
-            "n/a" if layer is None else f"{layer / MIB:.2f} MiB",
+            sizes.get("layer_unzipped_bytes"),
+            LAYER_LIMIT,
             f"<= {LAYER_LIMIT // MIB} MiB",
-            None if layer is None else layer <= LAYER_LIMIT,
+            lambda b: f"{b / MIB:.2f} MiB",
         )
     )
-    site, site_gzip = (
-        (sizes.get("site_client") or {}).get("bytes"),
-        (sizes.get("site_client") or {}).get("gzip_bytes", 0),
-    )
+    site = sizes.get("site_client") or {}
     found.append(
         Target(
             "site client (site/hhl.js), as served",
-            "absent" if site is None else f"{site / KIB:.1f} KiB ({site_gzip / KIB:.1f} KiB gzipped)",
+            "absent" if not site else f"{site['bytes'] / KIB:.1f} KiB ({site['gzip_bytes'] / KIB:.1f} KiB gzipped)",
             f"<= {SITE_CLIENT_GZIP_LIMIT // KIB} KiB gzipped",
-            None if site is None else site_gzip <= SITE_CLIENT_GZIP_LIMIT,
+            None if not site else site["gzip_bytes"] <= SITE_CLIENT_GZIP_LIMIT,
         )
     )
-    progress = results.get("progress_calls") or {}
-    if progress:
-        counts = [entry.get("dynamodb_calls") for entry in progress.values()]
-        flat = len(set(counts)) == 1 and all(e.get("status") == 200 for e in progress.values())
-        found.append(
-            Target(
-                "GET /progress DynamoDB calls with 1 / 10 / 100 courses",
-                " / ".join(str(c) for c in counts),
-                "flat",
-                flat,
-            )
-        )
-    else:
-        found.append(Target("GET /progress DynamoDB calls with 1 / 10 / 100 courses", "n/a", "flat", None))
-    for route, by_modules in (results.get("tasks_calls") or {}).items():
-        counts = [entry.get("dynamodb_calls") for entry in by_modules.values()]
-        flat = len(set(counts)) == 1 and all(e.get("status") == 200 for e in by_modules.values())
-        name = f"{route} DynamoDB calls with {' / '.join(by_modules)} other modules touched"
-        found.append(Target(name, " / ".join(str(c) for c in counts), "flat", flat))
-    for route, by_size in (results.get("theme_calls") or {}).items():
-        counts = [entry.get("dynamodb_calls") for entry in by_size.values()]
-        flat = len(set(counts)) == 1 and all(e.get("status") == 200 for e in by_size.values())
-        name = f"{route} DynamoDB calls with {' / '.join(by_size)} modules in the course"
-        found.append(Target(name, " / ".join(str(c) for c in counts), "flat", flat))
     return found
 
 
