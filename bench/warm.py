@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
 import functools
 import importlib.util
 import json
@@ -44,25 +43,6 @@ LAYER_SOURCES = (ROOT / "layers" / "shared", ROOT / "layers" / "catalog")  # hhl
 COURSE = "network-like-hyperscaler-foundations"
 MODULE = "fabric-operations-welcome"
 SECOND_COURSE = "hedgehog-lab-foundations"
-
-
-class ParameterRecorder:
-    """The parameters of every DynamoDB call made through `client` while active, to replay as a floor.
-    (Counting is kit/dynamodb_calls.py's DynamoDBCallCounter, shared with the learning tests.)"""
-
-    def __init__(self, client):
-        self.client = client
-        self.calls: list[tuple[str, dict]] = []
-
-    def _record(self, operation: str, request: dict) -> None:
-        self.calls.append((operation, copy.deepcopy(request)))
-
-    def __enter__(self) -> ParameterRecorder:
-        self.client.observers.append(self._record)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.client.observers.remove(self._record)
 
 
 @dataclass
@@ -453,10 +433,10 @@ def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
             scenario.reset()
             event = scenario.event()
             keep_session_checked()
-            with ParameterRecorder(dynamodb) as recorder, DynamoDBCallCounter(dynamodb) as counter:
+            with DynamoDBCallCounter(dynamodb) as counter:
                 response = scenario.handler(event, LambdaContext())
             scenario.observe(response)
-            scenario.recorded = recorder.calls
+            scenario.recorded = counter.requests
             results[scenario.route_key] = {
                 "status": response["statusCode"],
                 "expected_status": scenario.expect,
@@ -545,40 +525,33 @@ def progress_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
                     },
                 )
             touched += 1
-        with quiet_stdout(), DynamoDBCallCounter(dynamodb) as counter:
-            response = handler(event, LambdaContext())
-        results[str(courses)] = {"status": response["statusCode"], "dynamodb_calls": counter.total}
+        response, calls = run_counting_calls(handler, event)
+        results[str(courses)] = {"status": response["statusCode"], "dynamodb_calls": calls}
     return results
+
+
+def run_counting_calls(handler, event: dict) -> tuple[dict, int]:
+    """The handler's response to `event`, and how many DynamoDB calls it made."""
+    from hhl.storage.dynamodb import client
+
+    with quiet_stdout(), DynamoDBCallCounter(client()) as counter:
+        return handler(event, LambdaContext()), counter.total
 
 
 def tasks_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
     """Quiz submit, /tasks/status and /module/progress with 1, 10 and 100 other modules touched: calls must not grow."""
     from hhl.storage.dynamodb import client
 
-    dynamodb = client()
-
-    def run(handler, event) -> tuple[dict, int]:
-        with quiet_stdout(), DynamoDBCallCounter(dynamodb) as counter:
-            return handler(event, LambdaContext()), counter.total
-
     bearer = {"authorization": f"Bearer {tokens.access_token}"}
     return tasks.calls_as_modules_grow(
-        stack["handler_env"], tokens.user_id, bearer, dynamodb, load_handlers(), api_event, run
+        stack["handler_env"], tokens.user_id, bearer, client(), load_handlers(), api_event, run_counting_calls
     )
 
 
 def theme_calls(stack: dict, tokens: signin.SignedIn) -> dict[str, dict]:
     """/course/status and /pathway/status for courses of 3, 30 and 300 modules: calls must not grow."""
-    from hhl.storage.dynamodb import client
-
-    dynamodb = client()
-
-    def run(handler, event) -> tuple[dict, int]:
-        with quiet_stdout(), DynamoDBCallCounter(dynamodb) as counter:
-            return handler(event, LambdaContext()), counter.total
-
     bearer = {"authorization": f"Bearer {tokens.access_token}"}
-    return theme.calls_as_course_grows(bearer, load_handlers(), api_event, run)
+    return theme.calls_as_course_grows(bearer, load_handlers(), api_event, run_counting_calls)
 
 
 def jwt_verification(tokens: signin.SignedIn, verifications: int = 1000) -> dict:

@@ -2,7 +2,7 @@
 
 The thin client (hhl.storage.dynamodb_client) tells its observers of every API call with its request (so
 the table), one per page of a paginated Query, once per call however often it retries; nothing is
-patched or stubbed.
+patched or stubbed. Each request is kept as it was sent, so the bench can replay it as a floor.
 
     with DynamoDBCallCounter(hhl.storage.dynamodb.client()) as calls:
         handler(event, context)
@@ -11,16 +11,17 @@ patched or stubbed.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 
 
 class DynamoDBCallCounter:
     def __init__(self, client):
         self.client = client
-        self.calls: list[tuple[str, str | None]] = []  # (operation, TableName) in call order
+        self.requests: list[tuple[str, dict]] = []  # (operation, a copy of its request) in call order
 
     def _count(self, operation: str, request: dict) -> None:
-        self.calls.append((operation, request.get("TableName")))
+        self.requests.append((operation, copy.deepcopy(request)))
 
     def __enter__(self) -> DynamoDBCallCounter:
         self.client.observers.append(self._count)
@@ -30,17 +31,22 @@ class DynamoDBCallCounter:
         self.client.observers.remove(self._count)
 
     @property
+    def calls(self) -> list[tuple[str, str | None]]:
+        """(operation, TableName) in call order."""
+        return [(operation, request.get("TableName")) for operation, request in self.requests]
+
+    @property
     def operations(self) -> list[str]:
         """Operation names in call order, e.g. ["PutItem", "UpdateItem", "Query"]."""
-        return [operation for operation, _ in self.calls]
+        return [operation for operation, _ in self.requests]
 
     @property
     def total(self) -> int:
-        return len(self.calls)
+        return len(self.requests)
 
     @property
     def by_operation(self) -> Counter:
         return Counter(self.operations)
 
     def reset(self) -> None:
-        self.calls.clear()
+        self.requests.clear()
