@@ -11,7 +11,8 @@ and api.hedgehog.cloud), the hosted UI on another site (http://127.0.0.1:<cognit
 curl and Python at http://127.0.0.1:<api port> (Python's resolver does not know *.localhost).
 
 Ports: HHL_API_PORT (3000), HHL_SITE_PORT (8000), HHL_AWS_PORT (5000), HHL_COGNITO_PORT (9229), and
-PARAMETERS_SECRETS_EXTENSION_HTTP_PORT (2773: the real extension's variable and default).
+PARAMETERS_SECRETS_EXTENSION_HTTP_PORT (2773: the real extension's variable and default); HHL_FAULT_PROXY_PORT
+(unset: none) puts local/fault_proxy.py between the handlers and the emulator's DynamoDB, for fault tests.
 Origins: HHL_SITE_ORIGIN (where sign-in and sign-out land; default the demo site), HHL_ALLOWED_ORIGINS
 (more origins the API accepts, comma-separated, e.g. a theme dev server). State dir: HHL_STATE_DIR (.local).
 Content: HHL_CONTENT_DIR (the site repository's content/ folder) is compiled at start into <state dir>/catalog,
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kit.template import ROOT, secret_ids, table_specs, user_pool_args, user_pool_client_args
-from local import secrets_extension
+from local import fault_proxy, secrets_extension
 
 HOST = "127.0.0.1"
 SITE_HOST = "www.hedgehog.localhost"  # hedgehog.cloud's pages
@@ -59,6 +60,7 @@ class StackError(RuntimeError):
     pass
 
 
+FAULT_PROXY_PORT_VARIABLE = "HHL_FAULT_PROXY_PORT"
 PORT_DEFAULTS = {
     "HHL_API_PORT": 3000,
     "HHL_SITE_PORT": 8000,
@@ -82,6 +84,7 @@ class Ports:
     aws: int
     cognito: int
     extension: int
+    fault_proxy: int | None = None  # HHL_FAULT_PROXY_PORT: the handlers reach DynamoDB through the fault proxy
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -91,6 +94,9 @@ class Ports:
             aws=_port("HHL_AWS_PORT"),
             cognito=_port("HHL_COGNITO_PORT"),
             extension=_port(secrets_extension.PORT_VARIABLE),
+            fault_proxy=_port(FAULT_PROXY_PORT_VARIABLE)
+            if os.environ.get(FAULT_PROXY_PORT_VARIABLE, "").strip()
+            else None,
         )
 
 
@@ -142,6 +148,7 @@ def ensure_ports_free(ports: Ports) -> None:
         ("HHL_AWS_PORT", ports.aws),
         ("HHL_COGNITO_PORT", ports.cognito),
         (secrets_extension.PORT_VARIABLE, ports.extension),
+        *([(FAULT_PROXY_PORT_VARIABLE, ports.fault_proxy)] if ports.fault_proxy else []),
     )
     for variable, port in named:
         with socket.socket() as probe:
@@ -329,6 +336,8 @@ def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, 
         "POWERTOOLS_SERVICE_NAME": "hedgehog-learn",
         "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",
     }
+    if ports.fault_proxy:  # DynamoDB only: KMS, Cognito and SSM stay direct
+        env["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://{HOST}:{ports.fault_proxy}"
     if os.environ.get("HUBSPOT_API_BASE_URL"):
         env["HUBSPOT_API_BASE_URL"] = os.environ["HUBSPOT_API_BASE_URL"]
     if os.environ.get("HHL_RECENT_SIGN_IN_SECONDS"):  # a shorter recent-sign-in window, for tests
@@ -420,6 +429,7 @@ def run() -> None:
     try:
         ids = provision(origins, seeded)
         env = {**handler_environment(ports, origins, ids), **catalog_env}
+        emulator_url = os.environ["AWS_ENDPOINT_URL"]
         os.environ.update(env)  # before any handler is imported: settings are read once, at import
 
         import boto3
@@ -436,14 +446,17 @@ def run() -> None:
             api_gateway.serve(api_gateway.Router(origins.allowed), HOST, ports.api),
             site_server.serve(origins.site_api, HOST, ports.site),
         ]
+        if ports.fault_proxy:
+            servers.append(fault_proxy.serve(emulator_url, HOST, ports.fault_proxy))
         for server in servers:
             threading.Thread(target=server.serve_forever, daemon=True).start()
         from local import stream_poller
 
         # Lambda's stream event source mappings: awards always, crm_sync when the CRM is on.
-        pollers = [stream_poller.start(STAGE, REGION, stream_poller.AWARDS_FUNCTION)]
+        # They read the emulator's streams directly, as Lambda's service does, never through the fault proxy.
+        pollers = [stream_poller.start(STAGE, REGION, emulator_url, stream_poller.AWARDS_FUNCTION)]
         if env["ENABLE_CRM_PROGRESS"] == "true":
-            pollers.append(stream_poller.start(STAGE, REGION))
+            pollers.append(stream_poller.start(STAGE, REGION, emulator_url))
 
         write_state(
             state_file,
@@ -454,6 +467,7 @@ def run() -> None:
                 "site_api_url": origins.site_api,
                 "aws_endpoint_url": env["AWS_ENDPOINT_URL"],
                 "emulator_pid": emulator.pid,  # fault tests stall the emulator (SIGSTOP) to fake an outage
+                "fault_proxy_url": f"http://{HOST}:{ports.fault_proxy}" if ports.fault_proxy else None,
                 "region": REGION,
                 "user_pool_id": ids["user_pool_id"],
                 "client_id": ids["client_id"],
@@ -467,6 +481,9 @@ def run() -> None:
                 "handler_env": env,  # dev-only values; secrets are in the emulator's SSM, by these names
             },
         )
+        proxy_note = (
+            f"  (DynamoDB through the fault proxy {env['AWS_ENDPOINT_URL_DYNAMODB']})" if ports.fault_proxy else ""
+        )
         print(
             f"\nHedgehog Learn local stack is up\n"
             f"  site           {site_url}   (Chromium resolves *.localhost to loopback by itself)\n"
@@ -474,7 +491,7 @@ def run() -> None:
             f"  site origin    {origins.site}   (HHL_SITE_ORIGIN: sign-in returns here, sign-out lands on /learn)\n"
             f"  allowed        {', '.join(origins.allowed)}   (CORS and CSRF; HHL_ALLOWED_ORIGINS adds more)\n"
             f"  hosted UI      {origins.cognito}\n"
-            f"  AWS emulator   {env['AWS_ENDPOINT_URL']}\n"
+            f"  AWS emulator   {env['AWS_ENDPOINT_URL']}{proxy_note}\n"
             f"  secrets        http://{HOST}:{ports.extension}  (Parameters and Secrets extension stand-in)\n"
             f"  demo login     {DEMO_USER['email']} / {DEMO_USER['password']}\n"
             f"  catalog        {catalog_line}\n"

@@ -178,8 +178,8 @@ class StreamPoller:
             self._thread.join(timeout=10)
 
 
-def start(stage: str, region: str, function: str = SYNC_FUNCTION) -> StreamPoller:
-    """Poll the function's streams in a background thread (AWS_ENDPOINT_URL points at the emulator)."""
+def start(stage: str, region: str, emulator_url: str, function: str = SYNC_FUNCTION) -> StreamPoller:
+    """Poll the function's streams at the emulator in a background thread."""
     import boto3
 
     template = load_template()
@@ -187,7 +187,7 @@ def start(stage: str, region: str, function: str = SYNC_FUNCTION) -> StreamPolle
     return StreamPoller(
         sync_handler(function, template),
         stream_sources(stage, function, template),
-        boto3.client("dynamodb", region_name=region),
-        boto3.client("dynamodbstreams", region_name=region),
+        boto3.client("dynamodb", region_name=region, endpoint_url=emulator_url),
+        boto3.client("dynamodbstreams", region_name=region, endpoint_url=emulator_url),
         function_name=name.removeprefix("hedgehog-learn-${Stage}-"),
     ).start()
