@@ -1,9 +1,11 @@
 """Integration-test helpers; the shared `local_stack` fixture itself is in tests/conftest.py so the
-browser tests use the same stack instance."""
+browser tests use the same stack instance. The one stack with CRM sync on (`crm_stack`, with `fake_hubspot`)
+is here: every module that needs HubSpot shares it."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -13,7 +15,8 @@ import urllib.request
 
 import pytest
 
-from local.launcher import StackInfo
+from local.fake_hubspot import FakeHubSpot
+from local.launcher import StackInfo, launch_stack
 from local.stack import create_user as _create_cognito_user
 
 
@@ -54,3 +57,29 @@ def emulator():
     yield endpoint
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def fake_hubspot():
+    """The fake HubSpot on loopback, with a private-app token as recognisable as a real one (pat-na1-...)."""
+    with FakeHubSpot(token=f"pat-na1-{secrets.token_hex(16)}") as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def crm_stack(fake_hubspot, tmp_path_factory):
+    """A stack of its own with CRM sync on (the shared `local_stack` runs with it off), HubSpot pointed at the
+    fake with fast retries, and every logger at DEBUG so the log-hygiene test sees everything a handler says."""
+    with launch_stack(
+        tmp_path_factory.mktemp("crm-stack"),
+        POWERTOOLS_LOG_LEVEL="DEBUG",
+        ENABLE_CRM_PROGRESS="true",
+        HUBSPOT_API_BASE_URL=fake_hubspot.base_url,
+        HUBSPOT_MAX_ATTEMPTS="3",
+        HUBSPOT_BACKOFF_BASE_SECONDS="0.05",
+        HUBSPOT_BACKOFF_MAX_SECONDS="0.2",
+        HUBSPOT_TIMEOUT_SECONDS="1",
+    ) as stack:
+        # As an operator does in AWS: the token goes into SSM; crm_sync reads it through the extension.
+        stack.store_secret("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER", fake_hubspot.token)
+        yield stack

@@ -1,7 +1,7 @@
 """No token, cookie, authorization code, state, PKCE material, password or secret ever reaches a log line.
 
-A stack of its own (CRM sync on, a fake HubSpot with a recognisable token stored in the emulator's SSM,
-its JWT secret read back from there, every logger at DEBUG) goes through a whole session the way a
+The CRM stack of tests/integration/conftest.py (CRM sync on, a fake HubSpot with a recognisable token stored in
+the emulator's SSM, its JWT secret read back from there, every logger at DEBUG) goes through a whole session the way a
 browser and a careless client would: a failed and a successful hosted-UI sign-in, a callback replayed
 with a forged state, /auth/me with cookie, Bearer and forged tokens, enrolling and completing a course
 (badge, CRM sync to HubSpot), a refresh and a logout. Everything the stack's handlers printed
@@ -17,6 +17,7 @@ import re
 import secrets
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 import requests
@@ -33,8 +34,6 @@ from kit.sign_in import (
     submit_hosted_ui,
 )
 from kit.template import ROOT
-from local.fake_hubspot import FakeHubSpot
-from local.launcher import launch_stack
 
 pytestmark = pytest.mark.integration
 
@@ -45,27 +44,9 @@ SYNC_TIMEOUT_SECONDS = 20
 
 
 @pytest.fixture(scope="module")
-def hubspot():
-    with FakeHubSpot(token=f"pat-na1-{secrets.token_hex(16)}") as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def stack(hubspot, tmp_path_factory):
-    with launch_stack(
-        tmp_path_factory.mktemp("log-hygiene-stack"),
-        POWERTOOLS_LOG_LEVEL="DEBUG",
-        ENABLE_CRM_PROGRESS="true",
-        HUBSPOT_API_BASE_URL=hubspot.base_url,
-    ) as running:
-        running.store_secret("HUBSPOT_PRIVATE_APP_TOKEN_PARAMETER", hubspot.token)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def jwt_secret(stack) -> str:
+def jwt_secret(crm_stack) -> str:
     """The run's random JWT secret, from the emulator's SSM where the stack stored it."""
-    return stack.stored_secret("JWT_SECRET_PARAMETER")
+    return crm_stack.stored_secret("JWT_SECRET_PARAMETER")
 
 
 def query_param(url: str, name: str) -> str:
@@ -73,28 +54,34 @@ def query_param(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
+def log_start(crm_stack) -> int:
+    """Where the shared stack's log stood before this module's session (other modules may have used it first)."""
+    return Path(crm_stack["log_file"]).stat().st_size
+
+
+@pytest.fixture(scope="module")
+def session_secrets(crm_stack, fake_hubspot, jwt_secret, create_user, log_start) -> dict[str, str]:
     """Run the whole session; returns every secret value it involved, by what it is."""
-    api = stack["api_url"]
+    api = crm_stack["api_url"]
     # A learner of our own: the demo user's password is printed on purpose in the stack's banner.
     demo = {
         "username": f"log-hygiene-{secrets.token_hex(4)}@example.com",
         "password": f"Pw-{secrets.token_urlsafe(18)}1a",
     }
-    create_user(stack, demo["username"], demo["password"], "Logan", "Hygiene")
+    create_user(crm_stack, demo["username"], demo["password"], "Logan", "Hygiene")
     found = {
         "JWT secret": jwt_secret,
-        "HubSpot token": hubspot.token,
-        "app client secret": stack.client_secret(),
+        "HubSpot token": fake_hubspot.token,
+        "app client secret": crm_stack.client_secret(),
         "password": demo["password"],
     }
-    basic = f"{stack['client_id']}:{found['app client secret']}"
+    basic = f"{crm_stack['client_id']}:{found['app client secret']}"
     found["client Basic credentials"] = base64.b64encode(basic.encode()).decode()
 
     # A sign-in with the wrong password, then the real one; every value of the exchange is a secret.
     wrong_password = f"Wrong-{secrets.token_urlsafe(12)}"
     found["wrong password"] = wrong_password
-    authorize_url, _ = start_login(stack)
+    authorize_url, _ = start_login(crm_stack)
     page = requests.get(authorize_url, timeout=TIMEOUT)
     action = re.search(r'<form method="post" action="([^"]+)"', page.text)[1].replace("&amp;", "&")
     requests.post(
@@ -103,7 +90,7 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
         timeout=TIMEOUT,
     )
 
-    authorize_url, login_cookie = start_login(stack, "/learn/courses/first")
+    authorize_url, login_cookie = start_login(crm_stack, "/learn/courses/first")
     found |= {"state": query_param(authorize_url, "state"), "login transaction cookie": login_cookie}
     found["PKCE challenge"] = query_param(authorize_url, "code_challenge")
     # The verifier and nonce never leave the sealed cookie; with the stack's JWT secret the test can open it.
@@ -146,14 +133,14 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
     for path in ("/enrollments", "/progress", f"/progress/{COURSE}", "/badges"):
         assert requests.get(f"{api}{path}", headers=bearer, timeout=TIMEOUT).status_code == 200, path
     deadline = time.monotonic() + SYNC_TIMEOUT_SECONDS
-    while not hubspot.contact(user["email"]):
+    while not fake_hubspot.contact(user["email"]):
         assert time.monotonic() < deadline, "the CRM sync never reached HubSpot"
         time.sleep(0.2)
 
     refreshed = requests.post(
         f"{api}/auth/refresh",
         cookies={REFRESH_COOKIE: refresh},
-        headers={"origin": site_origin(stack)},
+        headers={"origin": site_origin(crm_stack)},
         timeout=TIMEOUT,
     )
     assert refreshed.status_code == 200, refreshed.text
@@ -161,7 +148,7 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
     logout = requests.post(
         f"{api}/auth/logout",
         cookies={ACCESS_COOKIE: access, REFRESH_COOKIE: refresh},
-        headers={"origin": site_origin(stack)},
+        headers={"origin": site_origin(crm_stack)},
         allow_redirects=False,
         timeout=TIMEOUT,
     )
@@ -170,15 +157,15 @@ def session_secrets(stack, hubspot, jwt_secret, create_user) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def log_text(stack, session_secrets) -> str:
+def log_text(crm_stack, session_secrets, log_start) -> str:
     # HubSpot holds the contact before crm_sync logs its batch (it re-reads the learner after pushing),
-    # so wait for that last line rather than a fixed pause a loaded machine can outrun.
+    # so wait for that last line (of this session's, not an earlier module's) rather than a fixed pause a
+    # loaded machine can outrun. The whole log is searched.
     deadline = time.monotonic() + SYNC_TIMEOUT_SECONDS
     while True:
-        with open(stack["log_file"], encoding="utf-8", errors="replace") as log:
-            text = log.read()
-        if "crm sync batch done" in text or time.monotonic() > deadline:
-            return text
+        logged = Path(crm_stack["log_file"]).read_bytes()
+        if b"crm sync batch done" in logged[log_start:] or time.monotonic() > deadline:
+            return logged.decode("utf-8", errors="replace")
         time.sleep(0.2)
 
 
