@@ -4,7 +4,9 @@ what a verifier needs to check a credential offline: GET /.well-known/jwks.json 
 The public answer names the module, course or pathway and carries the signed Open Badges credential; it
 never carries who holds it. Certificates only change by revocation, so the public answer is cached
 briefly by browsers and shared caches alike (a revocation shows within that time); a 404 is not cached,
-since the id index may trail a certificate issued a moment ago.
+since the id index may trail a certificate issued a moment ago, and neither is a certificate whose
+credential is not signed yet (the awards function signs it seconds after issuance): a link opened at once
+would otherwise keep showing no credential for the cache's lifetime.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def verify_certificate(event: dict) -> dict:
         # A revoked certificate stays revoked: its 410 is cached like a 200; nothing else is.
         error = as_http_error(exc)
         return error_response_for(error, PUBLIC_CACHE if error.status == 410 else NOT_CACHED)
-    return json_response(200, body, headers=PUBLIC_CACHE)
+    return json_response(200, body, headers=PUBLIC_CACHE if body["credential"] else NOT_CACHED)
 
 
 def published_keys(event: dict) -> dict:

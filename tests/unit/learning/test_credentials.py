@@ -102,7 +102,7 @@ def verified(anonymous, cert_id: str):
     published = anonymous.get("/.well-known/jwks.json")
     assert published.status == 200 and published.headers["cache-control"] == "public, max-age=3600"
     answer = anonymous.get(f"/certificate/{cert_id}")
-    assert answer.status == 200
+    assert answer.status == 200 and answer.headers["cache-control"] == "public, max-age=300"
     token = jwt.decode(answer.body["credential"], KeySet.import_key_set(published.body), algorithms=["ES256"])
     return token, answer
 
