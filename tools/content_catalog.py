@@ -116,11 +116,25 @@ def _front_matter(path: Path, problems: _Problems) -> dict | None:
     return data
 
 
-def _task(path: Path, index: int, raw: object, problems: _Problems) -> dict | None:
-    where = f"completion_tasks[{index}]"
-    if not isinstance(raw, dict):
-        problems.add(path, "must be an object", where)
-        return None
+def _each_object(path: Path, items: list, name: str, read, problems: _Problems) -> list[dict]:
+    """`read(path, where, entry, problems)` of each entry of the list called `name` that is an object (a
+    problem for any other entry), keeping what it returns unless None."""
+    found = []
+    for index, raw in enumerate(items):
+        where = f"{name}[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(path, "must be an object", where)
+        elif (entry := read(path, where, raw, problems)) is not None:
+            found.append(entry)
+    return found
+
+
+def _repeated(values: list) -> list[str]:
+    """The text values that stand more than once in `values`, sorted."""
+    return sorted({value for value in values if isinstance(value, str) and values.count(value) > 1})
+
+
+def _task(path: Path, where: str, raw: dict, problems: _Problems) -> dict | None:
     slug = raw.get("task_slug")
     if not is_slug(slug):
         problems.add(path, f"must be a slug (lower-case words joined by hyphens), not {slug!r}", f"{where}.task_slug")
@@ -158,9 +172,8 @@ def _completion(path: Path, problems: _Problems) -> tuple[list[dict], bool]:
     if not isinstance(raw_tasks, list):
         problems.add(path, "must be a list of tasks", "completion_tasks")
         raw_tasks = []
-    tasks = [t for t in (_task(path, i, raw, problems) for i, raw in enumerate(raw_tasks)) if t is not None]
-    slugs = [t["slug"] for t in tasks]
-    for duplicate in sorted({s for s in slugs if slugs.count(s) > 1}):
+    tasks = _each_object(path, raw_tasks, "completion_tasks", _task, problems)
+    for duplicate in _repeated([t["slug"] for t in tasks]):
         problems.add(path, f"task {duplicate!r} is declared more than once", "completion_tasks")
     if sum(t["type"] == QUIZ for t in tasks) > 1:
         problems.add(path, "a module has at most one quiz task (the server grades one quiz.json)", "completion_tasks")
@@ -171,11 +184,7 @@ def _completion(path: Path, problems: _Problems) -> tuple[list[dict], bool]:
     return tasks, awards
 
 
-def _question(path: Path, index: int, raw: object, problems: _Problems) -> dict | None:
-    where = f"questions[{index}]"
-    if not isinstance(raw, dict):
-        problems.add(path, "must be an object", where)
-        return None
+def _question(path: Path, where: str, raw: dict, problems: _Problems) -> dict:
     question_id = raw.get("id")
     if not _is_text(question_id):
         problems.add(path, "must be non-empty text", f"{where}.id")
@@ -197,7 +206,7 @@ def _question(path: Path, index: int, raw: object, problems: _Problems) -> dict 
             continue
         options.append({"id": option["id"], "text": option["text"]})
     ids = [o["id"] for o in options]
-    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
+    for duplicate in _repeated(ids):
         problems.add(path, f"option id {duplicate!r} is used more than once", f"{where}.options")
     correct = raw.get("correct_answer")
     if options and correct not in ids:
@@ -245,9 +254,8 @@ def _quiz(path: Path, module_slug: str, quiz_task: dict | None, problems: _Probl
     if not isinstance(raw_questions, list) or not raw_questions:
         problems.add(path, "must list at least one question", "questions")
         raw_questions = []
-    questions = [q for q in (_question(path, i, raw, problems) for i, raw in enumerate(raw_questions)) if q]
-    ids = [q["id"] for q in questions]
-    for duplicate in sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1}):
+    questions = _each_object(path, raw_questions, "questions", _question, problems)
+    for duplicate in _repeated([q["id"] for q in questions]):
         problems.add(path, f"question id {duplicate!r} is used more than once", "questions")
     return {"quiz_ref": quiz_task["quiz_ref"], "passing_score": quiz_task["passing_score"], "questions": questions}
 
@@ -307,7 +315,7 @@ def _listing(path: Path, kind: str, members: str, known: set[str], problems: _Pr
     for slug in listed:
         if slug not in known:
             problems.add(path, f"{slug!r} is not in {members}/", members)
-    for duplicate in sorted({s for s in listed if isinstance(s, str) and listed.count(s) > 1}):
+    for duplicate in _repeated(listed):
         problems.add(path, f"{duplicate!r} is listed more than once", members)
     order = data.get("display_order", UNORDERED)
     if not _is_whole(order, 0, UNORDERED):
