@@ -70,6 +70,12 @@ def hubspot_client(stage: str, region: str | None, parameter: str | None = None)
     return HubSpotClient(hubspot_token(stage, region, parameter), base_url_from_env(), RetryPolicy.from_env())
 
 
+def add_stage_arguments(parser, region_help: str = "AWS region of a deployed stage") -> None:
+    """--stage (local: the running local stack, the default) and --region (of a deployed stage)."""
+    parser.add_argument("--stage", choices=["local", "dev", "prod"], default="local")
+    parser.add_argument("--region", default="us-west-2", help=region_help)
+
+
 def configure_environment(stage: str, region: str, function: str) -> None:
     """Become the deployed function `hedgehog-learn-<stage>-<function>` (or the running local stack at stage
     local): its environment, and the operator's credentials as variables, which the layer's thin clients read."""

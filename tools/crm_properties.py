@@ -16,7 +16,7 @@ import sys
 from hhl.crm import properties
 from hhl.crm.hubspot import HubSpotClient, HubSpotError
 
-from tools.crm_common import ToolError, hubspot_client, local_stack_environment
+from tools.crm_common import ToolError, add_stage_arguments, hubspot_client, local_stack_environment
 
 GROUPS_PATH = "/crm/v3/properties/contacts/groups"
 PROPERTIES_PATH = "/crm/v3/properties/contacts"
@@ -43,8 +43,7 @@ def ensure_properties(hubspot: HubSpotClient) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make crm-properties", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stage", choices=["local", "dev", "prod"], default="local")
-    parser.add_argument("--region", default="us-west-2", help="for the SSM token parameter (dev/prod)")
+    add_stage_arguments(parser, region_help="for the SSM token parameter (dev/prod)")
     parser.add_argument(
         "--token-parameter", help="SSM parameter holding the token (default /hedgehog-learn/<stage>/hubspot-token)"
     )

@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-from tools.crm_common import ToolError, configure_environment, hubspot_client
+from tools.crm_common import ToolError, add_stage_arguments, configure_environment, hubspot_client
 
 LEARNERS_PER_SYNC = 100  # one HubSpot batch
 
@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     who = parser.add_mutually_exclusive_group(required=True)
     who.add_argument("--user", action="append", metavar="USER_ID", help="a learner's userId (repeatable)")
     who.add_argument("--all", action="store_true", help="every learner in the users table")
-    parser.add_argument("--stage", choices=["local", "dev", "prod"], default="local")
-    parser.add_argument("--region", default="us-west-2", help="AWS region of a deployed stage")
+    add_stage_arguments(parser)
     args = parser.parse_args(argv)
     try:
         configure_environment(args.stage, args.region, "crm-sync")

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-from tools.crm_common import ToolError, configure_environment
+from tools.crm_common import ToolError, add_stage_arguments, configure_environment
 
 
 def remaining(user_id: str) -> dict:
@@ -38,8 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make forget-learner", description=__doc__.split("\n\n")[0])
     parser.add_argument("--user", required=True, metavar="USER_ID", help="the learner's userId (Cognito sub)")
     parser.add_argument("--check", action="store_true", help="only report what is left; delete nothing")
-    parser.add_argument("--stage", choices=["local", "dev", "prod"], default="local")
-    parser.add_argument("--region", default="us-west-2", help="AWS region of a deployed stage")
+    add_stage_arguments(parser)
     args = parser.parse_args(argv)
     try:
         configure_environment(args.stage, args.region, "account")
