@@ -223,11 +223,8 @@ def import_handler(route: Route) -> Callable:
 
 class _Handler(RequestHandler):
     server_version = "hedgehog-learn-local-api"
+    log_label = "api"
     router: Router
-
-    def log_request(self, code="-", size="-"):
-        # The default logs the request line, whose query string may hold an authorization code.
-        print(f"[api] {self.command} {urllib.parse.urlsplit(self.path).path} {code}", flush=True)
 
     def _respond(self) -> None:
         url = urllib.parse.urlsplit(self.path)

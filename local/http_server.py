@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -31,6 +32,24 @@ class RequestHandler(BaseHTTPRequestHandler):
     # A response goes out as two writes, headers then body. With Nagle's algorithm the body waits for the
     # client's delayed ACK of the headers: ~40 ms on every kept-alive request.
     disable_nagle_algorithm = True
+    # Each request is logged as "[<log_label>] GET /path 200": the path only, never the query string,
+    # which may hold an authorization code. Without a label, http.server's own log line.
+    log_label = ""
+
+    def log_request(self, code="-", size="-") -> None:
+        if not self.log_label:
+            super().log_request(code, size)
+            return
+        print(f"[{self.log_label}] {self.command} {urllib.parse.urlsplit(self.path).path} {code}", flush=True)
+
+    def send_body(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        """A whole response: the status line, `headers`, the body's length and the body."""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         status = HTTPStatus(code)

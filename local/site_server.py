@@ -48,32 +48,24 @@ def client_file(name: str) -> Path | None:
 
 class _Handler(RequestHandler):
     server_version = "hedgehog-learn-local-site"
+    log_label = "site"
     api_base: str
 
-    def log_request(self, code="-", size="-"):
-        print(f"[site] {self.command} {urllib.parse.urlsplit(self.path).path} {code}", flush=True)
-
     def do_GET(self) -> None:
-        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        status, body, headers = self._answer(urllib.parse.unquote(urllib.parse.urlsplit(self.path).path))
+        self.send_body(status, body, {**headers, "cache-control": "no-store"})
+
+    def _answer(self, path: str) -> tuple[int, bytes, dict[str, str]]:
         if path == "/":
-            self._send(302, b"", {"location": "/learn"})
-        elif path == "/learn" or path.startswith("/learn/"):
-            self._send(200, demo_page(self.api_base, path), {"content-type": "text/html; charset=utf-8"})
-        elif path.startswith("/site/") and (found := client_file(path.removeprefix("/site/"))):
+            return 302, b"", {"location": "/learn"}
+        if path == "/learn" or path.startswith("/learn/"):
+            return 200, demo_page(self.api_base, path), {"content-type": "text/html; charset=utf-8"}
+        if path.startswith("/site/") and (found := client_file(path.removeprefix("/site/"))):
             content_type = (
                 CONTENT_TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
             )
-            self._send(200, found.read_bytes(), {"content-type": content_type})
-        else:
-            self._send(404, b"Not Found", {"content-type": "text/plain; charset=utf-8"})
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in {**headers, "cache-control": "no-store"}.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            return 200, found.read_bytes(), {"content-type": content_type}
+        return 404, b"Not Found", {"content-type": "text/plain; charset=utf-8"}
 
 
 def serve(api_base: str, host: str, port: int) -> LocalHTTPServer:

@@ -272,12 +272,7 @@ class ScriptedSite:
                         attributes=scripted.attributes or context_attributes(scripted.api_base)
                     )
                     status, headers, data = 200, {"content-type": "text/html"}, page.encode()
-                self.send_response(status)
-                for name, value in {**headers, "cache-control": "no-store"}.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send_body(status, data, {**headers, "cache-control": "no-store"})
 
             do_GET = do_POST = do_DELETE = do_OPTIONS = respond
 
