@@ -11,12 +11,12 @@ GET /2018-10-31/layers/<name or ARN>/versions/<n> for the layer versions in `pub
 
 from __future__ import annotations
 
-import json
 import re
-import threading
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
+
+from kit.fake_http import Answer, Request, fake_http_server, json_answer
 
 CONCURRENCY_PATH = re.compile(r"^/2019-09-30/functions/([^/]+)/concurrency$")
 LAYER_VERSION_PATH = re.compile(r"^/2018-10-31/layers/([^/]+)/versions/(\d+)$")
@@ -34,56 +34,43 @@ class FakeLambdaQuota:
     def unreserved(self) -> int:
         return self.concurrent_executions - sum(self.reserved.values())
 
+    def answer(self, request: Request) -> Answer:
+        path = urlsplit(request.path).path
+        self.requests.append(path)
+        if path.rstrip("/") == "/2016-08-19/account-settings":
+            limit = {
+                "TotalCodeSize": 80530636800,
+                "CodeSizeUnzipped": 262144000,
+                "CodeSizeZipped": 52428800,
+                "ConcurrentExecutions": self.concurrent_executions,
+                "UnreservedConcurrentExecutions": self.unreserved,
+            }
+            return json_answer(200, {"AccountLimit": limit, "AccountUsage": {"FunctionCount": 0}})
+        layer = LAYER_VERSION_PATH.match(path)
+        if layer:
+            arn = f"{unquote(layer[1])}:{layer[2]}"
+            if arn in self.published_layers:
+                body = {"LayerVersionArn": arn, "Version": int(layer[2])}
+                return json_answer(200, body | {"CompatibleArchitectures": self.published_layers[arn]})
+            return _not_found(f"Layer version {arn} does not exist.")
+        match = CONCURRENCY_PATH.match(path)
+        if match and unquote(match[1]) in self.reserved:
+            return json_answer(200, {"ReservedConcurrentExecutions": self.reserved[unquote(match[1])]})
+        if match:
+            return _not_found(f"Function not found: {unquote(match[1])}")
+        return _not_found(f"not faked: {request.method} {path}", error_type=None)
+
     def __enter__(self) -> FakeLambdaQuota:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                path = urlsplit(self.path).path
-                fake.requests.append(path)
-                if path.rstrip("/") == "/2016-08-19/account-settings":
-                    limit = {
-                        "TotalCodeSize": 80530636800,
-                        "CodeSizeUnzipped": 262144000,
-                        "CodeSizeZipped": 52428800,
-                        "ConcurrentExecutions": fake.concurrent_executions,
-                        "UnreservedConcurrentExecutions": fake.unreserved,
-                    }
-                    return self.reply(200, {"AccountLimit": limit, "AccountUsage": {"FunctionCount": 0}})
-                layer = LAYER_VERSION_PATH.match(path)
-                if layer:
-                    arn = f"{unquote(layer[1])}:{layer[2]}"
-                    if arn in fake.published_layers:
-                        body = {"LayerVersionArn": arn, "Version": int(layer[2])}
-                        return self.reply(200, body | {"CompatibleArchitectures": fake.published_layers[arn]})
-                    message = f"Layer version {arn} does not exist."
-                    return self.reply(404, {"Message": message, "Type": "User"}, "ResourceNotFoundException")
-                match = CONCURRENCY_PATH.match(path)
-                if match and unquote(match[1]) in fake.reserved:
-                    return self.reply(200, {"ReservedConcurrentExecutions": fake.reserved[unquote(match[1])]})
-                if match:
-                    message = f"Function not found: {unquote(match[1])}"
-                    return self.reply(404, {"Message": message, "Type": "User"}, "ResourceNotFoundException")
-                self.reply(404, {"Message": f"not faked: GET {path}"}, "ResourceNotFoundException")
-
-            def reply(self, status: int, body: dict, error_type: str | None = None):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                if error_type:
-                    self.send_header("x-amzn-errortype", error_type)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serving = ExitStack()
+        self.url = self._serving.enter_context(fake_http_server(self.answer))
         return self
 
     def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        self._serving.close()
+
+
+def _not_found(message: str, error_type: str | None = "User") -> Answer:
+    """Lambda's 404: ResourceNotFoundException in x-amzn-errortype, the message (and its Type) in the body."""
+    body = {"Message": message} | ({"Type": error_type} if error_type else {})
+    status, headers, data = json_answer(404, body)
+    return status, headers | {"x-amzn-errortype": "ResourceNotFoundException"}, data

@@ -10,14 +10,13 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
 
+from kit.fake_http import Answer, Request, fake_http_server
 from kit.template import ROOT, resources
 from tools import verify
 from tools.emulator_stack import deploy
@@ -100,32 +99,17 @@ def test_a_stack_without_the_api_url_output_fails(aws, local_stack, capsys):
     assert lines["HttpApiUrl output"] == "FAIL  HttpApiUrl output: no HttpApiUrl output"
 
 
-class _StubApi(BaseHTTPRequestHandler):
+def _stub_api_answer(request: Request) -> Answer:
     """An API that answers /auth/me with the wrong body and /auth/login with a redirect elsewhere."""
-
-    def do_GET(self):
-        if self.path == "/auth/me":
-            self.send_response(401)
-            self.send_header("content-type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"error":"Unauthorized"}')
-        else:
-            self.send_response(302)
-            self.send_header("location", "https://evil.example/oauth2/authorize?response_type=code")
-            self.end_headers()
-
-    def log_message(self, *args):
-        pass
+    if request.path == "/auth/me":
+        return 401, {"content-type": "application/json"}, b'{"error":"Unauthorized"}'
+    return 302, {"location": "https://evil.example/oauth2/authorize?response_type=code"}, b""
 
 
 @pytest.fixture
 def stub_api():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _StubApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with fake_http_server(_stub_api_answer) as url:
+        yield url
 
 
 def test_wrong_auth_responses_fail(aws, local_stack, capsys, stub_api):

@@ -12,7 +12,6 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from hhl.auth import revocation, verifier
@@ -20,6 +19,7 @@ from hhl.config import settings
 from hhl.storage import dynamodb as dynamodb_module
 
 from kit.dynamodb_calls import DynamoDBCallCounter
+from kit.fake_http import Answer, Request, fake_http_server, json_answer
 from local.api_gateway import Router
 from tests.catalog_dirs import forget_loaded_catalog, write_catalog
 from tests.support.in_process_api import ALLOWED_ORIGIN, USER_A, ApiClient, table_items
@@ -156,59 +156,36 @@ class FakeCognito:
                     del self.refresh_tokens[other]
         return 200
 
+    def answer(self, request: Request) -> Answer:
+        """The HTTP face: any GET is the JWKS; POSTs are Cognito's GetTokensFromRefreshToken, token and revoke."""
+        if request.method == "GET":
+            with self._lock:
+                self.fetches += 1
+            return json_answer(500, {}) if self.fail else json_answer(200, {"keys": self.keys})
+        data = request.body.decode()
+        if request.path == "/" and request.headers.get("x-amz-target", "").endswith(".GetTokensFromRefreshToken"):
+            with self._lock:
+                return json_answer(*self.get_tokens_from_refresh_token(json.loads(data)))
+        form = dict(urllib.parse.parse_qsl(data))
+        authorization = request.headers.get("authorization")
+        with self._lock:
+            self.authorization_headers.append(authorization)
+            if not self.client_authenticated(authorization):
+                return json_answer(401, {"error": "invalid_client"})
+            if request.path == "/oauth2/token":
+                return json_answer(*self.token(form))
+            if request.path == "/oauth2/revoke":
+                return json_answer(self.revoke(form), {})
+            return json_answer(404, {})
+
 
 @pytest.fixture(scope="session")
 def _jwks_server_session(signing_key):
     state = FakeCognito(keys=[signing_key.jwk], minter=TokenMinter(signing_key))
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            with state._lock:
-                state.fetches += 1
-            if state.fail:
-                self._send(500, {})
-            else:
-                self._send(200, {"keys": state.keys})
-
-        def do_POST(self):
-            length = int(self.headers.get("content-length") or 0)
-            data = self.rfile.read(length).decode()
-            target = self.headers.get("x-amz-target", "")
-            if self.path == "/" and target.endswith(".GetTokensFromRefreshToken"):
-                with state._lock:
-                    self._send(*state.get_tokens_from_refresh_token(json.loads(data)))
-                return
-            form = dict(urllib.parse.parse_qsl(data))
-            with state._lock:
-                state.authorization_headers.append(self.headers.get("authorization"))
-                if not state.client_authenticated(self.headers.get("authorization")):
-                    self._send(401, {"error": "invalid_client"})
-                elif self.path == "/oauth2/token":
-                    self._send(*state.token(form))
-                elif self.path == "/oauth2/revoke":
-                    self._send(state.revoke(form), {})
-                else:
-                    self._send(404, {})
-
-        def _send(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.base = f"127.0.0.1:{server.server_address[1]}"
-    state.url = f"http://{state.base}/us-east-1_unitpool/.well-known/jwks.json"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with fake_http_server(state.answer) as url:
+        state.base = url.removeprefix("http://")
+        state.url = f"{url}/us-east-1_unitpool/.well-known/jwks.json"
+        yield state
 
 
 @pytest.fixture

@@ -3,15 +3,15 @@ requests answer 503 with Retry-After meanwhile, and are served again once that t
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 
 import pytest
 from hhl.auth import verifier
 from hhl.config import settings
+
+from kit.fake_http import fake_http_server, json_answer
 
 
 class Issuer:
@@ -23,31 +23,16 @@ class Issuer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/us-east-1_unitpool/.well-known/jwks.json"
-        self._server: ThreadingHTTPServer | None = None
+        self._serving: ExitStack | None = None
 
     def start(self) -> None:
-        keys = self.keys
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                body = json.dumps({"keys": keys}).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._serving = ExitStack()
+        self._serving.enter_context(fake_http_server(lambda _: json_answer(200, {"keys": self.keys}), self.port))
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._serving:
+            self._serving.close()
+            self._serving = None
 
 
 @pytest.fixture
