@@ -92,13 +92,15 @@ class FaultPlan:
             self._armed = self._failing = self._failing_until = None
             self._cleared.set()
 
+    def _end_if_over(self) -> None:
+        if self._failing_until is not None and time.monotonic() >= self._failing_until:
+            self._failing = self._failing_until = None
+
     def fault_now(self) -> str | None:
         """The kind of fault this request gets, or None to forward it; counts the faulted ones."""
         with self._lock:
+            self._end_if_over()
             if self._failing is None:
-                return None
-            if self._failing_until is not None and time.monotonic() >= self._failing_until:
-                self._failing = self._failing_until = None
                 return None
             self.faulted_calls += 1
             return self._failing.kind
@@ -121,6 +123,7 @@ class FaultPlan:
 
     def report(self) -> dict:
         with self._lock:
+            self._end_if_over()
             return {
                 "armed": self._armed and vars(self._armed),
                 "failing": self._failing is not None,
