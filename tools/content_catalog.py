@@ -6,7 +6,7 @@ The tree is laid out as the site repository keeps it (its `content/` folder):
                                   quiz_ref) and awards_certificate
   modules/<slug>/quiz.json        quiz_id, passing_score, questions (id, stem, options, correct_answer, points)
   courses/<slug>.json             slug, title, modules, awards_certificate, display_order
-  pathways/<slug>.json            slug, title, courses, display_order
+  pathways/<slug>.json            slug, title, courses, awards_certificate, display_order
 It writes two files: catalog.json (public: structure, titles, tasks) and answer_keys.json (the quizzes and
 their correct options, read only by code that grades). Parsing happens here, at build time, so the layer
 carries no YAML parser. Every problem in the tree is reported (file, field, what is wrong), not just the
@@ -322,11 +322,10 @@ def _listing(path: Path, kind: str, members: str, known: set[str], problems: _Pr
         problems.add(path, f"must be a whole number, not {order!r}", "display_order")
         order = UNORDERED
     entry = {"slug": path.stem, "title": str(data.get("title", "")).strip(), members: listed, "_order": order}
-    if kind == "course":
-        awards = data.get("awards_certificate", True)
-        if not isinstance(awards, bool):
-            problems.add(path, f"must be true or false, not {awards!r}", "awards_certificate")
-        entry["awards_certificate"] = awards
+    awards = data.get("awards_certificate", True)  # courses and pathways award one unless they say otherwise
+    if not isinstance(awards, bool):
+        problems.add(path, f"must be true or false, not {awards!r}", "awards_certificate")
+    entry["awards_certificate"] = awards
     return entry
 
 

@@ -85,6 +85,7 @@ def _broken(mutate) -> dict:
         (lambda d: d["courses"][0].update(slug="Bad Slug#1"), "malformed slug"),
         (lambda d: d["courses"][1]["modules"].append("module:with:colons"), "malformed slugs"),
         (lambda d: d["courses"][0].update(title=""), "no title"),
+        (lambda d: d["pathways"][0].update(awards_certificate="no"), "awards_certificate must be true or false"),
     ],
 )
 def test_an_inconsistent_catalog_is_refused_with_the_reason(mutate, problem):

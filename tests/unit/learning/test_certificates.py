@@ -6,12 +6,13 @@ issue_earned then reads only what is stored, as the awards stream consumer and t
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from hhl.learning.catalog import catalog
+from hhl.learning.catalog import SHIPPED_CATALOG_PATH, catalog
 from hhl.learning.certificates import issue_earned
 from hhl.learning.verification import list_certificate_views
 from moto.core.botocore_stubber import BotocoreStubber
@@ -109,3 +110,17 @@ def test_every_course_of_a_pathway_earns_the_pathway_certificate_too(api):
     views = list_certificate_views(USER_A)
     assert len(views) == len(courses) + 1
     assert len({view["certId"] for view in views}) == len(views)
+
+
+def test_a_pathway_whose_catalog_says_it_awards_none_earns_no_certificate_when_complete(api, use_catalog):
+    shipped = json.loads(SHIPPED_CATALOG_PATH.read_text())
+    for pathway in shipped["pathways"]:
+        pathway["awards_certificate"] = False
+    use_catalog(shipped)
+    courses = catalog().pathway(PATHWAY).courses
+    for course in courses:
+        complete(api, course)
+
+    issued = issue_earned(USER_A, NOW)
+    assert sorted((record.kind, record.slug) for record in issued.new) == [("course", c) for c in sorted(courses)]
+    assert issued.cert_id("pathway", PATHWAY) is None

@@ -28,6 +28,7 @@ def test_the_test_tree_compiles_into_the_catalog_the_functions_load(tmp_path, se
     loaded = catalog()
     assert [c.slug for c in loaded.courses.values()] == ["garden-basics", "garden-care"]  # display_order
     assert loaded.pathway("home-gardener").courses == ("garden-basics", "garden-care")
+    assert loaded.pathway("home-gardener").awards_certificate is True
     assert loaded.course("garden-care").awards_certificate is False
     soil, lab, tour = (loaded.module(s) for s in loaded.course("garden-basics").modules)
     assert (soil.title, soil.order, soil.estimated_minutes, soil.awards_certificate) == (
@@ -193,6 +194,10 @@ BROKEN = {
         lambda t: _edit_json(t / "pathways/home-gardener.json", lambda d: d.pop("title")),
         "pathways/home-gardener.json: title: must be the pathway's title",
     ),
+    "pathway awards_certificate not a boolean": (
+        lambda t: _edit_json(t / "pathways/home-gardener.json", lambda d: d.update(awards_certificate="yes")),
+        "pathways/home-gardener.json: awards_certificate: must be true or false, not 'yes'",
+    ),
     "module folder not a slug": (
         lambda t: (t / "modules/Old_Module").mkdir(),
         "modules/Old_Module: the folder name must be a slug",
@@ -238,6 +243,13 @@ def test_a_folder_that_is_not_a_content_tree_is_named(tmp_path):
         "modules: is missing: the content folder holds modules/, courses/ and pathways/",
         "courses: is missing: the content folder holds modules/, courses/ and pathways/",
     ]
+
+
+def test_a_pathway_that_says_it_awards_no_certificate_compiles_so(tree, tmp_path, serve_catalog):
+    _edit_json(tree / "pathways/home-gardener.json", lambda d: d.update(awards_certificate=False))
+    assert main([str(tree), "--out", str(tmp_path / "out")]) == 0
+    serve_catalog(tmp_path / "out")
+    assert catalog().pathway("home-gardener").awards_certificate is False
 
 
 def test_a_module_without_completion_json_has_no_tasks_and_no_certificate(tree, tmp_path, serve_catalog):

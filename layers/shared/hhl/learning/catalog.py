@@ -124,6 +124,7 @@ class Pathway:
     slug: str
     title: str
     courses: tuple[str, ...]
+    awards_certificate: bool = True
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,8 @@ def parse_catalog(data: object) -> Catalog:
         missing = [c for c in course_slugs if c not in courses]
         if missing:
             problems.append(f"{where} lists unknown courses {missing!r}")
-        pathway = Pathway(entry["slug"], _title(entry, where, problems), course_slugs)
+        awards = _flag(entry, "awards_certificate", True, where, problems)
+        pathway = Pathway(entry["slug"], _title(entry, where, problems), course_slugs, awards)
         pathways[pathway.slug] = pathway
         for course_slug in course_slugs:
             by_course.setdefault(course_slug, []).append(pathway)

@@ -8,7 +8,7 @@ course or pathway reads complete:
 
 - a module certificate when the module is complete and the catalog says it awards one;
 - a course certificate when the course is complete and awards one (the catalog's default);
-- a pathway certificate when every course of the pathway is complete.
+- a pathway certificate when every course of the pathway is complete and it awards one (the default).
 
 Titles are the catalog's at issuance and are kept with the certificate.
 """
@@ -79,7 +79,9 @@ def earned_certificates(loaded: Catalog, times: Mapping) -> list[Earned]:
     earned.extend(
         Earned(PATHWAY, pathway.slug, pathway.title)
         for pathway in loaded.pathways.values()
-        if pathway.courses and all(course in complete_courses for course in pathway.courses)
+        if pathway.awards_certificate
+        and pathway.courses
+        and all(course in complete_courses for course in pathway.courses)
     )
     return earned
 
