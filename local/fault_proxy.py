@@ -173,13 +173,12 @@ class _Handler(RequestHandler):
         status, headers, data = self._forward(body)
         if status == 200:
             self.plan.wrote(written_tables(self.headers.get("x-amz-target", ""), body))
-        self.send_response(status)
-        for name, value in headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
-                self.send_header(name, value)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        passed_on = {
+            name: value
+            for name, value in headers
+            if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date")
+        }
+        self.send_body(status, data, passed_on)
 
     def _control(self, body: bytes) -> None:
         try:
@@ -203,14 +202,9 @@ class _Handler(RequestHandler):
             connection.close()
 
     def _answer(self, status: int, body: dict, headers: dict | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/x-amz-json-1.0")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(
+            status, json.dumps(body).encode(), {"content-type": "application/x-amz-json-1.0", **(headers or {})}
+        )
 
 
 def serve(upstream_url: str, host: str, port: int, plan: FaultPlan | None = None) -> LocalHTTPServer:
