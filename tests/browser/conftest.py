@@ -1,5 +1,6 @@
 """Browser fixtures: one Debian Chromium per test session, a fresh context (cookies, storage) per test.
-Playwright's sync API allows one instance per thread, so every browser test uses these.
+Playwright's sync API allows one instance per thread, so every browser test uses these. And one stack over the
+test content tree beside a site of the tests' own pages (`page_site_and_stack`), for the theme's pages.
 
 Never `playwright install`: Playwright drives the distribution's chromium through executable_path.
 """
@@ -9,6 +10,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
+
+from kit.fake_http import fake_http_server
+from local.launcher import free_ports, launch_stack
+from tests.browser.site_fixtures import PageSite
+from tests.catalog_dirs import FIXTURE_CONTENT
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -41,3 +47,18 @@ def context(chromium):
     context.set_default_timeout(TIMEOUT_MS)
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def page_site_and_stack(tmp_path_factory):
+    """(site, stack): the tests' own pages on their loopback server (tests/browser/site_fixtures.PageSite; each
+    module sets `site.pages`), and a stack serving the test content tree that allows the site's origin."""
+    (port,) = free_ports(1)
+    site = PageSite(port)
+    state = tmp_path_factory.mktemp("page-site-stack")
+    with (
+        fake_http_server(site.answer, port),
+        launch_stack(state, HHL_CONTENT_DIR=str(FIXTURE_CONTENT), HHL_ALLOWED_ORIGINS=site.origin) as stack,
+    ):
+        site.api = stack["site_api_url"]
+        yield site, stack

@@ -13,9 +13,11 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kit.fake_http import Answer, Request
 from local.http_server import LocalHTTPServer, RequestHandler
 from local.site_server import demo_page
 
@@ -295,3 +297,18 @@ class ScriptedSite:
         page.goto((origin or self.site) + path)
         page.wait_for_function("window.hhIdentity && hhIdentity.isReady()")  # times out if hhl.js broke
         return page
+
+
+class PageSite:
+    """Pages a browser test writes from the contract, at http://www.hedgehog.localhost:<port> (same-site with the
+    API, as hedgehog.cloud is with api.hedgehog.cloud): `pages(path, api_base)` gives a page's HTML, or None
+    for a 404. Each module sets its own `pages`; `api` is the stack's API base the pages call."""
+
+    def __init__(self, port: int):
+        self.origin = f"http://www.hedgehog.localhost:{port}"
+        self.api = ""
+        self.pages: Callable[[str, str], bytes | None] = lambda path, api: None
+
+    def answer(self, request: Request) -> Answer:
+        body = self.pages(urllib.parse.urlsplit(request.path).path, self.api)
+        return (200 if body is not None else 404), {"content-type": "text/html; charset=utf-8"}, body or b""

@@ -2,24 +2,21 @@
 
 The page is written here from the contract (never the theme's script): #hhl-module-context, the quiz form
 (#hhl-quiz-form .hhl-quiz-question[data-q-id] with radio inputs, #hhl-quiz-submit, #hhl-quiz-feedback), the
-lab (#hhl-lab-attest-btn, #hhl-lab-feedback) and the completion banner. It is served by a loopback server of
-its own at http://www.hedgehog.localhost:<port> (same-site with the API, as hedgehog.cloud is with
-api.hedgehog.cloud) to a stack serving the test content tree that allows that origin. The learner answers
-the watering quiz wrongly, retakes it and passes, attests the lab, and sees what the theme's page shows;
-a reload restores it all from GET /tasks/status.
+lab (#hhl-lab-attest-btn, #hhl-lab-feedback) and the completion banner. It is served by the browser tests'
+page site (`page_site_and_stack`, tests/browser/conftest.py) at http://www.hedgehog.localhost:<port>
+(same-site with the API, as hedgehog.cloud is with api.hedgehog.cloud) to a stack serving the test content
+tree that allows that origin. The learner answers the watering quiz wrongly, retakes it and passes, attests
+the lab, and sees what the theme's page shows; a reload restores it all from GET /tasks/status.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import threading
 import uuid
 
 import pytest
 
-from local.http_server import LocalHTTPServer, RequestHandler
-from local.launcher import free_ports, launch_stack
 from local.stack import create_user
 from tests.browser.site_page import sign_in
 from tests.catalog_dirs import FIXTURE_CONTENT
@@ -129,46 +126,11 @@ def module_page(api: str) -> bytes:
 </div><script>{SCRIPT}</script></body></html>""".encode()
 
 
-class ModulePageServer:
-    """The site's module page on its own loopback server (www.hedgehog.localhost:<port>)."""
-
-    def __init__(self, port: int):
-        self.api = ""
-        owner = self
-
-        class Handler(RequestHandler):
-            def log_request(self, code="-", size="-"):
-                pass
-
-            def do_GET(self):
-                body = module_page(owner.api)
-                self.send_response(200)
-                self.send_header("content-type", "text/html; charset=utf-8")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = LocalHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://www.hedgehog.localhost:{port}/learn/modules/{MODULE}"
-        self.origin = f"http://www.hedgehog.localhost:{port}"
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def site_and_stack(tmp_path_factory):
-    (port,) = free_ports(1)
-    with ModulePageServer(port) as site:
-        state = tmp_path_factory.mktemp("module-page-stack")
-        with launch_stack(state, HHL_CONTENT_DIR=str(FIXTURE_CONTENT), HHL_ALLOWED_ORIGINS=site.origin) as stack:
-            site.api = stack["site_api_url"]
-            yield site, stack
+@pytest.fixture
+def site_and_stack(page_site_and_stack):
+    site, stack = page_site_and_stack
+    site.pages = lambda path, api: module_page(api)  # the one module page, whatever the path
+    return site, stack
 
 
 def answer(page, choices: dict[str, str]) -> None:
@@ -183,7 +145,7 @@ def test_a_learner_fails_retakes_passes_and_attests_on_the_module_page(site_and_
     create_user(stack.cognito(), stack["user_pool_id"], learner["email"], learner["password"], "Paige", "Page")
     page = context.new_page()
     sign_in(page, stack, learner)  # on the demo site: the session cookies belong to the API's host
-    page.goto(site.url)
+    page.goto(f"{site.origin}/learn/modules/{MODULE}")
     page.wait_for_selector("body[data-restored=yes]")
 
     page.click("#hhl-quiz-submit")

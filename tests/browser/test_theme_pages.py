@@ -5,7 +5,7 @@ The pages are written here from the contract (never the theme's scripts): an act
 theme's events to /events/track with credentials:'include' and succeeds only on persisted/authenticated, a
 module page whose "Mark complete" goes through it with course context, course and pathway pages that render
 /course/status and /pathway/status, and a dashboard built from /enrollments/list + /pathway/status +
-/course/status. They are served by a loopback server of their own at http://www.hedgehog.localhost:<port>
+/course/status. They are served by the browser tests' page site (`page_site_and_stack`) at http://www.hedgehog.localhost:<port>
 (same-site with the API, as hedgehog.cloud is with api.hedgehog.cloud) to a stack over the test content tree
 that allows that origin; the test checks what the learner sees.
 """
@@ -13,17 +13,12 @@ that allows that origin; the test checks what the learner sees.
 from __future__ import annotations
 
 import json
-import threading
-import urllib.parse
 import uuid
 
 import pytest
 
-from local.http_server import LocalHTTPServer, RequestHandler
-from local.launcher import free_ports, launch_stack
 from local.stack import create_user
 from tests.browser.site_page import sign_in
-from tests.catalog_dirs import FIXTURE_CONTENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -189,45 +184,11 @@ def page_for(path: str, api: str) -> bytes | None:
     ).encode()
 
 
-class ThemeSite:
-    """The theme's pages on their own loopback server (www.hedgehog.localhost:<port>)."""
-
-    def __init__(self, port: int):
-        self.api = ""
-        self.origin = f"http://www.hedgehog.localhost:{port}"
-        owner = self
-
-        class Handler(RequestHandler):
-            def log_request(self, code="-", size="-"):
-                pass
-
-            def do_GET(self):
-                body = page_for(urllib.parse.urlsplit(self.path).path, owner.api)
-                self.send_response(200 if body else 404)
-                self.send_header("content-type", "text/html; charset=utf-8")
-                self.send_header("content-length", str(len(body or b"")))
-                self.end_headers()
-                self.wfile.write(body or b"")
-
-        self.server = LocalHTTPServer(("127.0.0.1", port), Handler)
-
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def site_and_stack(tmp_path_factory):
-    (port,) = free_ports(1)
-    with ThemeSite(port) as site:
-        state = tmp_path_factory.mktemp("theme-pages-stack")
-        with launch_stack(state, HHL_CONTENT_DIR=str(FIXTURE_CONTENT), HHL_ALLOWED_ORIGINS=site.origin) as stack:
-            site.api = stack["site_api_url"]
-            yield site, stack
+@pytest.fixture
+def site_and_stack(page_site_and_stack):
+    site, stack = page_site_and_stack
+    site.pages = page_for
+    return site, stack
 
 
 def loaded(page, url: str) -> None:
