@@ -13,9 +13,7 @@ certificate, which both botocore and the thin client honour): one handshake per 
 from __future__ import annotations
 
 import contextlib
-import datetime
 import http.client
-import ipaddress
 import ssl
 import threading
 import urllib.parse
@@ -24,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.runtime import ROOT
+from kit import certificates
 from local.http_server import LocalHTTPServer, RequestHandler
 
 CERT_DIR = ROOT / ".local" / "bench-tls"
@@ -39,42 +38,19 @@ class Front:
         return {"AWS_ENDPOINT_URL": url, "AWS_ENDPOINT_URL_DYNAMODB": url, "AWS_CA_BUNDLE": ca_bundle}
 
 
-def self_signed(directory: Path = CERT_DIR) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 (and localhost) and its key, made once per machine."""
+def self_signed(directory: Path | None = None) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and localhost) and its key, made once per machine (in CERT_DIR)."""
+    directory = directory or CERT_DIR
     cert, key = directory / "cert.pem", directory / "key.pem"
     if cert.exists() and key.exists():
         return cert, key
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    private_key = ec.generate_private_key(ec.SECP256R1())  # what AWS endpoints offer: ECDSA P-256
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hedgehog-learn bench emulator")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(private_key, hashes.SHA256())
+    certificate, private_key = certificates.self_signed(
+        ["127.0.0.1", "localhost"], days=365, common_name="hedgehog-learn bench emulator", ca=True
     )
     directory.mkdir(parents=True, exist_ok=True)
-    key.write_bytes(
-        private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    key.write_bytes(private_key)
     key.chmod(0o600)
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    cert.write_bytes(certificate)
     return cert, key
 
 

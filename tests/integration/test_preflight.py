@@ -5,7 +5,6 @@ passes through `make preflight` itself; then each check is shown to fail when it
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
 import os
 import re
@@ -18,11 +17,8 @@ from pathlib import Path
 
 import boto3
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from kit.certificates import self_signed
 from kit.template import ROOT, load_template
 from tests.fakes.lambda_quota import FakeLambdaQuota
 from tools import preflight
@@ -481,29 +477,8 @@ def test_an_update_counts_the_functions_current_reservation(aws, quota, run):
 
 
 # ==================================================================== API certificate
-def self_signed(domain: str) -> tuple[bytes, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM), pem_key
-
-
 def imported_certificate(aws, domain: str) -> str:
-    certificate, key = self_signed(domain)
+    certificate, key = self_signed([domain], days=90)
     return aws("acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
 
 
