@@ -66,19 +66,15 @@ def functions(runtime: Runtime) -> list[Subject]:
 
 def cold_start_subjects(runtime: Runtime) -> list[Subject]:
     """Floor (a), reference (b), floor + Tracer, every function, me's SnapStart init: one round's order."""
-    floor = Subject(FLOOR, BENCH_DIR / "floor", (BENCH_DIR / "floor", runtime.runtime_dir), True, False)
-    reference_dir = BENCH_DIR / "reference"
-    reference = Subject(
-        REFERENCE,
-        reference_dir,
-        (reference_dir, runtime.reference_dir, runtime.layer_dir, runtime.runtime_dir),
-        True,
-        False,
-    )
-    tracer_dir = BENCH_DIR / "tracer"
-    tracer = Subject(
-        TRACER, tracer_dir, (tracer_dir, runtime.tracer_dir, runtime.layer_dir, runtime.runtime_dir), True, False
-    )
+
+    def reference_point(name: str, folder: str, *packages: Path) -> Subject:
+        code_dir = BENCH_DIR / folder
+        sys_path = (code_dir, *packages, runtime.runtime_dir)
+        return Subject(name, code_dir, sys_path, uses_dynamodb=True, is_function=False)
+
+    floor = reference_point(FLOOR, "floor")
+    reference = reference_point(REFERENCE, "reference", runtime.reference_dir, runtime.layer_dir)
+    tracer = reference_point(TRACER, "tracer", runtime.tracer_dir, runtime.layer_dir)
     me = next(f for f in functions(runtime) if f.name == "me")
     # What a SnapStart snapshot of `me` holds: the same init, told it runs ahead of any request.
     me_snapshot = dataclasses.replace(me, name=me.name + SNAPSHOT_SUFFIX, initialization_type="snap-start")
