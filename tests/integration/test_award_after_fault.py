@@ -112,6 +112,11 @@ def test_a_completion_stored_before_a_failure_is_awarded_without_any_retry(stack
 
     # No retry, no further write: the learner only looks, and the certificates arrive from the stream.
     listed = certificates_arriving(learner, {("module", "planting-lab"), ("course", COURSE)})
+    # The module page reads complete with its certificate, from the one attestation the learner made.
+    status = learner.get("/tasks/status?module_slug=planting-lab").json()
+    assert status["module_status"] == "complete" and status["cert_id"] in {c["certId"] for c in listed}
+    history = learner.get("/module/progress?module_slug=planting-lab").json()["attempts"]
+    assert [attempt["outcome"] for attempt in history] == ["attested"]
 
     keyset = KeySet.import_key_set(requests.get(f"{stack['api_url']}/.well-known/jwks.json", timeout=TIMEOUT).json())
     for listed_certificate in listed:
