@@ -126,7 +126,7 @@ def test_one_query_whatever_the_number_of_modules(modules, use_catalog, ddb_call
     )
     for slug in slugs:
         store.record_module_event(USER_A, "big", slug, True, T1, T1)
-    ddb_calls.calls.clear()
+    ddb_calls.reset()
 
     assert rollup.course_status(USER_A, catalog().course("big")).status == "complete"
     assert rollup.pathway_status(USER_A, catalog().pathway("all")).status == "complete"

@@ -327,10 +327,10 @@ def test_status_routes_cost_one_query_whatever_the_course_size(api, use_catalog,
             "pathways": [{"slug": "all", "title": "All", "courses": ["big"]}],
         }
     )
-    ddb_calls.calls.clear()
+    ddb_calls.reset()
     assert api.get("/course/status?course_slug=big").body["modules_total"] == modules
     assert ddb_calls.operations == ["Query", "Query"]  # progress, certificates
-    ddb_calls.calls.clear()
+    ddb_calls.reset()
     assert api.get("/pathway/status?pathway_slug=all").body["courses_total"] == 1
     assert ddb_calls.operations == ["Query", "Query"]
 
