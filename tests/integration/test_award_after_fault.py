@@ -72,8 +72,7 @@ def stored_progress(stack, user_id: str) -> dict[str, dict]:
 
 
 def certificates_arriving(learner: Learner, wanted: set[tuple[str, str]]) -> list[dict]:
-    """GET /certificates, polled until it lists every (entityType, entitySlug) wanted, or the deadline passes
-    (the award took about 1.2 s after the failed request on the shared 2-core machine)."""
+    """GET /certificates, polled until it lists every (entityType, entitySlug) wanted, or the deadline passes."""
     deadline = time.monotonic() + AWARD_DEADLINE_SECONDS
     listed: list[dict] = []
     while time.monotonic() < deadline:
