@@ -52,7 +52,7 @@ def context(chromium):
 @pytest.fixture(scope="session")
 def page_site_and_stack(tmp_path_factory):
     """(site, stack): the tests' own pages on their loopback server (tests/browser/site_fixtures.PageSite; each
-    module sets `site.pages`), and a stack serving the test content tree that allows the site's origin."""
+    module defines `site_pages`), and a stack serving the test content tree that allows the site's origin."""
     (port,) = free_ports(1)
     site = PageSite(port)
     state = tmp_path_factory.mktemp("page-site-stack")
@@ -62,3 +62,11 @@ def page_site_and_stack(tmp_path_factory):
     ):
         site.api = stack["site_api_url"]
         yield site, stack
+
+
+@pytest.fixture
+def site_and_stack(page_site_and_stack, request):
+    """page_site_and_stack, its site serving the test module's own pages: `site_pages(path, api_base)`."""
+    site, stack = page_site_and_stack
+    site.pages = request.module.site_pages
+    return site, stack

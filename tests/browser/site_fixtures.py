@@ -302,7 +302,7 @@ class ScriptedSite:
 class PageSite:
     """Pages a browser test writes from the contract, at http://www.hedgehog.localhost:<port> (same-site with the
     API, as hedgehog.cloud is with api.hedgehog.cloud): `pages(path, api_base)` gives a page's HTML, or None
-    for a 404. Each module sets its own `pages`; `api` is the stack's API base the pages call."""
+    for a 404 (a test module's `site_pages`, set by tests/browser/conftest.py); `api` is the stack's API base."""
 
     def __init__(self, port: int):
         self.origin = f"http://www.hedgehog.localhost:{port}"

@@ -184,11 +184,7 @@ def page_for(path: str, api: str) -> bytes | None:
     ).encode()
 
 
-@pytest.fixture
-def site_and_stack(page_site_and_stack):
-    site, stack = page_site_and_stack
-    site.pages = page_for
-    return site, stack
+site_pages = page_for  # what the browser tests' page site serves for this module (tests/browser/conftest.py)
 
 
 def loaded(page, url: str) -> None:

@@ -18,35 +18,24 @@ import requests
 from kit.sign_in import TIMEOUT, sign_in
 from kit.template import ROOT, table_specs
 from local.launcher import launch_stack
-from tests.catalog_dirs import FIXTURE_CONTENT
+from tests.support.content_quizzes import content_quiz, right_answers, wrong_answers
+from tests.support.site_http import Site
 
 pytestmark = pytest.mark.integration
 
-SOIL = json.loads((FIXTURE_CONTENT / "modules" / "soil-and-compost" / "quiz.json").read_text())
-RIGHT = [{"id": q["id"], "value": q["correct_answer"]} for q in SOIL["questions"]]
-WRONG = [
-    {"id": q["id"], "value": next(o["id"] for o in q["options"] if o["id"] != q["correct_answer"])}
-    for q in SOIL["questions"]
-]
+SOIL = content_quiz("soil-and-compost")
+RIGHT, WRONG = right_answers(SOIL), wrong_answers(SOIL)
 
 
-class Learner:
-    """A learner's browser on the site: session cookies, the site's Origin on writes."""
+class Learner(Site):
+    """A learner's browser on the site (session cookies, the site's Origin on writes) who can erase their account."""
 
     def __init__(self, stack, create_user, given_name: str):
         # Upper, lower, digit and symbol whatever the random part holds: the pool's policy wants all four.
         self.email, password = f"{given_name.lower()}-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(18)
         password = f"Pw-{password}1a"
         self.user_id = create_user(stack, self.email, password, given_name, "Learner")
-        self.signed = sign_in(stack, self.email, password)
-        self.base = stack["api_url"]
-
-    def get(self, path: str) -> requests.Response:
-        return requests.get(self.base + path, cookies=self.signed.cookies, timeout=TIMEOUT)
-
-    def post(self, path: str, body: dict) -> requests.Response:
-        headers = {"origin": self.signed.origin}
-        return requests.post(self.base + path, json=body, cookies=self.signed.cookies, headers=headers, timeout=TIMEOUT)
+        super().__init__(stack, sign_in(stack, self.email, password))
 
     def delete_account(self, origin: str | None = None) -> requests.Response:
         headers = {"origin": origin or self.signed.origin}

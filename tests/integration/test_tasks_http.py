@@ -5,23 +5,18 @@ attestation, completion reaching this service's own progress API, and two learne
 
 from __future__ import annotations
 
-import json
 import secrets
 
 import pytest
 import requests
 
 from kit.sign_in import TIMEOUT, sign_in
-from tests.catalog_dirs import FIXTURE_CONTENT
+from tests.support.content_quizzes import content_quiz, right_answers, wrong_answers
 
 pytestmark = pytest.mark.integration
 
-SOIL = json.loads((FIXTURE_CONTENT / "modules" / "soil-and-compost" / "quiz.json").read_text())
-RIGHT = [{"id": q["id"], "value": q["correct_answer"]} for q in SOIL["questions"]]
-WRONG = [
-    {"id": q["id"], "value": next(o["id"] for o in q["options"] if o["id"] != q["correct_answer"])}
-    for q in SOIL["questions"]
-]
+SOIL = content_quiz("soil-and-compost")
+RIGHT, WRONG = right_answers(SOIL), wrong_answers(SOIL)
 
 
 class ModulePage:

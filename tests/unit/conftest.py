@@ -17,6 +17,7 @@ import pytest
 from hhl.auth import revocation, verifier
 from hhl.config import settings
 from hhl.storage import dynamodb as dynamodb_module
+from moto.core.botocore_stubber import BotocoreStubber
 
 from kit.dynamodb_calls import DynamoDBCallCounter
 from kit.fake_http import Answer, Request, fake_http_server, json_answer
@@ -288,3 +289,17 @@ def stored(learning_env, service_env):
 def orchard(tmp_path, learning_env, serve_catalog):
     """The orchard catalog of tests/support/orchard_catalog.py, with its answer keys, for this test."""
     serve_catalog(write_catalog(tmp_path / "orchard", CATALOG, ANSWER_KEYS))
+
+
+@pytest.fixture
+def atomic_moto(monkeypatch):
+    """DynamoDB applies each request to an item atomically; moto is made to as well, one request at a time,
+    for the tests that race requests against each other."""
+    lock = threading.Lock()
+    process_request = BotocoreStubber.process_request
+
+    def one_at_a_time(self, request):
+        with lock:
+            return process_request(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)

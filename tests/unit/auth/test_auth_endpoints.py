@@ -632,6 +632,18 @@ def _session_cookies(session: Reply) -> dict[str, str]:
     return {name: session.set_cookies[name][0] for name in ("__Host-hhl_access_token", "__Host-hhl_refresh_token")}
 
 
+def _assert_logout_outcome(api, cookies: dict[str, str], headers: dict, signs_out: bool, fake_cognito) -> None:
+    """A GET /auth/logout navigation: signed out at the hosted UI, or only sent back to the site."""
+    reply = api.request("GET", "/auth/logout", cookies=cookies, headers=headers)
+    assert reply.status == 302
+    if signs_out:
+        assert reply.location.path == "/logout"
+        assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
+    else:
+        assert reply.headers["location"] == f"{SITE}/learn"
+        _assert_nothing_cleared_or_revoked(reply, fake_cognito)
+
+
 def _assert_nothing_cleared_or_revoked(reply: Reply, fake_cognito) -> None:
     assert reply.set_cookies == {}
     assert fake_cognito.revoked == []
@@ -682,14 +694,7 @@ def test_logout_by_a_cross_site_navigation_only_redirects(api, signed_in, fake_c
 def test_logout_without_sec_fetch_site_falls_back_to_the_referer(api, signed_in, fake_cognito, referer, signs_out):
     session = signed_in()
     headers = {"referer": referer} if referer else {}
-    reply = api.request("GET", "/auth/logout", cookies=_session_cookies(session), headers=headers)
-    assert reply.status == 302
-    if signs_out:
-        assert reply.location.path == "/logout"
-        assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
-    else:
-        assert reply.headers["location"] == f"{SITE}/learn"
-        _assert_nothing_cleared_or_revoked(reply, fake_cognito)
+    _assert_logout_outcome(api, _session_cookies(session), headers, signs_out, fake_cognito)
 
 
 @pytest.mark.parametrize(
@@ -703,14 +708,7 @@ def test_logout_without_sec_fetch_site_falls_back_to_the_referer(api, signed_in,
 def test_a_same_site_logout_needs_a_referer_from_an_allowed_origin(api, signed_in, fake_cognito, referer, signs_out):
     session = signed_in()
     headers = {"sec-fetch-site": "same-site", "sec-fetch-mode": "navigate", **({"referer": referer} if referer else {})}
-    reply = api.request("GET", "/auth/logout", cookies=_session_cookies(session), headers=headers)
-    assert reply.status == 302
-    if signs_out:
-        assert reply.location.path == "/logout"
-        assert reply.cleared("__Host-hhl_access_token") and reply.cleared("__Host-hhl_refresh_token")
-    else:
-        assert reply.headers["location"] == f"{SITE}/learn"
-        _assert_nothing_cleared_or_revoked(reply, fake_cognito)
+    _assert_logout_outcome(api, _session_cookies(session), headers, signs_out, fake_cognito)
 
 
 @pytest.mark.parametrize("origin", [None, "https://evil.example", "null", f"{SITE}/", f"{SITE} "])

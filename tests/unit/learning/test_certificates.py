@@ -15,27 +15,15 @@ import pytest
 from hhl.learning.catalog import SHIPPED_CATALOG_PATH, catalog
 from hhl.learning.certificates import issue_earned
 from hhl.learning.verification import list_certificate_views
-from moto.core.botocore_stubber import BotocoreStubber
 
 from tests.support.in_process_api import USER_A, USER_B
 
 NOW = "2026-12-04T15:00:00.000Z"
 LAB = "hedgehog-lab-foundations"
 PATHWAY = "network-like-hyperscaler"
+# DynamoDB applies each request to an item atomically; moto is made to as well (tests/unit/conftest.py).
+pytestmark = pytest.mark.usefixtures("atomic_moto")
 UUID_V4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-
-
-@pytest.fixture(autouse=True)
-def atomic_moto(monkeypatch):
-    """DynamoDB applies each request to an item atomically; moto is made to as well (see test_concurrency)."""
-    lock = threading.Lock()
-    process_request = BotocoreStubber.process_request
-
-    def one_at_a_time(self, request):
-        with lock:
-            return process_request(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)
 
 
 def complete(api, course_slug: str, modules=None) -> None:

@@ -12,7 +12,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from moto.core.botocore_stubber import BotocoreStubber
 
 from tests.support.orchard_catalog import ALL_WRONG
 
@@ -22,19 +21,9 @@ LAB_MODULES = [
     "accessing-the-hedgehog-virtual-lab-with-amazon-web-services",
     "accessing-the-hedgehog-virtual-lab-with-microsoft-azure",
 ]
+# DynamoDB applies each request to an item atomically; moto is made to as well (tests/unit/conftest.py).
+pytestmark = pytest.mark.usefixtures("atomic_moto")
 PARALLEL = 20
-
-
-@pytest.fixture(autouse=True)
-def atomic_moto(monkeypatch):
-    lock = threading.Lock()
-    process_request = BotocoreStubber.process_request
-
-    def one_at_a_time(self, request):
-        with lock:
-            return process_request(self, request)
-
-    monkeypatch.setattr(BotocoreStubber, "process_request", one_at_a_time)
 
 
 def race(call, times: int = PARALLEL) -> list:
