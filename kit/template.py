@@ -182,8 +182,11 @@ def expand_language_extensions(template: dict) -> dict:
     fragment per value: `${Identifier}` (and `&{Identifier}`, alphanumerics only) is replaced in keys
     and in Fn::Sub strings (a Sub left without variables becomes that plain string), `Ref: Identifier`
     becomes the value. So `Ref: !Sub "${Fn}Function"` is a Ref to LoginFunction for Fn = Login.
+    Inside a loop, `!FindInMap [Map, !Ref Fn, Key]` becomes the mapping's value, and a Sub variable
+    given such a value is written into the Sub's string: `!Sub ["${Stage}-${Name}", {Name: !FindInMap
+    [Names, !Ref Fn, Name]}]` is `!Sub "${Stage}-login"` for Fn = Login, the same string either way.
     """
-    expanded = _expand(template, {})
+    expanded = _expand(template, {}, template.get("Mappings", {}))
     transform = expanded.get("Transform")
     if isinstance(transform, list) and LANGUAGE_EXTENSIONS in transform:
         rest = [name for name in transform if name != LANGUAGE_EXTENSIONS]
@@ -198,28 +201,41 @@ def _replace(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def _expand(node, values: dict[str, str]):
+def _expand(node, values: dict[str, str], mappings: dict):
     if isinstance(node, list):
-        return [_expand(item, values) for item in node]
+        return [_expand(item, values, mappings) for item in node]
     if not isinstance(node, dict):
         return node
     if values and set(node) == {"Ref"} and isinstance(node["Ref"], str) and node["Ref"] in values:
         return values[node["Ref"]]
+    if values and set(node) == {"Fn::FindInMap"}:
+        keys = _expand(node["Fn::FindInMap"], values, mappings)
+        if all(isinstance(key, str) for key in keys):
+            map_name, top, second = keys
+            return mappings[map_name][top][second]
+        return {"Fn::FindInMap": keys}
     if values and set(node) == {"Fn::Sub"}:
         sub = node["Fn::Sub"]
-        text = _replace(sub if isinstance(sub, str) else sub[0], values)
         if isinstance(sub, str):
+            text = _replace(sub, values)
             return text if not _SUB_VARIABLE.search(text) else {"Fn::Sub": text}
-        return {"Fn::Sub": [text, *_expand(sub[1:], values)]}
+        text, variables = _replace(sub[0], values), _expand(sub[1], values, mappings)
+        for name, value in list(variables.items()):
+            if isinstance(value, str):
+                text = text.replace(f"${{{name}}}", value)
+                del variables[name]
+        if variables:
+            return {"Fn::Sub": [text, variables]}
+        return text if not _SUB_VARIABLE.search(text) else {"Fn::Sub": text}
     result = {}
     for key, value in node.items():
         if key.startswith(FOR_EACH):
             identifier, collection, fragment = value
             if not isinstance(collection, list) or not all(isinstance(item, str) for item in collection):
                 raise ValueError(f"{key}: only a literal list of strings is supported here")
-            copies = [_expand(fragment, {**values, identifier: item}) for item in collection]
+            copies = [_expand(fragment, {**values, identifier: item}, mappings) for item in collection]
         else:
-            copies = [{_replace(key, values): _expand(value, values)}]
+            copies = [{_replace(key, values): _expand(value, values, mappings)}]
         for copy in copies:
             for copy_key, copy_value in copy.items():
                 if copy_key in result:
