@@ -346,7 +346,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             "GET /auth/me/export",
             lambda: api_event("GET /auth/me/export", headers=bearer),
             200,
-            ("Query",) * 6 + ("GetItem",),
+            ("Query",) * 6 + ("GetItem",) * 2,
             floor_note="one read of every learner table (hhl.storage.learner_records)",
         ),
         Scenario(

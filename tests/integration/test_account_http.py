@@ -94,7 +94,7 @@ def test_the_export_holds_every_kind_of_record_and_nothing_of_another_learner(ad
     assert {t["status"] for t in export["tasks"]} == {"passed", "attested"}
     assert export["badges"] and export["certificates"]
     assert all(c["certId"] for c in export["certificates"])
-    assert export["crm"] == {"syncEnabled": False, "hubspotContact": "none"}
+    assert export["crm"] == {"syncEnabled": False, "hubspotContact": "none", "sends": []}
     text = response.text
     assert ada.user_id not in text and "userId" not in text  # no internal keys
     assert bob.user_id not in text and bob.email not in text

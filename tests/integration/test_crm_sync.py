@@ -7,7 +7,10 @@ ENABLE_CRM_PROGRESS=true and HubSpot pointed at the fake on loopback, shared wit
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import secrets
 import subprocess
 import sys
 import time
@@ -122,3 +125,51 @@ def test_crm_resync_against_the_running_stack_changes_nothing(crm_stack, fake_hu
     after = fake_hubspot.contact(email)
     assert after["id"] == before["id"] and after["properties"] == before["properties"]
     assert new_contacts(fake_hubspot, contacts_before) == [email]
+
+
+# ---------------------------------------------------------------- what the learner's export says was sent
+def new_learner(stack, create_user, given_name: str):
+    email = f"{given_name.lower()}-{secrets.token_hex(4)}@example.com"
+    password = f"Pw-{secrets.token_urlsafe(18)}1a"
+    create_user(stack, email, password, given_name, "Learner")
+    return email, sign_in(stack, email, password)
+
+
+def wait_for_sends(stack, signed, count: int) -> list[dict]:
+    """The learner's export once it lists at least `count` sends (the sync records a send after HubSpot confirms)."""
+    deadline = time.monotonic() + SYNC_TIMEOUT_SECONDS
+    while True:
+        response = api(stack, signed, "GET", "/auth/me/export")
+        assert response.status_code == 200, response.text
+        sends = response.json()["crm"]["sends"]
+        if len(sends) >= count:
+            return sends
+        if time.monotonic() > deadline:
+            pytest.fail(f"the export never listed {count} sends; it has {sends}")
+        time.sleep(0.2)
+
+
+def test_the_export_lists_each_send_to_hubspot_with_its_properties_and_time(crm_stack, fake_hubspot, create_user):
+    ada_email, ada = new_learner(crm_stack, create_user, "Ada")
+    bob_email, bob = new_learner(crm_stack, create_user, "Bob")
+    assert api(crm_stack, ada, "POST", "/enrollments", {"courseSlug": LAB}).status_code == 201
+    assert api(crm_stack, bob, "POST", "/enrollments", {"courseSlug": LAB}).status_code == 201
+    wait_for_contact(fake_hubspot, ada_email, hhl_enrolled_courses=LAB)
+    module = "accessing-the-hedgehog-virtual-lab-with-google-cloud"
+    body = {"courseSlug": LAB, "moduleSlug": module, "event": "completed"}
+    assert api(crm_stack, ada, "POST", "/progress", body).status_code == 200
+    contact = wait_for_contact(fake_hubspot, ada_email, hhl_total_progress="33")
+    wait_for_contact(fake_hubspot, bob_email, hhl_enrolled_courses=LAB)
+
+    sends = wait_for_sends(crm_stack, ada, 2)
+    # exactly what HubSpot holds now, besides the email the contact is keyed by (the export's profile has it)
+    assert sends[-1]["properties"] == {k: v for k, v in contact["properties"].items() if k != "email"}
+    assert sends[0]["properties"]["hhl_total_progress"] == "0"  # the enrollment's send came first
+    assert [s["sentAt"] for s in sends] == sorted(s["sentAt"] for s in sends)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", s["sentAt"]) for s in sends)
+    export = api(crm_stack, ada, "GET", "/auth/me/export").json()
+    assert export["crm"]["hubspotContact"] == "linked" and contact["id"] not in json.dumps(export)
+
+    bob_sends = wait_for_sends(crm_stack, bob, 1)
+    assert all(s["properties"]["hhl_total_progress"] == "0" for s in bob_sends)  # never Ada's 33
+    assert ada_email not in json.dumps(bob_sends) and bob_email not in json.dumps(sends)

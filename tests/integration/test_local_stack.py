@@ -130,7 +130,16 @@ def test_stack_json_describes_the_running_stack(local_stack):
     tables = local_stack.dynamodb().list_tables()["TableNames"]
     assert sorted(tables) == sorted(
         f"hedgehog-learn-local-{name}"
-        for name in ("users", "enrollments", "progress", "badges", "certificates", "tasks", "ended-sessions")
+        for name in (
+            "users",
+            "enrollments",
+            "progress",
+            "badges",
+            "certificates",
+            "tasks",
+            "ended-sessions",
+            "crm-sends",
+        )
     )
     client = local_stack.cognito().describe_user_pool_client(
         UserPoolId=local_stack.user_pool_id, ClientId=local_stack.client_id

@@ -26,6 +26,7 @@ UNIT_ENV = {
     "DYNAMODB_CERTIFICATES_TABLE": "hedgehog-learn-local-certificates",
     "DYNAMODB_TASKS_TABLE": "hedgehog-learn-local-tasks",
     "DYNAMODB_ENDED_SESSIONS_TABLE": "hedgehog-learn-local-ended-sessions",
+    "DYNAMODB_CRM_SENDS_TABLE": "hedgehog-learn-local-crm-sends",
     "ENABLE_CRM_PROGRESS": "false",
     **secret_ids("local"),
     "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",

@@ -38,6 +38,7 @@ class Tables:
     certificates: str
     tasks: str
     ended_sessions: str
+    crm_sends: str
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             certificates=_required(env, "DYNAMODB_CERTIFICATES_TABLE"),
             tasks=_required(env, "DYNAMODB_TASKS_TABLE"),
             ended_sessions=_required(env, "DYNAMODB_ENDED_SESSIONS_TABLE"),
+            crm_sends=_required(env, "DYNAMODB_CRM_SENDS_TABLE"),
         ),
         enable_crm_progress=_bool(env, "ENABLE_CRM_PROGRESS"),
     )

@@ -4,6 +4,8 @@ It syncs state, not deltas. A stream record only says *which* learner changed (t
 KEYS_ONLY); the learner's summary is recomputed from the tables and upserted whole, so a replayed,
 duplicated or out-of-order record is harmless, and a resync is the same operation for any learner.
 
+Each confirmed send is recorded on the learner's record (hhl.storage.crm_sends), which their export shows.
+
 One race remains with state syncs running concurrently (three streams, reserved concurrency 2):
 sync A reads a learner, a new write lands, sync B reads and pushes the newer state, and then A's
 slower push (say, after 429 backoff) lands last with the older state. So after pushing, each
@@ -22,8 +24,9 @@ from hhl.crm.hubspot import HubSpotClient, client, normalize_email
 from hhl.crm.summary import contact_properties
 from hhl.learning.summary import learner_summary
 from hhl.observability import logger
-from hhl.storage import users
+from hhl.storage import crm_sends, users
 from hhl.storage.errors import StorageError
+from hhl.timestamps import utc_now, utc_timestamp
 
 MAX_ROUNDS = 3
 READ_WORKERS = 8  # DynamoDB reads per learner are independent; a batch of 100 learners reads in parallel
@@ -77,9 +80,10 @@ def _read_all(user_ids: Iterable[str], report: SyncReport) -> list[LearnerState]
 
 
 def _push(states: list[LearnerState], hubspot: HubSpotClient, deadline: float | None, report: SyncReport) -> list:
-    """Upsert the states; returns those HubSpot confirmed (and whose contact id is stored)."""
+    """Upsert the states; returns those HubSpot confirmed (whose contact id and send are stored)."""
     # Two users with one email would be one contact; the last state read wins (Cognito keeps emails unique).
     outcome = hubspot.upsert_contacts({state.email: state.properties for state in states}, deadline)
+    sent_at = utc_timestamp(utc_now())
     report.daily_limit_reached |= outcome.daily_limit_reached
     pushed = []
     for state in states:
@@ -96,6 +100,14 @@ def _push(states: list[LearnerState], hubspot: HubSpotClient, deadline: float | 
             except StorageError:
                 report.failed.add(state.user_id)
                 continue
+        try:
+            recorded = crm_sends.record_send(state.user_id, sent_at, state.properties)
+        except StorageError:  # the send is not on the learner's record yet: the retry sends and records it
+            report.failed.add(state.user_id)
+            continue
+        if not recorded:  # the learner was erased meanwhile
+            report.skipped.add(state.user_id)
+            continue
         pushed.append(state)
     return pushed
 

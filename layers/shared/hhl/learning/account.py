@@ -1,7 +1,8 @@
 """The learner's own account: everything stored about them (export), and erasing all of it.
 
 Export: one JSON document in a versioned shape (docs/openapi.yaml, LearnerExport): the rows of every
-learner table (hhl.storage.learner_records), grouped as a learner reads them. Nothing of another learner
+learner table (hhl.storage.learner_records), grouped as a learner reads them; `crm.sends` is what the CRM
+sync sent to HubSpot and when (added to version 1: a new field, nothing removed or retyped). Nothing of another learner
 can appear: every read is keyed by the caller's own user id.
 
 Erasure: the Cognito user first (no new sign-in can recreate the account), then every row in every
@@ -60,6 +61,7 @@ def export_document(user_id: str, exported_at: str) -> dict:
         "crm": {
             "syncEnabled": settings().enable_crm_progress,
             "hubspotContact": "linked" if user.get("hubspotContactId") else "none",
+            "sends": next(iter(rows["crm_sends"]), {}).get("sends", []),
         },
     }
 

@@ -2,8 +2,9 @@
 
 - `client()`: the thin client (hhl.storage.dynamodb_client), created on first use and reused by every
   request; boto3 is not on the request path (docs/performance.md says why).
-- `dynamodb_call`: wraps each call; a conditional-check failure is an expected answer its caller handles
-  (re-raised untouched); anything else becomes a storage error (hhl.storage.errors), never a traceback.
+- `dynamodb_call`: wraps each call; a conditional-check failure (or a transaction cancelled only by its
+  conditions: `failed_conditions`) is an expected answer its caller handles (re-raised untouched); anything
+  else becomes a storage error (hhl.storage.errors), never a traceback.
 - `query_learner_items`: one learner's items, page by page.
 
 SnapStart: a restored sandbox must not reuse the snapshot's socket, whose peer is gone; the client
@@ -62,8 +63,21 @@ RETRYABLE_CODES = frozenset(
 )
 
 
+TRANSACTION_CANCELED = "TransactionCanceledException"
+
+
 def is_conditional_check_failure(exc: DynamoDBError) -> bool:
     return exc.code == CONDITIONAL_CHECK_FAILED
+
+
+def failed_conditions(exc: DynamoDBError) -> list[bool] | None:
+    """For a transaction cancelled only by its conditions: per item, whether its condition failed; else None."""
+    if exc.code != TRANSACTION_CANCELED:
+        return None
+    codes = [reason.get("Code", "None") for reason in exc.response.get("CancellationReasons", [])]
+    if not codes or not set(codes) <= {"None", "ConditionalCheckFailed"}:
+        return None  # a conflicting transaction or a throttle: worth retrying, not an answer
+    return [code == "ConditionalCheckFailed" for code in codes]
 
 
 @contextmanager
@@ -71,11 +85,11 @@ def dynamodb_call(operation: str) -> Iterator[None]:
     try:
         yield
     except DynamoDBError as exc:
-        if is_conditional_check_failure(exc):
+        if is_conditional_check_failure(exc) or failed_conditions(exc) is not None:
             raise
         code = exc.code
         logger.warning("dynamodb call failed", extra={"operation": operation, "code": code})
-        if code in RETRYABLE_CODES or exc.status >= 500:
+        if code in RETRYABLE_CODES or code == TRANSACTION_CANCELED or exc.status >= 500:
             raise StorageUnavailable(operation, code) from None
         raise StorageFailed(operation, code) from None
     except (DynamoDBUnreachable, DeadlineExceeded) as exc:

@@ -21,7 +21,9 @@ class LearnerTable:
     sort_key: str | None
 
 
-# The users item goes last: its email is what an erasure's HubSpot step needs until the rest is gone.
+# The users item goes after the learning rows: its email is what an erasure's HubSpot step needs until the rest
+# is gone. The CRM sends go after the users item: a send is recorded only while that item exists
+# (hhl.storage.crm_sends), so none recorded during an erasure can outlive it.
 LEARNER_TABLES = (
     LearnerTable("enrollments", lambda: settings().tables.enrollments, "enrollmentKey"),
     LearnerTable("progress", lambda: settings().tables.progress, "moduleKey"),
@@ -30,6 +32,7 @@ LEARNER_TABLES = (
     LearnerTable("certificates", lambda: settings().tables.certificates, "certKey"),
     LearnerTable("ended_sessions", lambda: settings().tables.ended_sessions, "sessionId"),
     LearnerTable("users", lambda: settings().tables.users, None),
+    LearnerTable("crm_sends", lambda: settings().tables.crm_sends, None),
 )
 
 
