@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import html
 import json
-import uuid
 
 import pytest
 
-from local.stack import create_user
-from tests.browser.site_page import sign_in
+from tests.browser.site_page import new_learner, sign_in
 from tests.catalog_dirs import FIXTURE_CONTENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -138,8 +136,7 @@ def answer(page, choices: dict[str, str]) -> None:
 
 def test_a_learner_fails_retakes_passes_and_attests_on_the_module_page(site_and_stack, context):
     site, stack = site_and_stack
-    learner = {"email": f"page-{uuid.uuid4().hex[:10]}@example.com", "password": "Module-page-2026!"}
-    create_user(stack.cognito(), stack["user_pool_id"], learner["email"], learner["password"], "Paige", "Page")
+    learner = new_learner(stack, "page", "Paige", "Page")
     page = context.new_page()
     sign_in(page, stack, learner)  # on the demo site: the session cookies belong to the API's host
     page.goto(f"{site.origin}/learn/modules/{MODULE}")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from local.stack import create_user
-from tests.browser.site_page import sign_in, site_url
+from tests.browser.site_page import new_learner, sign_in, site_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -48,11 +48,7 @@ def course(page):
 
 @pytest.fixture
 def learner(local_stack) -> dict:
-    """A new learner per test: progress only ever moves forward, so tests must not share one."""
-    email = f"learner-{uuid.uuid4().hex[:12]}@example.com"
-    password = "Site-client-2026!"
-    create_user(local_stack.cognito(), local_stack["user_pool_id"], email, password, "Site", "Learner")
-    return {"email": email, "password": password}
+    return new_learner(local_stack, "learner", "Site", "Learner")
 
 
 def wait_for_progress(page, completed: int) -> None:

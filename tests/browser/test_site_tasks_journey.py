@@ -10,8 +10,7 @@ import uuid
 
 import pytest
 
-from local.stack import create_user
-from tests.browser.site_page import sign_in, site_url
+from tests.browser.site_page import new_learner, sign_in, site_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -20,10 +19,7 @@ QUIZ_MODULE, LAB_MODULE, COURSE = "soil-and-compost", "planting-lab", "garden-ba
 
 @pytest.fixture
 def learner(content_stack) -> dict:
-    email = f"tasks-{uuid.uuid4().hex[:12]}@example.com"
-    password = "Site-client-2026!"
-    create_user(content_stack.cognito(), content_stack["user_pool_id"], email, password, "Tess", "Tasks")
-    return {"email": email, "password": password}
+    return new_learner(content_stack, "tasks", "Tess", "Tasks")
 
 
 def site_origin(stack) -> str:

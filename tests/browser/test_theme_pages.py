@@ -13,12 +13,10 @@ that allows that origin; the test checks what the learner sees.
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
-from local.stack import create_user
-from tests.browser.site_page import sign_in
+from tests.browser.site_page import new_learner, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -194,8 +192,7 @@ def loaded(page, url: str) -> None:
 
 def test_a_learner_enrolls_marks_progress_and_sees_it_on_course_pathway_and_dashboard(site_and_stack, context):
     site, stack = site_and_stack
-    learner = {"email": f"theme-{uuid.uuid4().hex[:10]}@example.com", "password": "Theme-pages-2026!"}
-    create_user(stack.cognito(), stack["user_pool_id"], learner["email"], learner["password"], "Tia", "Theme")
+    learner = new_learner(stack, "theme", "Tia", "Theme")
     page = context.new_page()
     sign_in(page, stack, learner)  # on the demo site: the session cookies belong to the API's host
 

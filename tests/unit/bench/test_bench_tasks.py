@@ -7,16 +7,10 @@ makes exactly the calls its floor replays, in order, however many other modules 
 
 from __future__ import annotations
 
-import json
-
-from hhl.learning import catalog as catalog_module
 from hhl.storage import dynamodb as dynamodb_module
 
 from bench import tasks as bench_tasks
 from bench.warm import api_event
-from kit.dynamodb_calls import DynamoDBCallCounter
-from kit.template import http_routes
-from local.api_gateway import import_handler
 from local.lambda_context import LambdaContext
 from tests.support.in_process_api import USER_A
 
@@ -24,16 +18,11 @@ ROUTES = ("POST /tasks/quiz/submit", "GET /tasks/status", "GET /module/progress"
 
 
 def test_every_task_row_makes_its_floors_calls_however_many_modules_were_touched(
-    learning_env, tokens, tmp_path, serve_catalog, service_env
+    learning_env, tokens, bench_catalog, serve_catalog, service_env, counted_routes
 ):
-    shipped = json.loads(catalog_module.SHIPPED_CATALOG_PATH.read_text(encoding="utf-8"))
-    serve_catalog(bench_tasks.bench_catalog(shipped, tmp_path / "bench-catalog"))
-    handlers = {route.route_key: import_handler(route) for route in http_routes() if route.route_key in ROUTES}
+    serve_catalog(bench_catalog)
+    handlers, run = counted_routes(ROUTES)
     dynamodb = dynamodb_module.client()
-
-    def run(handler, event):
-        with DynamoDBCallCounter(dynamodb) as counter:
-            return handler(event, LambdaContext()), counter.operations
 
     bearer = {"authorization": f"Bearer {tokens.access(sub=USER_A)}"}
     # A warm container has checked this sign-in's session within the revocation window (hhl.auth.revocation),

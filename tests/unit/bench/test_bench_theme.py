@@ -7,36 +7,19 @@ status request makes exactly the two Queries its floor replays, however large th
 
 from __future__ import annotations
 
-import json
-
-from hhl.learning import catalog as catalog_module
-from hhl.storage import dynamodb as dynamodb_module
-
-from bench import tasks as bench_tasks
 from bench import theme as bench_theme
 from bench.warm import Scenario, api_event
-from kit.dynamodb_calls import DynamoDBCallCounter
-from kit.template import http_routes
-from local.api_gateway import import_handler
-from local.lambda_context import LambdaContext
 from tests.support.in_process_api import USER_A
 
 ROUTES = ("GET /course/status", "GET /pathway/status")
 
 
 def test_every_status_row_makes_its_floors_calls_whatever_the_course_size(
-    learning_env, tokens, tmp_path, serve_catalog
+    learning_env, tokens, bench_catalog, serve_catalog, counted_routes
 ):
-    shipped = json.loads(catalog_module.SHIPPED_CATALOG_PATH.read_text(encoding="utf-8"))
-    directory = bench_tasks.bench_catalog(shipped, tmp_path / "bench-catalog")
-    bench_theme.add_sized_courses(directory)
-    serve_catalog(directory)
-    handlers = {route.route_key: import_handler(route) for route in http_routes() if route.route_key in ROUTES}
-    dynamodb = dynamodb_module.client()
-
-    def run(handler, event):
-        with DynamoDBCallCounter(dynamodb) as counter:
-            return handler(event, LambdaContext()), counter.operations
+    bench_theme.add_sized_courses(bench_catalog)
+    serve_catalog(bench_catalog)
+    handlers, run = counted_routes(ROUTES)
 
     bearer = {"authorization": f"Bearer {tokens.access(sub=USER_A)}"}
     results = bench_theme.calls_as_course_grows(bearer, handlers, api_event, run)
