@@ -17,10 +17,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import requests
 import yaml
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from kit.sign_in import TIMEOUT
 from kit.template import ROOT, Route, http_routes
 from local.hosted_ui import moto_signing_key
 
@@ -170,3 +172,25 @@ def concrete_path(route: Route) -> str:
 
 def routes() -> list[Route]:
     return sorted(http_routes(), key=lambda r: (r.path, r.method))
+
+
+def call_with_token(
+    stack, route: Route, token: str, way: str, origin: str, cookies: tuple[str, ...]
+) -> requests.Response:
+    """`route` called from `origin` with `token` as its Bearer (way "bearer") or as each cookie named in `cookies`;
+    a JSON body of {} where the method takes one."""
+    headers = {"origin": origin, "content-type": "application/json"}
+    sent_cookies = {}
+    if way == "bearer":
+        headers["authorization"] = f"Bearer {token}"
+    else:
+        sent_cookies = dict.fromkeys(cookies, token)
+    return requests.request(
+        route.method,
+        f"{stack['api_url']}{concrete_path(route)}",
+        headers=headers,
+        cookies=sent_cookies,
+        data="{}" if route.method in ("POST", "PUT", "PATCH") else None,
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )

@@ -15,8 +15,15 @@ import pytest
 import requests
 from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 
-from kit.sign_in import TIMEOUT, sign_in
-from tests.integration.forged_tokens import FORGERIES, claims_of, concrete_path, routes, security_schemes
+from kit.sign_in import sign_in
+from tests.integration.forged_tokens import (
+    FORGERIES,
+    call_with_token,
+    claims_of,
+    routes,
+    security_schemes,
+)
+from tests.support.site_http import new_learner
 
 pytestmark = pytest.mark.integration
 
@@ -26,30 +33,12 @@ ACCESS_SCHEMES = {"accessCookie", "bearerToken"}
 @pytest.fixture(scope="module")
 def genuine(local_stack, create_user):
     """A learner of its own, signed in for real: each forgery starts from its access token's claims."""
-    email = f"forger-{secrets.token_hex(4)}@example.com"
-    password = f"Forge-{secrets.token_urlsafe(12)}1a"
-    create_user(local_stack, email, password, "Mallory", "Forger")
-    return sign_in(local_stack, email, password)
+    return new_learner(local_stack, create_user, "forger", "Mallory", "Forger")
 
 
 def send(stack, route, token: str, way: str, origin: str) -> requests.Response:
     """The route called with `token` as an attacker would: Bearer, or both session cookies."""
-    headers = {"origin": origin, "content-type": "application/json"}
-    cookies = {}
-    if way == "bearer":
-        headers["authorization"] = f"Bearer {token}"
-    else:
-        cookies = {ACCESS_COOKIE: token, REFRESH_COOKIE: token}
-    body = "{}" if route.method in ("POST", "PUT", "PATCH") else None
-    return requests.request(
-        route.method,
-        f"{stack['api_url']}{concrete_path(route)}",
-        headers=headers,
-        cookies=cookies,
-        data=body,
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
+    return call_with_token(stack, route, token, way, origin, (ACCESS_COOKIE, REFRESH_COOKIE))
 
 
 def refusal_problem(route, response: requests.Response) -> str | None:

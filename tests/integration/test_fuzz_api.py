@@ -24,8 +24,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode, checks
 from schemathesis.core.failures import Failure, FailureGroup
 
-from kit.sign_in import sign_in
 from kit.template import ROOT
+from tests.support.site_http import new_learner
 
 pytestmark = pytest.mark.integration
 
@@ -41,10 +41,7 @@ EXCLUDED_CHECKS = ("positive_data_acceptance",)
 @pytest.fixture(scope="module")
 def fuzz_user(local_stack, create_user):
     """A learner of its own, so that what the fuzzer writes cannot disturb other tests' users."""
-    email = f"fuzz-{secrets.token_hex(4)}@example.com"
-    password = f"Fuzz-{secrets.token_urlsafe(12)}1a"
-    create_user(local_stack, email, password, "Fuzz", "Learner")
-    return sign_in(local_stack, email, password)
+    return new_learner(local_stack, create_user, "fuzz", "Fuzz", "Learner")
 
 
 def _operations(local_stack, with_security_parameters: bool) -> list:

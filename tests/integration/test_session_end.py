@@ -6,14 +6,14 @@ and a retired refresh token reused after the grace period fails and ends the ses
 from __future__ import annotations
 
 import concurrent.futures
-import secrets
 import time
 
 import pytest
 import requests
 
-from kit.sign_in import ACCESS_COOKIE, REFRESH_COOKIE, TIMEOUT, SignedIn, set_cookies, sign_in
-from tests.integration.forged_tokens import concrete_path, routes, security_schemes
+from kit.sign_in import ACCESS_COOKIE, REFRESH_COOKIE, TIMEOUT, SignedIn, set_cookies
+from tests.integration.forged_tokens import call_with_token, routes, security_schemes
+from tests.support.site_http import new_learner
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +25,7 @@ GRACE_SECONDS = 30  # template.yaml: RefreshTokenRotation.RetryGracePeriodSecond
 
 @pytest.fixture
 def learner(local_stack, create_user) -> SignedIn:
-    email = f"leaver-{secrets.token_hex(4)}@example.com"
-    password = f"Leave-{secrets.token_urlsafe(12)}1a"
-    create_user(local_stack, email, password, "Lea", "Ver")
-    return sign_in(local_stack, email, password)
+    return new_learner(local_stack, create_user, "leaver", "Lea", "Ver")
 
 
 def protected_routes():
@@ -36,21 +33,7 @@ def protected_routes():
 
 
 def call(stack, route, access_token: str, way: str, origin: str) -> requests.Response:
-    headers = {"origin": origin, "content-type": "application/json"}
-    cookies = {}
-    if way == "bearer":
-        headers["authorization"] = f"Bearer {access_token}"
-    else:
-        cookies = {ACCESS_COOKIE: access_token}
-    return requests.request(
-        route.method,
-        f"{stack['api_url']}{concrete_path(route)}",
-        headers=headers,
-        cookies=cookies,
-        data="{}" if route.method in ("POST", "PUT", "PATCH") else None,
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
+    return call_with_token(stack, route, access_token, way, origin, (ACCESS_COOKIE,))
 
 
 def refresh(stack, refresh_cookie: str, origin: str) -> requests.Response:

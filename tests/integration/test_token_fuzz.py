@@ -20,7 +20,7 @@ from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from kit.sign_in import TIMEOUT, sign_in
+from kit.sign_in import TIMEOUT
 from tests.integration.forged_tokens import (
     allows_anonymous,
     b64url,
@@ -31,6 +31,7 @@ from tests.integration.forged_tokens import (
     rs256,
     security_schemes,
 )
+from tests.support.site_http import new_learner
 
 pytestmark = pytest.mark.integration
 
@@ -140,10 +141,7 @@ def tokens(draw, genuine: dict) -> tuple[str, bool]:
 
 @pytest.fixture(scope="module")
 def genuine(local_stack, create_user):
-    email = f"token-fuzz-{secrets.token_hex(4)}@example.com"
-    password = f"Fuzz-{secrets.token_urlsafe(12)}1a"
-    create_user(local_stack, email, password, "Token", "Fuzzer")
-    return sign_in(local_stack, email, password)
+    return new_learner(local_stack, create_user, "token-fuzz", "Token", "Fuzzer")
 
 
 def test_token_shaped_input_never_gets_a_5xx(local_stack, genuine):

@@ -7,7 +7,7 @@ import secrets
 
 import requests
 
-from kit.sign_in import TIMEOUT, sign_in
+from kit.sign_in import TIMEOUT, SignedIn, sign_in
 
 LAB = "hedgehog-lab-foundations"
 LAB_MODULES = [
@@ -17,11 +17,12 @@ LAB_MODULES = [
 ]
 
 
-def new_learner(local_stack, create_user):
-    email = f"learner-{secrets.token_hex(4)}@example.com"
-    password = f"Learn-{secrets.token_urlsafe(12)}1a"
-    create_user(local_stack, email, password, "Grace", "Hopper")
-    return sign_in(local_stack, email, password)
+def new_learner(stack, create_user, email_prefix="learner", given_name="Grace", family_name="Hopper") -> SignedIn:
+    """A learner of the test's own in the stack's pool, signed in through the hosted UI."""
+    email = f"{email_prefix}-{secrets.token_hex(4)}@example.com"
+    password = f"Pw-{secrets.token_urlsafe(18)}1a"
+    create_user(stack, email, password, given_name, family_name)
+    return sign_in(stack, email, password)
 
 
 class Site:
