@@ -5,6 +5,14 @@ badge unawarded until the client retried. Every progress write also reaches the 
 through the table's stream (at least once), which reads the learner's stored completions and grants
 every badge and certificate they earn that is missing. Every grant is a conditional write, so replays,
 duplicates and the completing request itself racing the stream all end in one badge and one certificate.
+
+An erasure never gets a badge or certificate back. REMOVE records (the erasure's own deletes) award nothing.
+A grant is one transaction with a ConditionCheck that the progress row its stream record names still exists
+(hhl.storage.progress.still_stored), and the erasure deletes progress rows before badges and certificates
+(hhl.storage.learner_records): a grant that commits before the row goes is deleted by the erasure after it,
+one that comes later (a record in flight, or progress read just before the erasure) is refused (RowGone) and
+the learner is left alone, not retried. Cheaper than a marker on the users row: that row is deleted last, so a
+check on it would let a grant land between the badges' deletion and its own; the transaction costs only grants.
 """
 
 from __future__ import annotations
@@ -22,9 +30,9 @@ from hhl.signing import credential, keys
 from hhl.signing.kms import KmsError, KmsUnreachable
 from hhl.storage import badges as badge_store
 from hhl.storage import certificates as certificate_store
-from hhl.storage import users
+from hhl.storage import progress, users
 from hhl.storage.badges import badge_id
-from hhl.storage.errors import StorageError
+from hhl.storage.errors import RowGone, StorageError
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,9 @@ class Awarded:
     certificates: Issuance
 
 
-def award_earned(user_id: str, now: str) -> Awarded:
-    """Grant every badge and certificate the learner's stored completions earn and they lack."""
+def award_earned(user_id: str, now: str, standing_on: dict | None = None) -> Awarded:
+    """Grant every badge and certificate the learner's stored completions earn and they lack; with `standing_on`
+    (a ConditionCheck) each grant is written only while that row exists, else RowGone."""
     times = rollup.learner_module_times(user_id)
     held = {record.badge_id for record in badge_store.list_badges(user_id)}
     granted: list[dict] = []
@@ -45,10 +54,10 @@ def award_earned(user_id: str, now: str) -> Awarded:
             badge_id("pathway", pathway.slug) not in held for pathway in catalog().pathways_containing(course.slug)
         )
         if badge_id("course", course.slug) not in held or pathway_missing:
-            new = badges.award_for_completed_course(user_id, course, now)
+            new = badges.award_for_completed_course(user_id, course, now, standing_on)
             granted.extend(new)
             held.update(view["badgeId"] for view in new)
-    issuance = issue_earned_from(user_id, times, now)
+    issuance = issue_earned_from(user_id, times, now, standing_on)
     sign_credentials(user_id, issuance)
     return Awarded(tuple(granted), issuance)
 
@@ -79,14 +88,24 @@ def sign_credentials(user_id: str, issuance: Issuance) -> int:
     return signed
 
 
-def learners_in(records: Iterable[dict]) -> dict[str, list[str]]:
-    """userId -> the sequence numbers of its records, in stream order (KEYS_ONLY records carry the key)."""
-    learners: dict[str, list[str]] = {}
+@dataclass
+class LearnerRecords:
+    sequence_numbers: list[str]  # in stream order
+    module_key: str  # the progress row the newest record names: what the learner's grants stand on
+
+
+def learners_in(records: Iterable[dict]) -> dict[str, LearnerRecords]:
+    """userId -> its INSERT and MODIFY records (KEYS_ONLY records carry the key); REMOVE records are an
+    erasure's (progress rows are never deleted otherwise) and award nothing."""
+    learners: dict[str, LearnerRecords] = {}
     for record in records:
         keys = (record.get("dynamodb") or {}).get("Keys") or {}
         user_id = (keys.get("userId") or {}).get("S")
-        if user_id and record.get("eventName") in ("INSERT", "MODIFY"):
-            learners.setdefault(user_id, []).append(record["dynamodb"]["SequenceNumber"])
+        module_key = (keys.get("moduleKey") or {}).get("S")
+        if user_id and module_key and record.get("eventName") in ("INSERT", "MODIFY"):
+            found = learners.setdefault(user_id, LearnerRecords([], module_key))
+            found.sequence_numbers.append(record["dynamodb"]["SequenceNumber"])
+            found.module_key = module_key
     return learners
 
 
@@ -97,12 +116,15 @@ def award_stream_records(records: list[dict], now: str) -> list[str]:
     delivers that learner's records again, and awarding is idempotent.
     """
     retry: list[str] = []
-    for user_id, sequence_numbers in learners_in(records).items():
+    for user_id, learner in learners_in(records).items():
         try:
-            awarded = award_earned(user_id, now)
+            awarded = award_earned(user_id, now, progress.still_stored(user_id, learner.module_key))
+        except RowGone:
+            logger.info("nothing awarded: the learner's progress row is gone (erased)")
+            continue
         except (StorageError, DeadlineExceeded, KmsError, KmsUnreachable) as exc:
             logger.warning("awards failed for a learner; the stream retries", extra={"reason": str(exc)})
-            retry.extend(sequence_numbers)
+            retry.extend(learner.sequence_numbers)
             continue
         if awarded.badges or awarded.certificates.new:
             logger.info(

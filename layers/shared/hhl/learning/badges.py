@@ -24,14 +24,15 @@ def badge_view(record: BadgeRecord) -> dict | None:
     }
 
 
-def award_for_completed_course(user_id: str, course: Course, now: str) -> list[dict]:
+def award_for_completed_course(user_id: str, course: Course, now: str, standing_on: dict | None = None) -> list[dict]:
     """Award the course's badge and any pathway badge it completes; returns only the new ones.
 
     Called whenever a completion finds the course complete, not only on a module's first completion,
     so a retry after a failure between the progress write and the badge write still awards it.
     Racing requests that both find the course complete both try, and the conditional put lets one win.
+    `standing_on`: each badge is written only while that row exists (hhl.storage.badges.award_badge).
     """
-    candidates = [store.award_badge(user_id, COURSE, course.slug, now)]
+    candidates = [store.award_badge(user_id, COURSE, course.slug, now, standing_on)]
     pathways = catalog().pathways_containing(course.slug)
     if pathways:
         # Course badges are the record of completed courses; the read is strongly consistent, so of two
@@ -40,7 +41,7 @@ def award_for_completed_course(user_id: str, course: Course, now: str) -> list[d
         for pathway in pathways:
             complete = all(badge_id(COURSE, slug) in held for slug in pathway.courses)
             if complete and badge_id(PATHWAY, pathway.slug) not in held:
-                candidates.append(store.award_badge(user_id, PATHWAY, pathway.slug, now))
+                candidates.append(store.award_badge(user_id, PATHWAY, pathway.slug, now, standing_on))
     awarded = [record for record in candidates if record is not None]
     if awarded:
         metrics.add_metric(name="BadgesAwarded", unit=MetricUnit.Count, value=len(awarded))

@@ -97,14 +97,15 @@ def issue_earned(user_id: str, now: str) -> Issuance:
     return issue_earned_from(user_id, rollup.learner_module_times(user_id), now)
 
 
-def issue_earned_from(user_id: str, times: Mapping, now: str) -> Issuance:
-    """issue_earned for module times already read (rollup.learner_module_times)."""
+def issue_earned_from(user_id: str, times: Mapping, now: str, standing_on: dict | None = None) -> Issuance:
+    """issue_earned for module times already read (rollup.learner_module_times); `standing_on`: each certificate
+    is written only while that row exists (hhl.storage.certificates.issue_certificate)."""
     held = {record.cert_key: record for record in store.list_certificates(user_id)}
     new = []
     for earned in earned_certificates(catalog(), times):
         if earned.cert_key in held:
             continue
-        record, issued = store.issue_certificate(user_id, earned.kind, earned.slug, earned.title, now)
+        record, issued = store.issue_certificate(user_id, earned.kind, earned.slug, earned.title, now, standing_on)
         held[record.cert_key] = record
         if issued:
             new.append(record)

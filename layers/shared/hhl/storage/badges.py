@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hhl.config import settings
-from hhl.storage.dynamodb import client, dynamodb_call, query_learner_items
+from hhl.storage.dynamodb import put_item_standing_on, query_learner_items
 from hhl.storage.dynamodb_client import DynamoDBError
 
 ID_SEPARATOR = ":"
@@ -35,16 +35,15 @@ def _record(item: dict) -> BadgeRecord:
     return BadgeRecord(kind, slug, item["awardedAt"]["S"])
 
 
-def award_badge(user_id: str, kind: str, slug: str, awarded_at: str) -> BadgeRecord | None:
-    """Award once: the new record, or None when the learner already holds it. One PutItem."""
+def award_badge(
+    user_id: str, kind: str, slug: str, awarded_at: str, standing_on: dict | None = None
+) -> BadgeRecord | None:
+    """Award once: the new record, or None when the learner already holds it. One PutItem; with `standing_on`
+    (a ConditionCheck, e.g. hhl.storage.progress.still_stored) one transaction, raising RowGone when it fails."""
     item = {"userId": {"S": user_id}, "badgeId": {"S": badge_id(kind, slug)}, "awardedAt": {"S": awarded_at}}
+    put = {"TableName": settings().tables.badges, "Item": item, "ConditionExpression": "attribute_not_exists(badgeId)"}
     try:
-        with dynamodb_call("PutItem badges"):
-            client().put_item(
-                TableName=settings().tables.badges,
-                Item=item,
-                ConditionExpression="attribute_not_exists(badgeId)",
-            )
+        put_item_standing_on("PutItem badges", put, standing_on)
     except DynamoDBError:  # only a failed condition gets here: already awarded
         return None
     return _record(item)

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from hhl.config import settings
-from hhl.storage.dynamodb import client, dynamodb_call, query_learner_items
+from hhl.storage.dynamodb import client, dynamodb_call, put_item_standing_on, query_learner_items
 from hhl.storage.dynamodb_client import DynamoDBError
 
 KEY_SEPARATOR = "#"
@@ -71,8 +71,11 @@ def new_cert_id() -> str:
     return str(uuid.uuid4())
 
 
-def issue_certificate(user_id: str, kind: str, slug: str, title: str, issued_at: str) -> tuple[CertificateRecord, bool]:
-    """The learner's certificate for (kind, slug), and whether this call issued it. One PutItem.
+def issue_certificate(
+    user_id: str, kind: str, slug: str, title: str, issued_at: str, standing_on: dict | None = None
+) -> tuple[CertificateRecord, bool]:
+    """The learner's certificate for (kind, slug), and whether this call issued it. One PutItem; with
+    `standing_on` (a ConditionCheck) one transaction, raising RowGone when that row is gone.
 
     A lost race (or a replay) fails the condition, and DynamoDB returns the item that is there.
     """
@@ -83,14 +86,14 @@ def issue_certificate(user_id: str, kind: str, slug: str, title: str, issued_at:
         "title": {"S": title},
         "issuedAt": {"S": issued_at},
     }
+    put = {
+        "TableName": settings().tables.certificates,
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(certKey)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
     try:
-        with dynamodb_call("PutItem certificates"):
-            client().put_item(
-                TableName=settings().tables.certificates,
-                Item=item,
-                ConditionExpression="attribute_not_exists(certKey)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+        put_item_standing_on("PutItem certificates", put, standing_on)
     except DynamoDBError as exc:  # only a failed condition gets here: already issued
         return _record(exc.response["Item"]), False
     return _record(item), True

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from hhl.deadline import DeadlineExceeded
 from hhl.observability import logger
 from hhl.storage.dynamodb_client import DynamoDB, DynamoDBError, DynamoDBUnreachable
-from hhl.storage.errors import StorageFailed, StorageUnavailable
+from hhl.storage.errors import RowGone, StorageFailed, StorageUnavailable
 
 # Lambda's AWS_LAMBDA_INITIALIZATION_TYPE for inits that run ahead of any request.
 PREINITIALIZED = frozenset({"snap-start", "provisioned-concurrency"})
@@ -128,3 +128,26 @@ def query_learner_items(table: str, user_id: str, sort_key_prefix: tuple[str, st
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def put_item_standing_on(operation: str, put: dict, standing_on: dict | None) -> None:
+    """PutItem `put`; with `standing_on` (a ConditionCheck), one TransactWriteItems of the two, so the item is
+    written only while that other row still meets its condition.
+
+    The put's own failed condition raises ConditionalCheckFailedException either way (with the old item when the
+    put asks for ReturnValuesOnConditionCheckFailure); a failed `standing_on` raises RowGone.
+    """
+    if standing_on is None:
+        with dynamodb_call(operation):
+            client().put_item(**put)
+        return
+    try:
+        with dynamodb_call(operation):
+            client().call("TransactWriteItems", {"TransactItems": [{"Put": put}, {"ConditionCheck": standing_on}]})
+    except DynamoDBError as exc:  # only a transaction cancelled by its conditions gets here
+        _, gone = failed_conditions(exc)
+        if gone:
+            raise RowGone(operation) from None
+        reason = exc.response["CancellationReasons"][0]
+        old = {"Item": reason["Item"]} if "Item" in reason else {}
+        raise DynamoDBError(CONDITIONAL_CHECK_FAILED, reason.get("Message", ""), exc.status, old) from None

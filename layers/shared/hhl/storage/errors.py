@@ -16,6 +16,14 @@ class StorageError(Exception):
         self.reason = reason
 
 
+class RowGone(Exception):
+    """A write made to depend on another row (a ConditionCheck) was refused: that row no longer exists.
+
+    Not a storage error: DynamoDB answered, and retrying cannot bring the row back (the awards stream consumer
+    conditions its grants on the learner's progress row, which an erasure deletes first).
+    """
+
+
 class StorageUnavailable(StorageError):
     """Throttled, briefly unavailable, unreachable or out of time: retrying shortly should succeed."""
 

@@ -43,6 +43,16 @@ def module_key(course_slug: str, module_slug: str) -> str:
     return f"{course_slug}{KEY_SEPARATOR}{module_slug}"
 
 
+def still_stored(user_id: str, key: str) -> dict:
+    """A ConditionCheck that the learner's progress row `key` exists: a write made in one transaction with it is
+    refused once an erasure (which deletes progress before the rows that stand on it) has removed the row."""
+    return {
+        "TableName": settings().tables.progress,
+        "Key": {"userId": {"S": user_id}, "moduleKey": {"S": key}},
+        "ConditionExpression": "attribute_exists(moduleKey)",
+    }
+
+
 def _optional(item: dict, name: str) -> str | None:
     return item[name]["S"] if name in item else None
 
