@@ -1,5 +1,5 @@
-"""The awards stream consumer as Lambda runs it: its handler, and the KEYS_ONLY progress-table stream record
-Lambda delivers for one stored module event."""
+"""The awards stream consumer as Lambda runs it: its handler, and the KEYS_ONLY records Lambda delivers from
+its two streams: the progress table's for one stored module event, the users table's for one sign-in."""
 
 from __future__ import annotations
 
@@ -27,4 +27,22 @@ def stream_record(user_id: str, course: str, module: str, sequence_number: str) 
             "StreamViewType": "KEYS_ONLY",
         },
         "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/hedgehog-learn-local-progress/stream/x",
+    }
+
+
+def users_stream_record(user_id: str, sequence_number: str) -> dict:
+    """The KEYS_ONLY users-table record of a sign-in that stored the learner's profile."""
+    return {
+        "eventID": sequence_number,
+        "eventName": "MODIFY",
+        "eventSource": "aws:dynamodb",
+        "eventVersion": "1.1",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "Keys": {"userId": {"S": user_id}},
+            "SequenceNumber": sequence_number,
+            "SizeBytes": 45,
+            "StreamViewType": "KEYS_ONLY",
+        },
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/hedgehog-learn-local-users/stream/x",
     }

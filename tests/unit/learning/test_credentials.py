@@ -20,7 +20,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from jsonschema import Draft202012Validator
 
-from tests.support.awards_stream import awards_handler, stream_record
+from tests.support.awards_stream import awards_handler, stream_record, users_stream_record
 from tests.support.in_process_api import USER_A, USER_B
 
 LAB = "hedgehog-lab-foundations"
@@ -148,6 +148,37 @@ def test_a_learner_without_a_verified_email_keeps_an_unsigned_certificate(
     cert_id = complete_and_award(api_as(USER_B), USER_B, lambda_context)
     answer = anonymous.get(f"/certificate/{cert_id}")
     assert answer.status == 200 and answer.body["credential"] is None
+
+
+def test_a_sign_in_that_stores_a_verified_email_signs_the_waiting_certificate(
+    api, api_as, anonymous, stored, signing_key_id, lambda_context
+):
+    cert_id = complete_and_award(api, USER_A, lambda_context)
+    other_cert_id = complete_and_award(api_as(USER_B), USER_B, lambda_context)
+    assert anonymous.get(f"/certificate/{cert_id}").body["credential"] is None
+
+    upsert_user(USER_A, {"email": EMAIL})  # what the sign-in callback stores
+    assert awards_handler()({"Records": [users_stream_record(USER_A, "7" * 21)]}, lambda_context) == {
+        "batchItemFailures": []
+    }
+
+    token, _ = verified(anonymous, cert_id)
+    (identity,) = token.claims["credentialSubject"]["identifier"]
+    assert identity["identityHash"] == "sha256$" + hashlib.sha256((EMAIL + identity["salt"]).encode()).hexdigest()
+    assert len(stored("certificates")) == 2
+    assert anonymous.get(f"/certificate/{other_cert_id}").body["credential"] is None
+
+
+def test_a_sign_in_with_nothing_to_sign_costs_the_awards_function_one_query(
+    api, signing_key_id, ddb_calls, lambda_context
+):
+    upsert_user(USER_A, {"email": EMAIL})
+    complete_and_award(api, USER_A, lambda_context)
+    ddb_calls.reset()
+    assert awards_handler()({"Records": [users_stream_record(USER_A, "7" * 21)]}, lambda_context) == {
+        "batchItemFailures": []
+    }
+    assert ddb_calls.operations == ["Query"]
 
 
 def test_revoking_makes_the_credential_url_answer_410(api, anonymous, signing_key_id, lambda_context):

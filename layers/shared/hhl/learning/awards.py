@@ -13,6 +13,10 @@ A grant is one transaction with a ConditionCheck that the progress row its strea
 one that comes later (a record in flight, or progress read just before the erasure) is refused (RowGone) and
 the learner is left alone, not retried. Cheaper than a marker on the users row: that row is deleted last, so a
 check on it would let a grant land between the badges' deletion and its own; the transaction costs only grants.
+
+The users table's stream reaches the same function: a sign-in that stores a newly verified email signs the
+learner's unsigned certificates. A users record only ever changes who the recipient is, never what was
+earned, so it reads the certificates alone and stops there when every one is signed (one Query).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from hhl.config import settings
 from hhl.deadline import DeadlineExceeded
 from hhl.learning import badges, rollup
 from hhl.learning.catalog import catalog
-from hhl.learning.certificates import Issuance, issue_earned_from
+from hhl.learning.certificates import Issuance, held_certificates, issue_earned_from
 from hhl.observability import logger
 from hhl.signing import credential, keys
 from hhl.signing.kms import KmsError, KmsUnreachable
@@ -66,7 +70,7 @@ def sign_credentials(user_id: str, issuance: Issuance) -> int:
     """Sign an Open Badges credential for each of the learner's certificates that has none; how many were signed.
 
     The recipient is identified by their verified email (hashed); a learner without one keeps unsigned
-    certificates until a sign-in stores it (the next progress write signs them). Raises KmsError or
+    certificates until a sign-in stores it (that write's users-stream record signs them). Raises KmsError or
     KmsUnreachable when KMS fails, so the stream retries.
     """
     unsigned = [record for record in issuance.held.values() if record.credential is None and not record.revoked]
@@ -88,24 +92,33 @@ def sign_credentials(user_id: str, issuance: Issuance) -> int:
     return signed
 
 
+def sign_held(user_id: str) -> int:
+    """Sign the learner's unsigned certificates, issuing nothing; how many were signed.
+
+    One Query when every certificate is signed (most sign-ins); the users row is read only when one is not.
+    """
+    return sign_credentials(user_id, held_certificates(user_id))
+
+
 @dataclass
 class LearnerRecords:
     sequence_numbers: list[str]  # in stream order
-    module_key: str  # the progress row the newest record names: what the learner's grants stand on
+    module_key: str | None  # the progress row the newest record names; None when only the users row changed
 
 
 def learners_in(records: Iterable[dict]) -> dict[str, LearnerRecords]:
     """userId -> its INSERT and MODIFY records (KEYS_ONLY records carry the key); REMOVE records are an
-    erasure's (progress rows are never deleted otherwise) and award nothing."""
+    erasure's (progress rows are never deleted otherwise) and award nothing. A users-table record's key is
+    the userId alone (no moduleKey)."""
     learners: dict[str, LearnerRecords] = {}
     for record in records:
         keys = (record.get("dynamodb") or {}).get("Keys") or {}
         user_id = (keys.get("userId") or {}).get("S")
         module_key = (keys.get("moduleKey") or {}).get("S")
-        if user_id and module_key and record.get("eventName") in ("INSERT", "MODIFY"):
+        if user_id and record.get("eventName") in ("INSERT", "MODIFY"):
             found = learners.setdefault(user_id, LearnerRecords([], module_key))
             found.sequence_numbers.append(record["dynamodb"]["SequenceNumber"])
-            found.module_key = module_key
+            found.module_key = module_key or found.module_key
     return learners
 
 
@@ -118,6 +131,11 @@ def award_stream_records(records: list[dict], now: str) -> list[str]:
     retry: list[str] = []
     for user_id, learner in learners_in(records).items():
         try:
+            if learner.module_key is None:
+                signed = sign_held(user_id)
+                if signed:
+                    logger.info("signed certificates after the learner's email was stored", extra={"count": signed})
+                continue
             awarded = award_earned(user_id, now, progress.still_stored(user_id, learner.module_key))
         except RowGone:
             logger.info("nothing awarded: the learner's progress row is gone (erased)")
