@@ -30,7 +30,7 @@ help:
 	@echo "make verify ENV=prod the deployment guide's checklist against a deployed stack"
 	@echo "make sam             only the pinned SAM CLI, in .venv-sam (what a deploy needs; make test installs it too)"
 	@echo "make crm-resync ARGS='--all --stage prod' (or --user <userId>)  re-push learners to HubSpot (default stage: local)"
-	@echo "make forget-learner ARGS='--user <userId>' [--check] [--stage prod]  finish or report a learner's erasure"
+	@echo "make forget-learner ARGS='--user <userId>|--pending' [--check] [--stage prod]  finish or report erasures"
 	@echo "make crm-properties  create the HubSpot property group and properties (idempotent; the running stack's HubSpot)"
 	@echo "make revoke-certificate ARGS='<certId> --reason \"...\" [--stage prod]'  revoke a certificate (public answer: 410)"
 	@echo "make fake-hubspot    a fake HubSpot on 127.0.0.1:8090 for make dev's CRM sync; prints the contacts it gets"

@@ -73,6 +73,14 @@ def table_specs(stage: str, template: dict | None = None) -> list[TableSpec]:
     return specs
 
 
+def queue_names(stage: str, template: dict | None = None) -> dict[str, str]:
+    """logical id -> queue name, for every AWS::SQS::Queue (the stream consumers' dead-letter queues)."""
+    queues = resources("AWS::SQS::Queue", template or load_template())
+    return {
+        logical_id: _resolve_stage_name(res["Properties"]["QueueName"], stage) for logical_id, res in queues.items()
+    }
+
+
 @dataclass(frozen=True)
 class Route:
     method: str

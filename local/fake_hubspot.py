@@ -1,9 +1,10 @@
 """A fake HubSpot on 127.0.0.1: a real HTTP server for the CRM sync tests and the local stack.
 
-It implements the endpoints the service uses - contacts batch upsert by email and the contact
-property/group definitions - with a contact store keyed by email, a bearer-token check, and
-fault injection: 429 storms (ten-secondly or daily policy, with or without Retry-After), 5xx,
-hangs past the client's timeout, and per-record errors in a 207 response.
+It implements the endpoints the service uses - contacts batch upsert by email, the GDPR delete of
+a contact (by id, or by email with idProperty) and the contact property/group definitions - with a
+contact store keyed by email, a bearer-token check, and fault injection on any of them: 429 storms
+(ten-secondly or daily policy, with or without Retry-After), 5xx, hangs past the client's timeout, and
+per-record errors in a 207 response.
 
 Like HubSpot, a batch holding the same id twice, or an invalid email, is rejected with a 400 for
 the whole batch. Unlike HubSpot it keys contacts by the exact email it is sent, so a client that
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 UPSERT_PATH = "/crm/v3/objects/contacts/batch/upsert"
 GROUPS_PATH = "/crm/v3/properties/contacts/groups"
 PROPERTIES_PATH = "/crm/v3/properties/contacts"
+GDPR_DELETE_PATH = "/crm/v3/objects/contacts/gdpr-delete"
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PROPERTY_TYPES = {"string": {"text", "textarea"}, "number": {"number"}, "datetime": {"date"}}
 
@@ -57,6 +59,7 @@ class FakeHubSpot:
         self.properties: dict[str, dict] = {}
         self.calls: list[tuple[str, str, int]] = []  # (method, path, status) of every request
         self.upsert_batches: list[list[str]] = []  # the emails of every accepted upsert request
+        self.gdpr_deletes: list[dict] = []  # the body of every GDPR delete HubSpot carried out
         self._faults: deque[Fault] = deque()
         self._record_errors: dict[str, int] = {}  # email -> how many more upserts answer an error for it
         self._ids = itertools.count(1001)
@@ -207,6 +210,23 @@ class FakeHubSpot:
             payload.update(errors=errors, numErrors=len(errors))
         return (207 if errors else 200), payload
 
+    def gdpr_delete(self, body: dict) -> tuple[int, dict | None]:
+        """Like HubSpot: 204 once the contact is gone; an unknown id is a 404, an unknown email is blocklisted (204)."""
+        object_id, id_property = body.get("objectId"), body.get("idProperty")
+        if not isinstance(object_id, str) or not object_id or id_property not in (None, "email"):
+            return 400, _error("VALIDATION_ERROR", "objectId is required; idProperty may only be email")
+        with self._lock:
+            if id_property == "email":
+                found = object_id if object_id in self.contacts else None
+            else:
+                found = next((email for email, c in self.contacts.items() if c["id"] == object_id), None)
+            if found is None and id_property != "email":
+                return 404, _error("OBJECT_NOT_FOUND", "resource not found")
+            if found is not None:
+                del self.contacts[found]
+            self.gdpr_deletes.append(dict(body))
+        return 204, None
+
     def create_group(self, body: dict) -> tuple[int, dict]:
         name = body.get("name")
         if not isinstance(name, str) or not name or not isinstance(body.get("label"), str):
@@ -248,7 +268,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake.calls.append((self.command, urlsplit(self.path).path, status))
         try:
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            if body is not None:
+                self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -289,6 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         routes = {UPSERT_PATH: self.fake.upsert, GROUPS_PATH: self.fake.create_group}
         routes[PROPERTIES_PATH] = self.fake.create_property
+        routes[GDPR_DELETE_PATH] = self.fake.gdpr_delete
         route = routes.get(path)
         if route is None or not isinstance(body, dict):
             self._reply(404, _error("NOT_FOUND", "unknown endpoint"))

@@ -37,7 +37,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from kit.template import ROOT, secret_ids, table_specs, user_pool_args, user_pool_client_args
+from kit.template import ROOT, queue_names, secret_ids, table_specs, user_pool_args, user_pool_client_args
 from local import fault_proxy, secrets_extension
 
 HOST = "127.0.0.1"
@@ -215,6 +215,9 @@ def provision(origins: Origins, seeded: dict[str, str]) -> dict:
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     for spec in table_specs(STAGE):
         dynamodb.create_table(**spec.create_table_args)
+    sqs = boto3.client("sqs", region_name=REGION)
+    for queue in queue_names(STAGE).values():  # the stream consumers' on-failure destinations
+        sqs.create_queue(QueueName=queue)
     cognito = boto3.client("cognito-idp", region_name=REGION)
     pool_id = cognito.create_user_pool(PoolName=f"hedgehog-learn-{STAGE}", **user_pool_args())["UserPool"]["Id"]
     client_args = user_pool_client_args()
@@ -452,9 +455,12 @@ def run() -> None:
             threading.Thread(target=server.serve_forever, daemon=True).start()
         from local import stream_poller
 
-        # Lambda's stream event source mappings: awards always, crm_sync when the CRM is on.
+        # Lambda's stream event source mappings: awards and erasure always, crm_sync when the CRM is on.
         # They read the emulator's streams directly, as Lambda's service does, never through the fault proxy.
-        pollers = [stream_poller.start(STAGE, REGION, emulator_url, stream_poller.AWARDS_FUNCTION)]
+        pollers = [
+            stream_poller.start(STAGE, REGION, emulator_url, stream_poller.AWARDS_FUNCTION),
+            stream_poller.start(STAGE, REGION, emulator_url, stream_poller.ERASURE_FUNCTION),
+        ]
         if env["ENABLE_CRM_PROGRESS"] == "true":
             pollers.append(stream_poller.start(STAGE, REGION, emulator_url))
 

@@ -4,25 +4,28 @@ Reads the emulator's `dynamodbstreams` API for every table a stream-consuming fu
 subscribes to in template.yaml, and invokes the handler with Lambda-shaped stream events, the way Lambda does:
 batches of up to BatchSize records per shard after a batching window, ReportBatchItemFailures
 honoured (the batch is retried from the lowest failed sequence number), and at most
-MaximumRetryAttempts retries before the records are given up, as Lambda would hand them to the
-on-failure destination (logged here). Not reproduced: BisectBatchOnFunctionError (a raising
+MaximumRetryAttempts retries before the records are given up and, as Lambda does, a message describing
+the batch (DDBStreamBatchInfo: shard, first and last sequence numbers) is sent to the on-failure
+destination queue (the emulator's SQS). Not reproduced: BisectBatchOnFunctionError (a raising
 handler retries the whole batch), parallelization factor, shard splits. The batching window is
 capped at LOCAL_MAX_BATCHING_WINDOW so local runs and tests see changes within about a second.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kit.template import ROOT, Route, load_template, resources, table_specs
+from kit.template import ROOT, Route, load_template, queue_names, resources, table_specs
 from local.lambda_context import LambdaContext
 
 SYNC_FUNCTION = "CrmSyncFunction"
 AWARDS_FUNCTION = "AwardsFunction"
+ERASURE_FUNCTION = "ErasureFunction"
 LOCAL_MAX_BATCHING_WINDOW = 1.0
 POLL_INTERVAL_SECONDS = 0.2
 RETRY_DELAY_SECONDS = 0.5
@@ -36,24 +39,28 @@ class StreamSource:
     batch_size: int
     batching_window: float
     max_retries: int
+    on_failure_queue: str | None = None  # the DestinationConfig OnFailure queue's name
 
 
 def stream_sources(stage: str, function: str = SYNC_FUNCTION, template: dict | None = None) -> list[StreamSource]:
     """The function's DynamoDB events in template.yaml, with their tables' names for `stage`."""
     template = template or load_template()
     names = {spec.logical_id: spec.name for spec in table_specs(stage, template)}
+    queues = queue_names(stage, template)
     sources = []
     for event in resources("AWS::Serverless::Function", template)[function]["Properties"]["Events"].values():
         if event["Type"] != "DynamoDB":
             continue
         props = event["Properties"]
         table_logical_id = props["Stream"]["Fn::GetAtt"][0]
+        destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination") or {}
         sources.append(
             StreamSource(
                 table_name=names[table_logical_id],
                 batch_size=int(props.get("BatchSize", 100)),
                 batching_window=min(float(props.get("MaximumBatchingWindowInSeconds", 0)), LOCAL_MAX_BATCHING_WINDOW),
                 max_retries=int(props.get("MaximumRetryAttempts", -1)),
+                on_failure_queue=queues.get((destination.get("Fn::GetAtt") or [None])[0]),
             )
         )
     return sources
@@ -76,6 +83,7 @@ class _Shard:
     first_buffered_at: float = 0.0
     retries: int = 0
     next_attempt_at: float = 0.0
+    shard_id: str = ""
 
 
 def _lambda_record(record: dict, stream_arn: str) -> dict:
@@ -89,9 +97,16 @@ def _lambda_record(record: dict, stream_arn: str) -> dict:
 
 class StreamPoller:
     def __init__(
-        self, handler: Callable, sources: list[StreamSource], dynamodb, streams, function_name: str = "crm-sync"
+        self,
+        handler: Callable,
+        sources: list[StreamSource],
+        dynamodb,
+        streams,
+        function_name: str = "crm-sync",
+        sqs=None,
     ):
         self.handler = handler
+        self.sqs = sqs
         self.function_name = function_name
         self.sources = sources
         self.dynamodb = dynamodb
@@ -109,7 +124,7 @@ class StreamPoller:
                 iterator = self.streams.get_shard_iterator(
                     StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
-                shards.append(_Shard(source, arn, iterator))
+                shards.append(_Shard(source, arn, iterator, shard_id=shard["ShardId"]))
         return shards
 
     def _fetch(self, shard: _Shard) -> None:
@@ -150,10 +165,29 @@ class StreamPoller:
         if 0 <= max_retries < shard.retries:
             given_up = len(batch) - first_failed
             log.error("stream records given up after %d retries (on-failure destination): %d", max_retries, given_up)
+            self._send_to_destination(shard, shard.buffer[:given_up])
             del shard.buffer[:given_up]
             shard.retries = 0
             return
         shard.next_attempt_at = time.monotonic() + RETRY_DELAY_SECONDS
+
+    def _send_to_destination(self, shard: _Shard, records: list[dict]) -> None:
+        """Lambda's on-failure message for a stream batch: where the records are, not the records."""
+        if self.sqs is None or shard.source.on_failure_queue is None or not records:
+            return
+        message = {
+            "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": shard.retries},
+            "responseContext": {"statusCode": 200, "functionError": None},
+            "DDBStreamBatchInfo": {
+                "shardId": shard.shard_id,
+                "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+                "batchSize": len(records),
+                "streamArn": shard.stream_arn,
+            },
+        }
+        queue_url = self.sqs.get_queue_url(QueueName=shard.source.on_failure_queue)["QueueUrl"]
+        self.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
 
     def run(self) -> None:
         shards = self._open_shards()
@@ -190,4 +224,5 @@ def start(stage: str, region: str, emulator_url: str, function: str = SYNC_FUNCT
         boto3.client("dynamodb", region_name=region, endpoint_url=emulator_url),
         boto3.client("dynamodbstreams", region_name=region, endpoint_url=emulator_url),
         function_name=name.removeprefix("hedgehog-learn-${Stage}-"),
+        sqs=boto3.client("sqs", region_name=region, endpoint_url=emulator_url),
     ).start()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 
-from hhl.auth.cognito_admin import CognitoUnavailable
 from hhl.auth.cookies import clear_session_cookies
 from hhl.auth.cross_site import check_origin
 from hhl.auth.recent_sign_in import require_recent_sign_in
 from hhl.auth.request_auth import authenticate
 from hhl.config import settings
-from hhl.http import DependencyError, dispatch, endpoint, json_response
+from hhl.http import dispatch, endpoint, json_response
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, account
 from hhl.timestamps import utc_now, utc_timestamp
 
@@ -30,13 +29,10 @@ def delete_my_account(event: dict) -> dict:
     identity = authenticate(event)
     check_origin(event)  # a site page's request only, whether the token rides in the cookie or a header
     require_recent_sign_in(identity.claims, time.time())
-    try:
-        erasure = account.erase_learner(identity.user_id, utc_timestamp(utc_now()))
-    except CognitoUnavailable:
-        raise DependencyError(
-            "Account deletion could not finish, retry shortly", status=503, headers={"retry-after": "5"}
-        ) from None
-    return json_response(200, erasure.as_json(), headers=PRIVATE_RESPONSE_HEADERS, cookies=clear_session_cookies())
+    erasure = account.erase_learner(identity.user_id, utc_timestamp(utc_now()))
+    # 202: recorded, and the erasure function finishes the pending steps (the HubSpot contact) on its own.
+    status = 200 if erasure.as_json()["erased"] else 202
+    return json_response(status, erasure.as_json(), headers=PRIVATE_RESPONSE_HEADERS, cookies=clear_session_cookies())
 
 
 ROUTES = {

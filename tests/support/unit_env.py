@@ -27,6 +27,7 @@ UNIT_ENV = {
     "DYNAMODB_TASKS_TABLE": "hedgehog-learn-local-tasks",
     "DYNAMODB_ENDED_SESSIONS_TABLE": "hedgehog-learn-local-ended-sessions",
     "DYNAMODB_CRM_SENDS_TABLE": "hedgehog-learn-local-crm-sends",
+    "DYNAMODB_ERASURES_TABLE": "hedgehog-learn-local-erasures",
     "ENABLE_CRM_PROGRESS": "false",
     **secret_ids("local"),
     "POWERTOOLS_METRICS_NAMESPACE": "HedgehogLearn",

@@ -39,6 +39,7 @@ class Tables:
     tasks: str
     ended_sessions: str
     crm_sends: str
+    erasures: str
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             tasks=_required(env, "DYNAMODB_TASKS_TABLE"),
             ended_sessions=_required(env, "DYNAMODB_ENDED_SESSIONS_TABLE"),
             crm_sends=_required(env, "DYNAMODB_CRM_SENDS_TABLE"),
+            erasures=_required(env, "DYNAMODB_ERASURES_TABLE"),
         ),
         enable_crm_progress=_bool(env, "ENABLE_CRM_PROGRESS"),
     )

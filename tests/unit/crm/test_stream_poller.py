@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import boto3
@@ -37,9 +38,11 @@ def poll(dynamodb, service_env, monkeypatch):
     )
     pollers = []
 
-    def start(handler, max_retries: int) -> StreamPoller:
-        source = StreamSource(ENROLLMENTS, batch_size=10, batching_window=0.0, max_retries=max_retries)
-        pollers.append(StreamPoller(handler, [source], dynamodb, streams).start())
+    def start(handler, max_retries: int, on_failure_queue: str | None = None, sqs=None) -> StreamPoller:
+        source = StreamSource(
+            ENROLLMENTS, 10, batching_window=0.0, max_retries=max_retries, on_failure_queue=on_failure_queue
+        )
+        pollers.append(StreamPoller(handler, [source], dynamodb, streams, sqs=sqs).start())
         return pollers[-1]
 
     yield start
@@ -95,6 +98,30 @@ def test_failures_are_retried_from_the_lowest_failed_record_then_given_up(poll, 
     # One attempt plus two retries, each from "bad" on; then the rest of that batch is given up.
     assert calls == [["good-1", "bad", "good-2"], ["bad", "good-2"], ["bad", "good-2"], ["later"]]
     assert poller.invocations == 4
+
+
+def test_given_up_records_are_described_on_the_on_failure_queue_as_lambda_does(poll, dynamodb, service_env):
+    sqs = boto3.client("sqs", region_name=service_env["AWS_REGION"])
+    queue_url = sqs.create_queue(QueueName="hedgehog-learn-local-test-dlq")["QueueUrl"]
+
+    def handler(event, context):
+        return {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in event["Records"]]}
+
+    enroll(dynamodb, "never-done")
+    poll(handler, max_retries=1, on_failure_queue="hedgehog-learn-local-test-dlq", sqs=sqs)
+
+    messages = []
+    wait_for(lambda: messages.extend(sqs.receive_message(QueueUrl=queue_url).get("Messages", [])) or messages)
+    info = json.loads(messages[0]["Body"])
+    assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert info["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert info["DDBStreamBatchInfo"]["streamArn"].startswith("arn:aws:dynamodb:")
+
+
+def test_the_erasure_functions_give_up_on_its_own_dead_letter_queue():
+    (source,) = stream_sources("local", stream_poller.ERASURE_FUNCTION)
+    assert source.table_name == "hedgehog-learn-local-erasures"
+    assert source.on_failure_queue == "hedgehog-learn-local-erasure-dlq"
 
 
 def test_a_raising_handler_gets_the_whole_batch_again(poll, dynamodb):

@@ -1,4 +1,4 @@
-"""HubSpot CRM client: contact batch upserts and property definitions, over urllib.
+"""HubSpot CRM client: contact batch upserts, a contact's GDPR delete and property definitions, over urllib.
 
 Hand-written rather than HubSpot's `hubspot-api-client`: the SDK brings urllib3 and thousands of
 generated model modules into the layer (cold start), and its retry knows neither HubSpot's two 429
@@ -34,6 +34,7 @@ _JITTER = random.SystemRandom()
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 UPSERT_CONTACTS_PATH = "/crm/v3/objects/contacts/batch/upsert"
+GDPR_DELETE_CONTACT_PATH = "/crm/v3/objects/contacts/gdpr-delete"
 MAX_BATCH_INPUTS = 100  # HubSpot's limit for batch endpoints
 DAILY_POLICY = "DAILY"
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
@@ -279,6 +280,20 @@ class HubSpotClient:
                     break
                 time.sleep(delay)
         outcome.failed.update((email, "not confirmed by HubSpot") for email in pending)
+
+    def gdpr_delete_contact(self, contact_id: str, deadline: float | None = None) -> bool:
+        """Permanently delete the contact with this HubSpot id (GDPR delete); False when HubSpot has no such contact.
+
+        By id, never by email: deleting by an email HubSpot does not know would blocklist that address.
+        Raises HubSpotError (DailyLimitReached) when HubSpot did not confirm the deletion.
+        """
+        response = self.request("POST", GDPR_DELETE_CONTACT_PATH, {"objectId": contact_id}, deadline)
+        if response.status in (200, 204):
+            return True
+        if response.status == 404:
+            return False
+        category = response.body.get("category") if isinstance(response.body, dict) else None
+        raise HubSpotError(f"HubSpot answered {response.status} {category or ''}".strip(), response.status)
 
     @staticmethod
     def _result_email(result: Mapping, emails: list[str]) -> str | None:

@@ -5,11 +5,13 @@ learner table (hhl.storage.learner_records), grouped as a learner reads them; `c
 sync sent to HubSpot and when (added to version 1: a new field, nothing removed or retyped). Nothing of another learner
 can appear: every read is keyed by the caller's own user id.
 
-Erasure: the Cognito user first (no new sign-in can recreate the account), then every row in every
-table, the users item last. Each step is idempotent, so a repeated or interrupted erasure just finishes
-(the DELETE again, or tools/forget_learner.py by user id). A certificate goes with its row: the public
-verify route then answers 404 for it, which is its revocation. One log line records the erasure by a hash
-of the user id, never the email.
+Erasure: first a durable request (hhl.storage.erasures, with the HubSpot contact id the users row names),
+then the Cognito user (no new sign-in can recreate the account) and every row in every table, the users
+item last. Whatever this cannot finish now (Cognito or DynamoDB failing, and always the HubSpot contact)
+the erasure function finishes from the request's stream, with retries and a dead-letter queue
+(hhl.crm.erasure). Each step is idempotent, so a repeated or interrupted erasure just finishes. A
+certificate goes with its row: the public verify route then answers 404 for it, which is its revocation.
+Log lines name the learner by a hash of the user id, never the email.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from hhl.auth import cognito_admin
 from hhl.config import settings
 from hhl.observability import logger
+from hhl.storage import erasures, users
+from hhl.storage.errors import StorageError
 from hhl.storage.learner_records import delete_learner_rows, learner_rows
 
 EXPORT_FORMAT = "hedgehog-learn.learner-export"
@@ -66,16 +70,29 @@ def export_document(user_id: str, exported_at: str) -> dict:
     }
 
 
+PENDING = "pending"
+
+
 @dataclass(frozen=True)
 class Erasure:
-    cognito_user_deleted: bool  # False: there was none left (an earlier erasure got that far)
-    rows_deleted: dict[str, int]
+    cognito_user: str  # "deleted" | "already_gone" (an earlier erasure got that far) | "pending"
+    rows_deleted: dict[str, int] | None  # None: pending
+    hubspot_contact: str  # "deleted" | "pending" | "none" (no contact was ever linked)
+
+    @property
+    def pending(self) -> list[str]:
+        steps = {"cognitoUser": self.cognito_user, "hubspotContact": self.hubspot_contact}
+        return [name for name, state in steps.items() if state == PENDING] + (
+            ["rows"] if self.rows_deleted is None else []
+        )
 
     def as_json(self) -> dict:
         return {
-            "erased": True,
-            "cognitoUser": "deleted" if self.cognito_user_deleted else "already_gone",
-            "rowsDeleted": self.rows_deleted,
+            "erased": not self.pending,
+            "cognitoUser": self.cognito_user,
+            "rowsDeleted": self.rows_deleted or {},
+            "hubspotContact": self.hubspot_contact,
+            "pending": self.pending,
         }
 
 
@@ -83,20 +100,34 @@ def user_id_hash(user_id: str) -> str:
     return hashlib.sha256(user_id.encode()).hexdigest()[:16]
 
 
+def hubspot_contact_state(request: dict) -> str:
+    if request.get("hubspotContactId"):
+        return PENDING
+    return "deleted" if request.get("hubspotContact") == "deleted" else "none"
+
+
 def erase_learner(user_id: str, erased_at: str) -> Erasure:
-    """Delete the Cognito user and every row; raises (CognitoUnavailable, StorageError) with nothing lost:
-    a retry finishes what is left."""
+    """Record the erasure, then delete the Cognito user and every row; what fails stays pending for the erasure
+    function. Raises StorageError only when the request itself could not be recorded (nothing was done)."""
+    user = users.get_user(user_id) or {}
+    request = erasures.record_request(user_id, erased_at, user.get("hubspotContactId"))
+    cognito_user, rows = PENDING, None
     try:
-        cognito_deleted = cognito_admin.delete_user(user_id)
+        cognito_user = "deleted" if cognito_admin.delete_user(user_id) else "already_gone"
         rows = delete_learner_rows(user_id)
-    except Exception as exc:
-        logger.warning(
-            "learner erasure incomplete",
-            extra={"userIdHash": user_id_hash(user_id), "erasedAt": erased_at, "result": type(exc).__name__},
-        )
-        raise
+    except (cognito_admin.CognitoUnavailable, StorageError) as exc:
+        failure = type(exc).__name__
+    else:
+        failure = None
+    erasure = Erasure(cognito_user, rows, hubspot_contact_state(request))
     logger.info(
-        "learner erased",
-        extra={"userIdHash": user_id_hash(user_id), "erasedAt": erased_at, "result": "complete", "rows": rows},
+        "learner erasure requested",
+        extra={
+            "userIdHash": user_id_hash(user_id),
+            "erasedAt": erased_at,
+            "pending": erasure.pending,
+            "failure": failure,
+            "rows": rows,
+        },
     )
-    return Erasure(cognito_deleted, rows)
+    return erasure
