@@ -49,6 +49,7 @@ def remaining(user_id: str) -> dict:
 
 def dead_letter_depth(stage: str) -> int:
     import boto3
+
     from kit.template import queue_names
 
     sqs = boto3.client("sqs", region_name=os.environ["AWS_REGION"])

@@ -110,6 +110,7 @@ def test_deleting_the_account_leaves_no_row_and_no_cognito_user_and_may_be_repea
     response = ada.delete_account()
     assert response.status_code == 200, response.text
     assert response.json()["erased"] is True and response.json()["cognitoUser"] == "deleted"
+    assert response.json()["hubspotContact"] == "none" and response.json()["pending"] == []
     assert response.json()["rowsDeleted"]["users"] == 1 and response.json()["rowsDeleted"]["tasks"] >= 3
     cleared = [c for c in response.raw.headers.getlist("set-cookie") if "Max-Age=0" in c]
     assert {c.split("=", 1)[0] for c in cleared} == {"__Host-hhl_access_token", "__Host-hhl_refresh_token"}
@@ -159,8 +160,10 @@ def test_a_stale_sign_in_is_refused_and_the_operator_tool_finishes_the_erasure(t
         assert before.returncode == 1 and json.loads(before.stdout)["cognitoUser"] == "exists", before.stderr
         done = forget()
         assert done.returncode == 0, done.stderr
-        erased, report = (json.loads(line) for line in done.stdout.splitlines()[-2:])  # after the log line
+        erased, report = (json.loads(line) for line in done.stdout.splitlines()[-2:])  # after the log lines
         assert erased["cognitoUser"] == "deleted" and erased["rowsDeleted"]["users"] == 1
+        assert erased["hubspotContact"] == "none"  # CRM sync off: no contact was ever linked
         assert report["erased"] is True and set(report["rows"].values()) == {0}
+        assert report["erasure"] == "complete"
         assert not any(rows_of(stack, learner.user_id).values())
         assert forget("--check").returncode == 0

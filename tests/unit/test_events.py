@@ -17,7 +17,10 @@ from tests.support.awards_stream import awards_handler
 EVENTS_DIR = ROOT / "events"
 STREAM_EVENT = EVENTS_DIR / "crm-sync-stream.json"
 AWARDS_STREAM_EVENT = EVENTS_DIR / "awards-stream.json"
-HTTP_EVENTS = sorted(p for p in EVENTS_DIR.glob("*.json") if p not in (STREAM_EVENT, AWARDS_STREAM_EVENT))
+ERASURE_STREAM_EVENT = EVENTS_DIR / "erasure-stream.json"
+HTTP_EVENTS = sorted(
+    p for p in EVENTS_DIR.glob("*.json") if p not in (STREAM_EVENT, AWARDS_STREAM_EVENT, ERASURE_STREAM_EVENT)
+)
 ROUTES = {route.route_key: route for route in http_routes()}
 
 
@@ -103,3 +106,7 @@ def test_awards_stream_sample_fits_the_tables_the_awards_function_listens_to():
 
 def test_awards_stream_sample_is_answered_without_a_retry(learning_env, lambda_context):
     assert awards_handler()(load(AWARDS_STREAM_EVENT), lambda_context) == {"batchItemFailures": []}
+
+
+def test_erasure_stream_sample_fits_the_table_the_erasure_function_listens_to():
+    stream_sample_fits(ERASURE_STREAM_EVENT, "erasure/")

@@ -69,6 +69,7 @@ SAMPLES = {
     "CatalogFunction": "catalog.json",  # public: answers in full from the layer's catalog, no AWS call
     "CertificatesFunction": "certificates-list.json",
     "AwardsFunction": "awards-stream.json",  # DynamoDB refuses the connection: every record handed back
+    "ErasureFunction": "erasure-stream.json",  # likewise: the request handed back, pending
 }
 PUBLIC = {"CatalogFunction"}
 

@@ -6,7 +6,7 @@ import logging
 import time
 
 import pytest
-from hhl.crm.hubspot import HubSpotClient, RetryPolicy
+from hhl.crm.hubspot import GDPR_DELETE_CONTACT_PATH, HubSpotClient, HubSpotError, RetryPolicy
 
 from local.fake_hubspot import FakeHubSpot
 
@@ -182,3 +182,24 @@ def test_a_redirect_is_not_followed_with_the_token(fake, client):
 
         assert set(outcome.failed) == {"ada@example.com"} and "302" in outcome.failed["ada@example.com"]
         assert elsewhere.calls == []
+
+
+def test_gdpr_delete_removes_the_contact_by_id_and_a_second_delete_finds_none(fake, client):
+    contact_id = client.upsert_contacts({"gone@example.com": props(1)}).contact_ids["gone@example.com"]
+
+    assert client.gdpr_delete_contact(contact_id) is True
+    assert fake.contact("gone@example.com") is None
+    assert fake.gdpr_deletes == [{"objectId": contact_id}]  # by id: no email leaves for the delete
+    assert client.gdpr_delete_contact(contact_id) is False  # HubSpot's 404: already gone
+
+
+def test_gdpr_delete_rides_out_a_brief_outage_and_reports_a_long_one(fake, client):
+    contact_id = client.upsert_contacts({"later@example.com": props(1)}).contact_ids["later@example.com"]
+    fake.fail_next(FAST.max_attempts - 1, status=503, path=GDPR_DELETE_CONTACT_PATH)
+    assert client.gdpr_delete_contact(contact_id) is True
+
+    kept = client.upsert_contacts({"kept@example.com": props(1)}).contact_ids["kept@example.com"]
+    fake.fail_next(FAST.max_attempts, status=503, path=GDPR_DELETE_CONTACT_PATH)
+    with pytest.raises(HubSpotError):
+        client.gdpr_delete_contact(kept)
+    assert fake.contact("kept@example.com") is not None  # nothing deleted, so the caller retries later
