@@ -30,9 +30,8 @@ TABLES = resources("AWS::DynamoDB::Table", TEMPLATE)
 LAYER_ROOT = ROOT / "layers" / "shared"
 GLOBAL_ENV = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
 STAGES = ("dev", "prod")
-TABLE_SUFFIXES = {
-    "users", "enrollments", "progress", "badges", "certificates", "tasks", "ended-sessions", "crm-sends", "erasures"
-}
+TABLE_SUFFIXES = {"users", "enrollments", "progress", "badges", "certificates", "tasks", "ended-sessions"}
+TABLE_SUFFIXES |= {"crm-sends", "erasures"}
 # Secrets the code reads -> what a policy granting it names: the template parameter naming the SSM
 # SecureString, or the Secrets Manager secret the template creates.
 SECRET_GRANTS = {
