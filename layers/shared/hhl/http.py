@@ -60,6 +60,13 @@ class Forbidden(HttpError):
     status = 403
 
 
+class UnsupportedMediaType(HttpError):
+    status = 415
+
+    def __init__(self) -> None:
+        super().__init__("Content-Type must be application/json")
+
+
 class DependencyError(HttpError):
     """A downstream service failed; nothing was (or will be) half-written on our side."""
 
@@ -188,11 +195,16 @@ def raw_body(event: Mapping) -> bytes:
     return body.encode("utf-8")
 
 
-def json_body(event: Mapping) -> dict:
-    """The request's JSON object body: content type, size and syntax checked."""
+def require_json_content_type(event: Mapping) -> None:
+    """UnsupportedMediaType (415) unless the request's Content-Type is application/json (parameters aside)."""
     content_type = (header(event, "content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise HttpError("Content-Type must be application/json", status=415)
+        raise UnsupportedMediaType()
+
+
+def json_body(event: Mapping) -> dict:
+    """The request's JSON object body: content type, size and syntax checked."""
+    require_json_content_type(event)
     data = raw_body(event)
     if len(data) > MAX_BODY_BYTES:
         raise HttpError(f"Request body exceeds {MAX_BODY_BYTES} bytes", status=413)

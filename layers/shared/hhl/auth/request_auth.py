@@ -27,7 +27,7 @@ from hhl.auth.refusals import (
 )
 from hhl.auth.revocation import ended_sessions, session_of
 from hhl.auth.verifier import JwksUnavailable, JwtVerificationError, cognito_verifier
-from hhl.http import HttpError, header
+from hhl.http import header, require_json_content_type
 from hhl.observability import logger
 
 __all__ = [
@@ -43,13 +43,6 @@ __all__ = [
 ]
 
 STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class UnsupportedMediaType(HttpError):
-    status = 415
-
-    def __init__(self) -> None:
-        super().__init__("Content-Type must be application/json")
 
 
 @dataclass(frozen=True)
@@ -104,9 +97,7 @@ def check_cross_site_request(event: Mapping) -> None:
         return
     check_origin(event)
     if event.get("body"):
-        content_type = (header(event, "content-type") or "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise UnsupportedMediaType()
+        require_json_content_type(event)
 
 
 def _method(event: Mapping) -> str:
