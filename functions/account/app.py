@@ -9,7 +9,7 @@ from hhl.auth.cross_site import check_origin
 from hhl.auth.recent_sign_in import require_recent_sign_in
 from hhl.auth.request_auth import authenticate
 from hhl.config import settings
-from hhl.http import dispatch, endpoint, json_response
+from hhl.http import json_response, routed_endpoint
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, account
 from hhl.timestamps import utc_now, utc_timestamp
 
@@ -40,7 +40,4 @@ ROUTES = {
     "DELETE /auth/me": delete_my_account,
 }
 
-
-@endpoint
-def handler(event: dict, context) -> dict:
-    return dispatch(ROUTES, event)
+handler = routed_endpoint(ROUTES)

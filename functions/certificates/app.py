@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from hhl.auth.request_auth import authenticate
 from hhl.config import settings
-from hhl.http import ANSWERABLE_ERRORS, as_http_error, dispatch, endpoint, error_response_for, json_response, path_param
+from hhl.http import ANSWERABLE_ERRORS, as_http_error, error_response_for, json_response, path_param, routed_endpoint
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, verification
 from hhl.signing import credential, keys
 
@@ -56,7 +56,4 @@ ROUTES = {
     "GET /issuer": issuer_profile,
 }
 
-
-@endpoint
-def handler(event: dict, context) -> dict:
-    return dispatch(ROUTES, event)
+handler = routed_endpoint(ROUTES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hhl.auth.request_auth import authenticate
 from hhl.config import settings
-from hhl.http import dispatch, empty_response, endpoint, json_body, json_response, path_param
+from hhl.http import empty_response, json_body, json_response, path_param, routed_endpoint
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, enrollments
 from hhl.learning.validation import course_from_path, parse_enrollment_request
 from hhl.timestamps import utc_now, utc_timestamp
@@ -38,7 +38,4 @@ ROUTES = {
     "DELETE /enrollments/{courseSlug}": delete_enrollment,
 }
 
-
-@endpoint
-def handler(event: dict, context) -> dict:
-    return dispatch(ROUTES, event)
+handler = routed_endpoint(ROUTES)

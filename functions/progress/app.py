@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hhl.auth.request_auth import authenticate
 from hhl.config import settings
-from hhl.http import dispatch, endpoint, json_body, json_response, path_param
+from hhl.http import json_body, json_response, path_param, routed_endpoint
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, badges, progress
 from hhl.learning.validation import course_from_path, parse_progress_event
 from hhl.timestamps import utc_now, utc_timestamp
@@ -45,7 +45,4 @@ ROUTES = {
     "GET /badges": list_badges,
 }
 
-
-@endpoint
-def handler(event: dict, context) -> dict:
-    return dispatch(ROUTES, event)
+handler = routed_endpoint(ROUTES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hhl.auth.request_auth import authenticate
 from hhl.config import settings
-from hhl.http import dispatch, endpoint, json_body, json_response, query_params
+from hhl.http import json_body, json_response, query_params, routed_endpoint
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, tasks
 from hhl.learning.errors import InvalidInput, NotFoundError
 from hhl.timestamps import utc_now
@@ -50,7 +50,4 @@ ROUTES = {
     "GET /module/progress": module_progress,
 }
 
-
-@endpoint
-def handler(event: dict, context) -> dict:
-    return dispatch(ROUTES, event)
+handler = routed_endpoint(ROUTES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hhl.auth.refusals import MissingAccessToken
 from hhl.auth.request_auth import Identity, authenticate
 from hhl.config import settings
-from hhl.http import HttpError, dispatch, endpoint, json_body, json_response, query_params, raw_body
+from hhl.http import HttpError, json_body, json_response, query_params, raw_body, routed_endpoint
 from hhl.learning import PRIVATE_RESPONSE_HEADERS, site_views, track_events
 from hhl.timestamps import utc_now, utc_timestamp
 
@@ -69,7 +69,4 @@ ROUTES = {
     "GET /pathway/status": pathway_status,
 }
 
-
-@endpoint
-def handler(event: dict, context) -> dict:
-    return dispatch(ROUTES, event)
+handler = routed_endpoint(ROUTES)

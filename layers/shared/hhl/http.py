@@ -243,9 +243,16 @@ def endpoint(handler: Callable[[dict, Any], dict]) -> Callable[[dict, Any], dict
     return wrapper
 
 
-def dispatch(routes: Mapping[str, Callable[[dict], dict]], event: dict) -> dict:
-    """Call the function registered for the event's routeKey (e.g. "GET /progress/{courseSlug}")."""
-    route = routes.get(event.get("routeKey", ""))
-    if route is None:
-        raise NotFound("Route not found")
-    return route(event)
+def routed_endpoint(routes: Mapping[str, Callable[[dict], dict]]) -> Callable[[dict, Any], dict]:
+    """The Lambda handler of a function serving several routes: `endpoint` around a call to the function
+    `routes` names for the event's routeKey (e.g. "GET /progress/{courseSlug}"); an unknown route is a 404."""
+    table = dict(routes)
+
+    @endpoint
+    def handler(event: dict, context: Any) -> dict:
+        route = table.get(event.get("routeKey", ""))
+        if route is None:
+            raise NotFound("Route not found")
+        return route(event)
+
+    return handler
