@@ -12,16 +12,8 @@ from hhl.storage.badges import BadgeRecord, badge_id
 
 def badge_view(record: BadgeRecord) -> dict | None:
     """The API's badge object, titled from the catalog; None once its course or pathway left the catalog."""
-    entry = catalog().entry(record.kind, record.slug)
-    if entry is None:
-        return None
-    return {
-        "badgeId": record.badge_id,
-        "type": record.kind,
-        "slug": record.slug,
-        "title": entry.title,
-        "awardedAt": record.awarded_at,
-    }
+    reference = catalog().reference(record.kind, record.slug)
+    return None if reference is None else {"badgeId": record.badge_id, **reference, "awardedAt": record.awarded_at}
 
 
 def award_for_completed_course(user_id: str, course: Course, now: str, standing_on: dict | None = None) -> list[dict]:

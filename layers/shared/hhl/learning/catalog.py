@@ -148,6 +148,11 @@ class Catalog:
         """The course or pathway a stored `kind` (COURSE or PATHWAY) and slug name."""
         return self.course(slug) if kind == COURSE else self.pathway(slug)
 
+    def reference(self, kind: str, slug: str) -> dict | None:
+        """How API answers name a stored course or pathway: type, slug and title; None once it left the catalog."""
+        entry = self.entry(kind, slug)
+        return None if entry is None else {"type": kind, "slug": slug, "title": entry.title}
+
     def pathways_containing(self, course_slug: str) -> tuple[Pathway, ...]:
         return self._pathways_by_course.get(course_slug, ())
 

@@ -21,16 +21,8 @@ class EnrollmentOutcome:
 
 def enrollment_view(record: EnrollmentRecord) -> dict | None:
     """The API's enrollment object; None for a course or pathway no longer in the catalog."""
-    entry = catalog().entry(record.kind, record.slug)
-    if entry is None:
-        return None
-    return {
-        "type": record.kind,
-        "slug": record.slug,
-        "title": entry.title,
-        "source": record.source,
-        "enrolledAt": record.enrolled_at,
-    }
+    reference = catalog().reference(record.kind, record.slug)
+    return None if reference is None else {**reference, "source": record.source, "enrolledAt": record.enrolled_at}
 
 
 def _create(user_id: str, kind: str, slug: str, source: str, now: str) -> tuple[EnrollmentRecord, bool]:
