@@ -14,6 +14,7 @@ import pytest
 from kit.fake_http import fake_http_server
 from local.launcher import free_ports, launch_stack
 from tests.browser.site_fixtures import PageSite
+from tests.browser.site_page import new_learner, sign_in
 from tests.catalog_dirs import FIXTURE_CONTENT
 
 CHROMIUM_ARGS = [
@@ -70,3 +71,12 @@ def site_and_stack(page_site_and_stack, request):
     site, stack = page_site_and_stack
     site.pages = request.module.site_pages
     return site, stack
+
+
+@pytest.fixture
+def signed_in_page(site_and_stack, context):
+    """A page of a new learner, signed in on the demo site (the session cookies belong to the API's host)."""
+    _, stack = site_and_stack
+    page = context.new_page()
+    sign_in(page, stack, new_learner(stack, "page", "Paige", "Page"))
+    return page

@@ -16,7 +16,6 @@ import json
 
 import pytest
 
-from tests.browser.site_page import new_learner, sign_in
 from tests.catalog_dirs import FIXTURE_CONTENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -134,11 +133,9 @@ def answer(page, choices: dict[str, str]) -> None:
     page.click("#hhl-quiz-submit")
 
 
-def test_a_learner_fails_retakes_passes_and_attests_on_the_module_page(site_and_stack, context):
-    site, stack = site_and_stack
-    learner = new_learner(stack, "page", "Paige", "Page")
-    page = context.new_page()
-    sign_in(page, stack, learner)  # on the demo site: the session cookies belong to the API's host
+def test_a_learner_fails_retakes_passes_and_attests_on_the_module_page(site_and_stack, signed_in_page):
+    site, _ = site_and_stack
+    page = signed_in_page
     page.goto(f"{site.origin}/learn/modules/{MODULE}")
     page.wait_for_selector("body[data-restored=yes]")
 

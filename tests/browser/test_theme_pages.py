@@ -16,8 +16,6 @@ import json
 
 import pytest
 
-from tests.browser.site_page import new_learner, sign_in
-
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 COMMON = """
@@ -190,11 +188,9 @@ def loaded(page, url: str) -> None:
     page.wait_for_selector("body[data-loaded=yes]")
 
 
-def test_a_learner_enrolls_marks_progress_and_sees_it_on_course_pathway_and_dashboard(site_and_stack, context):
-    site, stack = site_and_stack
-    learner = new_learner(stack, "theme", "Tia", "Theme")
-    page = context.new_page()
-    sign_in(page, stack, learner)  # on the demo site: the session cookies belong to the API's host
+def test_a_learner_enrolls_marks_progress_and_sees_it_on_course_pathway_and_dashboard(site_and_stack, signed_in_page):
+    site, _ = site_and_stack
+    page = signed_in_page
 
     course = f"{site.origin}/learn/courses/garden-care"
     loaded(page, course)

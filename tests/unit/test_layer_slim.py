@@ -9,13 +9,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import aws_lambda_powertools
 import pytest
 
 from kit.template import ROOT, resources
+from tests.support.child_process import report_of_child
 from tests.support.unit_env import UNIT_ENV
 
 FUNCTIONS = {name: res["Properties"] for name, res in resources("AWS::Serverless::Function").items()}
@@ -91,15 +91,7 @@ def test_handler_runs_on_the_slimmed_layer(function, slim_layer, secrets_extensi
             [str(code_dir), str(slim_layer), str(ROOT / "layers/shared"), str(ROOT / "layers/catalog"), str(ROOT)]
         ),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(code_dir), str(event_file)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = report_of_child(CHILD, str(code_dir), str(event_file), env=env)
     assert report["powertools"].startswith(str(slim_layer))
     status = report["response"].get("statusCode")
     if status is not None:

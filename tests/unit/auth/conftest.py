@@ -1,5 +1,6 @@
 """The auth endpoints' fixtures: `api` here is the auth endpoints in-process (tests/support/auth_api.py), not the
-learning API client of tests/unit/conftest.py; `start_login` begins a sign-in, `signed_in` runs a whole one."""
+learning API client of tests/unit/conftest.py; `start_login` begins a sign-in, `signed_in` runs a whole one;
+`clock` is a time the test moves."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ def signed_in(api, start_login, fake_cognito):
         return api.callback({"code": code, "state": login.state}, login.cookie)
 
     return sign_in
+
+
+class FakeClock:
+    """time.time for the code under test, moved only by the test (`now`)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

@@ -19,19 +19,6 @@ from hhl.auth.jwks import (
 from tests.support.tokens import new_signing_key
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1_800_000_000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def cache(jwks_server, clock):
     return JwksCache(jwks_server.url, clock=clock)

@@ -26,14 +26,6 @@ def ended_sessions_table(auth_env, dynamodb):
     dynamodb_module.client.cache_clear()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def make_event(method="GET", headers=None, cookies=None, body=None):
     return {
         "version": "2.0",
@@ -224,9 +216,8 @@ def test_a_token_without_a_session_id_is_refused(protected, tokens):
 
 
 def test_a_live_session_is_read_at_most_once_per_window_and_an_ended_one_is_refused_within_it(
-    ended_sessions_table, tokens
+    ended_sessions_table, tokens, clock
 ):
-    clock = Clock()
     container = revocation.EndedSessions(clock=clock)
     elsewhere = revocation.EndedSessions(clock=clock)
     session = Session("user-sub-1", str(uuid.uuid4()))

@@ -19,22 +19,9 @@ from tests.support.tokens import CLIENT_ID, ISSUER, at_hash, new_signing_key
 NONCE = "transaction-nonce-123"
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def jwks_clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def token_verifier(jwks_server, jwks_clock):
-    return v.TokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=JwksCache(jwks_server.url, clock=jwks_clock))
+def token_verifier(jwks_server, clock):
+    return v.TokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=JwksCache(jwks_server.url, clock=clock))
 
 
 def _b64(data: dict) -> str:
@@ -85,15 +72,15 @@ def test_tampered_claims_fail_the_signature(token_verifier, tokens):
         token_verifier.verify_access_token(tampered)
 
 
-def test_unknown_kid_refetches_once_then_rejects(token_verifier, tokens, jwks_server, jwks_clock):
+def test_unknown_kid_refetches_once_then_rejects(token_verifier, tokens, jwks_server, clock):
     token_verifier.verify_access_token(tokens.access())
     assert jwks_server.fetches == 1
-    jwks_clock.now += 11
+    clock.now += 11
     stranger = new_signing_key("never-published")
     with pytest.raises(v.JwtUnknownKid):
         token_verifier.verify_access_token(tokens.sign(tokens.access_claims(), key=stranger))
     assert jwks_server.fetches == 2
-    jwks_clock.now += 5
+    clock.now += 5
     with pytest.raises(v.JwtUnknownKid):
         token_verifier.verify_access_token(tokens.sign(tokens.access_claims(), key=stranger))
     assert jwks_server.fetches == 2
@@ -377,40 +364,40 @@ class CountingKeys(JwksCache):
 
 
 @pytest.fixture
-def remembering(jwks_server, jwks_clock):
-    keys = CountingKeys(jwks_server.url, jwks_clock)
-    return v.TokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=keys, clock=jwks_clock), keys
+def remembering(jwks_server, clock):
+    keys = CountingKeys(jwks_server.url, clock)
+    return v.TokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=keys, clock=clock), keys
 
 
-def test_a_verified_access_token_is_remembered_for_the_next_request(remembering, tokens, jwks_clock):
+def test_a_verified_access_token_is_remembered_for_the_next_request(remembering, tokens, clock):
     verifier, keys = remembering
-    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600)
+    token = tokens.access(iat=clock.now, exp=clock.now + 3600)
     first = verifier.verify_access_token(token)
     assert verifier.verify_access_token(token) == first
     assert keys.lookups == 1
 
 
-def test_a_remembered_token_still_expires_on_time(remembering, tokens, jwks_clock):
+def test_a_remembered_token_still_expires_on_time(remembering, tokens, clock):
     verifier, _ = remembering
-    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 60)
+    token = tokens.access(iat=clock.now, exp=clock.now + 60)
     verifier.verify_access_token(token)
-    jwks_clock.now += 60
+    clock.now += 60
     with pytest.raises(v.JwtExpired):
         verifier.verify_access_token(token)
 
 
-def test_a_remembered_token_is_checked_again_after_the_memory_horizon(remembering, tokens, jwks_clock):
+def test_a_remembered_token_is_checked_again_after_the_memory_horizon(remembering, tokens, clock):
     verifier, keys = remembering
-    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600)
+    token = tokens.access(iat=clock.now, exp=clock.now + 3600)
     verifier.verify_access_token(token)
-    jwks_clock.now += v.REMEMBER_SECONDS
+    clock.now += v.REMEMBER_SECONDS
     verifier.verify_access_token(token)
     assert keys.lookups == 2
 
 
-def test_failures_are_never_remembered_and_another_spelling_is_checked_in_full(remembering, tokens, jwks_clock):
+def test_failures_are_never_remembered_and_another_spelling_is_checked_in_full(remembering, tokens, clock):
     verifier, keys = remembering
-    token = tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600)
+    token = tokens.access(iat=clock.now, exp=clock.now + 3600)
     verifier.verify_access_token(token)
     header, payload, signature = token.split(".")
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
@@ -420,11 +407,10 @@ def test_failures_are_never_remembered_and_another_spelling_is_checked_in_full(r
     assert keys.lookups == 3
 
 
-def test_memory_is_bounded_and_forgets_the_oldest_first(remembering, tokens, jwks_clock):
+def test_memory_is_bounded_and_forgets_the_oldest_first(remembering, tokens, clock):
     verifier, keys = remembering
     issued = [
-        tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600, jti=f"token-{n}")
-        for n in range(v.REMEMBERED_TOKENS + 1)
+        tokens.access(iat=clock.now, exp=clock.now + 3600, jti=f"token-{n}") for n in range(v.REMEMBERED_TOKENS + 1)
     ]
     for token in issued:
         verifier.verify_access_token(token)
@@ -434,12 +420,12 @@ def test_memory_is_bounded_and_forgets_the_oldest_first(remembering, tokens, jwk
     assert keys.lookups == len(issued) + 1
 
 
-def test_forgetting_does_not_race_when_requests_verify_on_several_threads(remembering, tokens, jwks_clock):
+def test_forgetting_does_not_race_when_requests_verify_on_several_threads(remembering, tokens, clock):
     """The local stack serves requests on threads that share one verifier: every one gets its own claims
     while the oldest tokens are being forgotten."""
     verifier, _ = remembering
     issued = [
-        tokens.access(iat=jwks_clock.now, exp=jwks_clock.now + 3600, jti=f"thread-token-{n}")
+        tokens.access(iat=clock.now, exp=clock.now + 3600, jti=f"thread-token-{n}")
         for n in range(v.REMEMBERED_TOKENS + 100)
     ]
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:

@@ -3,13 +3,11 @@ even opens answer_keys.json (it is read only when a quiz is graded), and what it
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 from kit.template import ROOT
 from tests.catalog_dirs import FIXTURE_CONTENT
+from tests.support.child_process import report_of_child
 from tests.support.unit_env import UNIT_ENV
 from tools.content_catalog import compile_tree, write_compiled
 
@@ -40,15 +38,7 @@ def test_the_catalog_function_never_opens_the_answer_keys(tmp_path):
         "HHL_CATALOG_DIR": str(compiled),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "layers/shared"), str(ROOT / "layers/catalog"), str(ROOT)]),
     }
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(ROOT / "functions/catalog"), str(ROOT / "events/catalog.json")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = report_of_child(CHILD, str(ROOT / "functions/catalog"), str(ROOT / "events/catalog.json"), env=env)
     assert report["response"]["statusCode"] == 200
     assert str(compiled / "catalog.json") in report["serving"]
     assert not [path for path in report["serving"] if path.endswith("answer_keys.json")]
