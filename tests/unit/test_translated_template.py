@@ -17,7 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from cfnlint.api import ManualArgs, lint
+from cfnlint.decode import decode
 
+from kit.template import TEMPLATE_PATH
 from tools.sam_translate import translate
 
 REGION = "us-west-2"
@@ -45,9 +47,38 @@ MATRIX = {
 
 
 def is_translation_artefact(match) -> bool:
-    """The translator substitutes the Stage value it is given into the layer's `!Sub hedgehog-learn-${Stage}-shared`,
-    leaving a Sub without variables (W1020); CloudFormation accepts it, and it is not in template.yaml."""
-    return match.rule.id == "W1020" and match.path[:1] == ["Resources"] and match.path[-2:] == ["LayerName", "Fn::Sub"]
+    """Findings about what the transforms wrote, not about template.yaml; CloudFormation accepts both.
+
+    - The translator substitutes the Stage value it is given into the layer's `!Sub hedgehog-learn-${Stage}-shared`,
+      leaving a Sub without variables (W1020).
+    - AWS::LanguageExtensions resolves a loop's `!FindInMap [FunctionNames, !Ref Fn, Name]` to its value, so a
+      mapping read only inside Fn::ForEach loops is left behind unread (W7001); template.yaml does read it.
+    """
+    if match.rule.id == "W1020":
+        return match.path[:1] == ["Resources"] and match.path[-2:] == ["LayerName", "Fn::Sub"]
+    if match.rule.id == "W7001":
+        return match.path[:1] == ["Mappings"] and match.path[1] in mappings_read_inside_loops()
+    return False
+
+
+@functools.cache
+def mappings_read_inside_loops() -> frozenset[str]:
+    """Names of the mappings template.yaml reads with Fn::FindInMap inside an Fn::ForEach loop."""
+    names: set[str] = set()
+
+    def walk(node, inside_loop: bool) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, inside_loop)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Fn::FindInMap" and inside_loop and isinstance(value, list) and isinstance(value[0], str):
+                    names.add(value[0])
+                walk(value, inside_loop or key.startswith("Fn::ForEach::"))
+
+    source, _ = decode(str(TEMPLATE_PATH))  # before the loops are expanded
+    walk(source["Resources"], False)
+    return frozenset(names)
 
 
 def parameters(pool: str, snapstart: str, domain: str) -> dict[str, str]:
