@@ -139,6 +139,7 @@ def test_stack_json_describes_the_running_stack(local_stack):
             "tasks",
             "ended-sessions",
             "crm-sends",
+            "erasures",
         )
     )
     client = local_stack.cognito().describe_user_pool_client(
