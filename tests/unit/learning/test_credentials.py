@@ -18,10 +18,11 @@ from hhl.learning.revocation import revoke_certificate
 from hhl.storage.users import upsert_user
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from jsonschema import Draft202012Validator
+from jsonschema import Draft201909Validator, Draft202012Validator, FormatChecker
 
 from tests.support.awards_stream import awards_handler, stream_record, users_stream_record
 from tests.support.in_process_api import USER_A, USER_B
+from tests.support.ob3_schema import achievement_credential_schema
 
 LAB = "hedgehog-lab-foundations"
 EMAIL = "ada@example.com"
@@ -188,3 +189,15 @@ def test_revoking_makes_the_credential_url_answer_410(api, anonymous, signing_ke
     revoke_certificate(USER_A, cert_id, "issued in error")
     status_path = token.claims["id"].split("/certificate/")[1]
     assert anonymous.get(f"/certificate/{status_path}").status == 410
+
+
+def test_the_credential_is_valid_against_1edtechs_published_ob3_schema(api, anonymous, signing_key_id, lambda_context):
+    """The pinned AchievementCredential schema (tests/support/ob3_schema.py), formats checked too."""
+    upsert_user(USER_A, {"email": EMAIL})
+    cert_id = complete_and_award(api, USER_A, lambda_context)
+    token, _ = verified(anonymous, cert_id)
+
+    validator = Draft201909Validator(achievement_credential_schema(), format_checker=FormatChecker())
+    assert [error.message for error in validator.iter_errors(token.claims)] == []
+    without_issuer_id = {**token.claims, "issuer": {k: v for k, v in token.claims["issuer"].items() if k != "id"}}
+    assert list(validator.iter_errors(without_issuer_id)), "the schema is really checking (Profile needs id)"
