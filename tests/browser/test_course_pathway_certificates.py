@@ -22,6 +22,7 @@ from joserfc.jwk import KeySet
 
 from local.stack import create_user
 from tests.browser.site_page import sign_in, site_url
+from tests.support.ob3_schema import schema_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -246,6 +247,7 @@ def test_a_pathway_completed_in_the_browser_earns_one_of_each_certificate_anyone
         assert credential == answer["credential"]
         claims = jwt.decode(credential, keyset, algorithms=["ES256"]).claims
         assert "OpenBadgeCredential" in claims["type"]
+        assert schema_errors(claims) == []  # 1EdTech's pinned OB 3.0 schema, where a clone is on the machine
         assert claims["credentialSubject"]["achievement"]["name"] == title
         assert claims["id"].endswith(f"/certificate/{cert_id}")
         (recipient,) = claims["credentialSubject"]["identifier"]  # the learner's email, salted and hashed

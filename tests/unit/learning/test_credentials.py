@@ -18,11 +18,11 @@ from hhl.learning.revocation import revoke_certificate
 from hhl.storage.users import upsert_user
 from joserfc import jwt
 from joserfc.jwk import KeySet
-from jsonschema import Draft201909Validator, Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 
 from tests.support.awards_stream import awards_handler, stream_record, users_stream_record
 from tests.support.in_process_api import USER_A, USER_B
-from tests.support.ob3_schema import achievement_credential_schema
+from tests.support.ob3_schema import achievement_credential_schema, schema_errors
 
 LAB = "hedgehog-lab-foundations"
 EMAIL = "ada@example.com"
@@ -197,7 +197,7 @@ def test_the_credential_is_valid_against_1edtechs_published_ob3_schema(api, anon
     cert_id = complete_and_award(api, USER_A, lambda_context)
     token, _ = verified(anonymous, cert_id)
 
-    validator = Draft201909Validator(achievement_credential_schema(), format_checker=FormatChecker())
-    assert [error.message for error in validator.iter_errors(token.claims)] == []
+    achievement_credential_schema()  # skipped, saying why, without a clone of the specification
+    assert schema_errors(token.claims) == []
     without_issuer_id = {**token.claims, "issuer": {k: v for k, v in token.claims["issuer"].items() if k != "id"}}
-    assert list(validator.iter_errors(without_issuer_id)), "the schema is really checking (Profile needs id)"
+    assert schema_errors(without_issuer_id), "the schema is really checking (a Profile needs an id)"
