@@ -26,10 +26,12 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LAYER_SOURCES = (ROOT / "layers" / "shared", ROOT / "layers" / "catalog")  # hhl, and the catalog's data
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 BUILT_LAYER = BUILD_DIR / "SharedLayer" / "python"
 BUILT_CATALOG_LAYER = BUILD_DIR / "CatalogLayer" / "python"  # data only: hhl_catalog's catalog.json
@@ -163,3 +165,10 @@ def prepare() -> Runtime:
     for directory in (reference_dir, tracer_dir):
         _match_bytecode(python, directory)
     return Runtime(python, runtime_dir, deps_dir, reference_dir, tracer_dir)
+
+
+def put_layers_on_path() -> None:
+    """The layers' packages (hhl, the catalog) importable in this process, as /opt/python is in Lambda."""
+    for layer in LAYER_SOURCES:
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))

@@ -8,6 +8,7 @@ import hashlib
 import secrets
 import urllib.parse
 
+from bench.runtime import put_layers_on_path
 from kit.sign_in import SignedIn, sign_in, submit_hosted_ui
 
 __all__ = ["SignedIn", "authorize", "fresh_code", "fresh_session_cookie", "sign_in_demo"]
@@ -48,8 +49,6 @@ def fresh_session_cookie(stack: dict, exchange) -> str:
     """A refresh cookie for a new sign-in of the demo user, naming its session as /auth/callback sets it:
     `exchange(code, verifier)` returns the token endpoint's answer (the caller authenticates as the app client)."""
     import json
-
-    from bench.warm import put_layers_on_path
 
     put_layers_on_path()  # the cold phase runs before warm.prepare_process
     from hhl.auth.refresh_cookie import refresh_cookie_value, session_of

@@ -32,14 +32,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bench import signin, tasks, theme
-from bench.runtime import ROOT
+from bench.runtime import put_layers_on_path
 from bench.stats import ratio, summarize
 from kit.dynamodb_calls import DynamoDBCallCounter
 from kit.template import http_routes
 from local.api_gateway import build_event
 from local.lambda_context import LambdaContext
 
-LAYER_SOURCES = (ROOT / "layers" / "shared", ROOT / "layers" / "catalog")  # hhl, and the catalog's data
 COURSE = "network-like-hyperscaler-foundations"
 MODULE = "fabric-operations-welcome"
 SECOND_COURSE = "hedgehog-lab-foundations"
@@ -62,9 +61,7 @@ class Scenario:
 @functools.cache
 def load_handlers() -> dict[str, Callable]:
     """Every function's handler by route key, each function imported once (per process), as its own module."""
-    for layer in LAYER_SOURCES:
-        if str(layer) not in sys.path:
-            sys.path.insert(0, str(layer))
+    put_layers_on_path()
     modules: dict[str, object] = {}
     handlers = {}
     for route in http_routes():
@@ -619,13 +616,6 @@ def jwt_verification(tokens: signin.SignedIn, verifications: int = 1000) -> dict
         "jwks_fetches": fetches,
         "verifications": verifications,
     }
-
-
-def put_layers_on_path() -> None:
-    """The layers' packages (hhl, the catalog) importable in this process, as /opt/python is in Lambda."""
-    for layer in LAYER_SOURCES:
-        if str(layer) not in sys.path:
-            sys.path.insert(0, str(layer))
 
 
 def prepare_process(env: dict) -> None:
