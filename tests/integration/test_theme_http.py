@@ -171,11 +171,26 @@ def test_without_a_session_nothing_is_stored_and_reads_answer_anonymously(conten
     answer = requests.post(f"{base}/events/track", json=body, headers={"origin": page.signed.origin}, timeout=TIMEOUT)
     assert (answer.status_code, answer.json()) == (200, {"status": "logged", "mode": "anonymous"})
     assert requests.get(f"{base}/progress/read?email={page.email}", timeout=TIMEOUT).json() == {"mode": "anonymous"}
-    aggregate = requests.get(f"{base}/progress/aggregate?type=course&slug=garden-basics", timeout=TIMEOUT)
+    # courses.js and pathways.js name the learner in the query and omit credentials: that names nobody here.
+    aggregate = f"{base}/progress/aggregate?type=course&slug=garden-basics&email={page.email}"
+    aggregate = requests.get(aggregate, timeout=TIMEOUT)
     assert aggregate.json() == {"mode": "anonymous"}
     for path in (f"/enrollments/list?email={page.email}", "/course/status?course_slug=garden-basics"):
         assert requests.get(base + path, timeout=TIMEOUT).status_code == 401
     assert page.state() == before
+
+
+def test_the_originals_unsafe_routes_are_not_served(content_stack, page):
+    """POST /quiz/grade passed any answers and POST /auth/login {email} signed in anyone: no theme script calls
+    either at its HEAD, and here neither exists, with or without a session."""
+    base = content_stack["api_url"]
+    headers = {"origin": page.signed.origin, "content-type": "application/json"}
+    grade = {"module_slug": "garden-soil", "answers": [{"id": "q1", "value": "a"}]}
+    for path, body in (("/quiz/grade", grade), ("/auth/login", {"email": page.email})):
+        answer = requests.post(base + path, json=body, headers=headers, timeout=TIMEOUT)
+        assert answer.status_code == 404, path
+        assert "token" not in answer.text and "score" not in answer.text
+        assert page.post(path, body).status_code == 404, path
 
 
 BAD_BODIES = [
