@@ -16,7 +16,7 @@ import botocore.session
 import pytest
 from botocore.serialize import create_serializer
 from hhl.storage import dynamodb as dynamodb_module
-from hhl.storage import users
+from hhl.storage import erasures, users
 
 from kit.template import ROOT
 from tests.support.in_process_api import USER_A
@@ -27,7 +27,7 @@ LAB_MODULES = [
     "accessing-the-hedgehog-virtual-lab-with-amazon-web-services",
     "accessing-the-hedgehog-virtual-lab-with-microsoft-azure",
 ]
-STORAGE_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"}
+STORAGE_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchGetItem"}
 
 
 @pytest.fixture
@@ -58,6 +58,8 @@ def exercise_the_storage_layer(api) -> None:
         api.get(path)
     assert api.delete(f"/enrollments/{LAB}").status == 204
     assert api.delete(f"/enrollments/{LAB}").status == 204  # nothing to delete: the same answer
+    erasures.record_request("user-erased", "2026-01-01T00:00:00Z", None)
+    assert erasures.erased_among([USER_A, "user-erased"]) == {"user-erased"}  # the CRM sync's BatchGetItem
 
 
 def test_botocore_serializes_every_storage_call_exactly_as_the_thin_client(api, recorded_calls):

@@ -252,6 +252,9 @@ class DynamoDB:
     def query(self, **request) -> dict:
         return self.call("Query", request)
 
+    def batch_get_item(self, **request) -> dict:
+        return self.call("BatchGetItem", request)
+
     # ------------------------------------------------------------------ one call, with retries
     @classmethod
     def serialize(cls, operation: str, request: dict) -> tuple[str, bytes]:

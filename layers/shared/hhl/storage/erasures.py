@@ -6,6 +6,9 @@ Attributes: status ("pending" | "complete"), requestedAt, lastRequestedAt, compl
 hubspotContactId (the CRM contact still to delete; removed once deleted), hubspotContact ("deleted" once
 it is), expiresAt (epoch seconds, the table's TTL, set when complete).
 
+The CRM sync reads it too (`erased_among`, one BatchGetItem per 100 learners) and pushes no learner it names,
+pending or complete: a state read before the erasure must not re-create the contact after its GDPR delete.
+
 Its stream (KEYS_ONLY) drives the erasure function (functions/erasure), which finishes what the DELETE
 request could not, with retries and a dead-letter queue (docs/runbook.md#erasure).
 """
@@ -13,15 +16,20 @@ request could not, with retries and a dead-letter queue (docs/runbook.md#erasure
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hhl.config import settings
+from hhl.deadline import allows_wait
 from hhl.storage.dynamodb import client, dynamodb_call, is_conditional_check_failure
 from hhl.storage.dynamodb_client import DynamoDBError
+from hhl.storage.errors import StorageUnavailable
 
 PENDING = "pending"
 COMPLETE = "complete"
+MAX_BATCH_KEYS = 100  # BatchGetItem's limit
+UNPROCESSED_ATTEMPTS = 3  # DynamoDB may leave keys unprocessed under load; each later attempt asks for those only
+UNPROCESSED_BACKOFF_SECONDS = 0.05
 # The record of a finished erasure is kept this long (accountability: it was asked for, and done), then TTL'd.
 KEEP_COMPLETE_SECONDS = 90 * 24 * 3600
 
@@ -60,6 +68,35 @@ def get_request(learner_id: str) -> dict[str, Any] | None:
             TableName=settings().tables.erasures, Key={"learnerId": {"S": learner_id}}, ConsistentRead=True
         )
     return _plain(response["Item"]) if "Item" in response else None
+
+
+def erased_among(learner_ids: Iterable[str]) -> set[str]:
+    """Those of `learner_ids` with an erasure request, pending or complete (strongly consistent reads).
+
+    One BatchGetItem per 100 learners, projecting the key only; keys DynamoDB leaves unprocessed are asked for
+    again, and still unprocessed after UNPROCESSED_ATTEMPTS raise StorageUnavailable (the caller retries).
+    """
+    ids = sorted(set(learner_ids))
+    table = settings().tables.erasures
+    found: set[str] = set()
+    for start in range(0, len(ids), MAX_BATCH_KEYS):
+        keys = [{"learnerId": {"S": learner_id}} for learner_id in ids[start : start + MAX_BATCH_KEYS]]
+        for attempt in range(UNPROCESSED_ATTEMPTS):
+            if attempt:
+                delay = UNPROCESSED_BACKOFF_SECONDS * 2 ** (attempt - 1)
+                if not allows_wait(delay):  # the invocation's deadline (hhl.deadline) leaves no time
+                    break
+                time.sleep(delay)
+            request = {table: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "learnerId"}}
+            with dynamodb_call("BatchGetItem erasures"):
+                response = client().batch_get_item(RequestItems=request)
+            found |= {item["learnerId"]["S"] for item in response.get("Responses", {}).get(table, [])}
+            keys = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+            if not keys:
+                break
+        if keys:
+            raise StorageUnavailable("BatchGetItem erasures", "keys left unprocessed")
+    return found
 
 
 def mark_complete(learner_id: str, completed_at: str, hubspot_contact_deleted: bool) -> bool:
