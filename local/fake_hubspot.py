@@ -3,8 +3,10 @@
 It implements the endpoints the service uses - contacts batch upsert by email, the GDPR delete of
 a contact (by id, or by email with idProperty) and the contact property/group definitions - with a
 contact store keyed by email, a bearer-token check, and fault injection on any of them: 429 storms
-(ten-secondly or daily policy, with or without Retry-After), 5xx, hangs past the client's timeout, and
-per-record errors in a 207 response.
+(ten-secondly or daily policy, with or without Retry-After), 5xx, hangs past the client's timeout,
+per-record errors in a 207 response, and a request held until the test lets it through (`hold_next`:
+what happens meanwhile elsewhere happens before HubSpot carries it out). `writes` is the order in
+which contacts were written and GDPR-deleted.
 
 Like HubSpot, a batch holding the same id twice, or an invalid email, is rejected with a 400 for
 the whole batch. Unlike HubSpot it keys contacts by the exact email it is sent, so a client that
@@ -39,6 +41,21 @@ PROPERTY_TYPES = {"string": {"text", "textarea"}, "number": {"number"}, "datetim
 
 
 @dataclass
+class Hold:
+    """A request held before it is carried out: `arrived` is set when it reaches the fake, `release()` lets it on."""
+
+    path: str
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+HOLD_LIMIT_SECONDS = 60.0  # a held request goes on by itself after this (a test that forgot to release it)
+
+
+@dataclass
 class Fault:
     status: int = 500
     body: dict | None = None
@@ -60,6 +77,8 @@ class FakeHubSpot:
         self.calls: list[tuple[str, str, int]] = []  # (method, path, status) of every request
         self.upsert_batches: list[list[str]] = []  # the emails of every accepted upsert request
         self.gdpr_deletes: list[dict] = []  # the body of every GDPR delete HubSpot carried out
+        self.writes: list[tuple[str, str]] = []  # ("upsert" | "gdpr-delete", email) in the order carried out
+        self._holds: deque[Hold] = deque()
         self._faults: deque[Fault] = deque()
         self._record_errors: dict[str, int] = {}  # email -> how many more upserts answer an error for it
         self._ids = itertools.count(1001)
@@ -126,10 +145,28 @@ class FakeHubSpot:
             for email in emails:
                 self._record_errors[email] = times
 
+    def hold_next(self, path: str = UPSERT_PATH) -> Hold:
+        """The next request to `path` waits, before it is carried out, until the returned hold is released."""
+        hold = Hold(path)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
             self._record_errors.clear()
+            holds, self._holds = list(self._holds), deque()
+        for hold in holds:
+            hold.release()
+
+    def _take_hold(self, path: str) -> Hold | None:
+        with self._lock:
+            for hold in self._holds:
+                if hold.path == path:
+                    self._holds.remove(hold)
+                    return hold
+        return None
 
     def _queue(self, count: int, fault: Fault) -> None:
         with self._lock:
@@ -193,6 +230,7 @@ class FakeHubSpot:
                 contact["properties"].update({"email": email, **{k: str(v) for k, v in record["properties"].items()}})
                 contact["updatedAt"] = now
                 accepted.append(email)
+                self.writes.append(("upsert", email))
                 results.append(
                     {
                         "id": contact["id"],
@@ -224,6 +262,7 @@ class FakeHubSpot:
                 return 404, _error("OBJECT_NOT_FOUND", "resource not found")
             if found is not None:
                 del self.contacts[found]
+                self.writes.append(("gdpr-delete", found))
             self.gdpr_deletes.append(dict(body))
         return 204, None
 
@@ -297,6 +336,10 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if not self._authorized():
             return
+        hold = self.fake._take_hold(path)
+        if hold:
+            hold.arrived.set()
+            hold.released.wait(HOLD_LIMIT_SECONDS)
         fault = self.fake._take_fault(path)
         if fault:
             if fault.hang_seconds:
