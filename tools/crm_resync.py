@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     except ToolError as exc:
         print(f"crm-resync: {exc}", file=sys.stderr)
         return 1
-    print(f"crm-resync: {synced} synced, {len(failed)} failed, {skipped} skipped (no user row or email)")
+    print(f"crm-resync: {synced} synced, {len(failed)} failed, {skipped} skipped (no user row or email, or erased)")
     if failed:
         print("failed user ids: " + " ".join(failed), file=sys.stderr)
     return 1 if failed else 0

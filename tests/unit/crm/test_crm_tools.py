@@ -13,6 +13,7 @@ from hhl.crm import properties
 from hhl.crm.hubspot import HubSpotClient, RetryPolicy
 from hhl.crm.summary import contact_properties
 from hhl.learning.summary import learner_summary
+from hhl.storage import erasures
 
 from kit.template import ROOT
 from local.launcher import free_ports
@@ -137,6 +138,18 @@ def test_crm_resync_all_pushes_every_learner_in_batches_of_100(local_stack_state
     }
     assert sorted(len(batch) for batch in fake_hubspot.upsert_batches) == [30, 30, 100, 100]
     assert "130 synced, 0 failed, 0 skipped" in capsys.readouterr().out
+
+
+def test_crm_resync_skips_a_learner_whose_erasure_was_requested(local_stack_state, fake_hubspot, learner, capsys):
+    ada, alan = learner("user-ada", "ada@example.com"), learner("user-alan", "alan@example.com")
+    ada.enroll("hedgehog-lab-foundations")
+    alan.enroll("hedgehog-lab-foundations")
+    erasures.record_request("user-ada", "2026-01-01T00:00:00Z", None)  # pending: the rows are still there
+
+    assert crm_resync.main(["--all"]) == 0
+
+    assert list(fake_hubspot.contacts) == ["alan@example.com"]
+    assert "1 synced, 0 failed, 1 skipped" in capsys.readouterr().out
 
 
 def test_crm_resync_reports_failures_with_a_nonzero_exit(local_stack_state, fake_hubspot, learner, capsys):

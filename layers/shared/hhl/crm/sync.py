@@ -4,6 +4,13 @@ It syncs state, not deltas. A stream record only says *which* learner changed (t
 KEYS_ONLY); the learner's summary is recomputed from the tables and upserted whole, so a replayed,
 duplicated or out-of-order record is harmless, and a resync is the same operation for any learner.
 
+An erased learner is never pushed: right before each upsert (every round), one BatchGetItem of the
+erasures table drops the learners with an erasure request, pending or complete. DELETE /auth/me records
+the request before it deletes anything, so a state read before the erasure (or a re-read that found the
+rows half deleted) is not pushed after the contact's GDPR delete, where it would re-create the contact.
+What is left: an upsert already under way when the erasure is recorded may land after the GDPR delete
+if HubSpot's retries outlast the erasure (docs/crm-sync.md).
+
 Each confirmed send is recorded on the learner's record (hhl.storage.crm_sends), which their export shows.
 
 One race remains with state syncs running concurrently (three streams, reserved concurrency 2):
@@ -24,7 +31,7 @@ from hhl.crm.hubspot import HubSpotClient, client, normalize_email
 from hhl.crm.summary import contact_properties
 from hhl.learning.summary import learner_summary
 from hhl.observability import logger
-from hhl.storage import crm_sends, users
+from hhl.storage import crm_sends, erasures, users
 from hhl.storage.errors import StorageError
 from hhl.timestamps import utc_now, utc_timestamp
 
@@ -44,7 +51,8 @@ class LearnerState:
 class SyncReport:
     synced: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)  # worth retrying: HubSpot or DynamoDB failed
-    skipped: set[str] = field(default_factory=set)  # no user row or no email: nothing to key a contact on
+    # no user row or no email (nothing to key a contact on), or an erasure was requested (never pushed again)
+    skipped: set[str] = field(default_factory=set)
     daily_limit_reached: bool = False
 
 
@@ -58,7 +66,9 @@ def read_state(user_id: str) -> LearnerState | None:
     return LearnerState(user_id, normalize_email(email), user.get("hubspotContactId"), properties)
 
 
-def _read_all(user_ids: Iterable[str], report: SyncReport) -> list[LearnerState]:
+def read_states(user_ids: Iterable[str], report: SyncReport) -> list[LearnerState]:
+    """The state of each learner, read in parallel; those failed or skipped are on the report instead."""
+
     def read(user_id: str) -> LearnerState | None:
         try:
             state = read_state(user_id)
@@ -79,8 +89,28 @@ def _read_all(user_ids: Iterable[str], report: SyncReport) -> list[LearnerState]
     return [state for state in states if state is not None]
 
 
-def _push(states: list[LearnerState], hubspot: HubSpotClient, deadline: float | None, report: SyncReport) -> list:
-    """Upsert the states; returns those HubSpot confirmed (whose contact id and send are stored)."""
+def _not_erased(states: list[LearnerState], report: SyncReport) -> list[LearnerState]:
+    """The states whose learner has no erasure request; the others are skipped (or failed: retry, if unknown)."""
+    if not states:
+        return []
+    try:
+        erased = erasures.erased_among(state.user_id for state in states)
+    except StorageError:  # cannot tell who is erased: push nobody, let the batch be retried
+        report.failed |= {state.user_id for state in states}
+        return []
+    for user_id in sorted(erased):
+        logger.info("learner not synced: erasure requested", extra={"user_id": user_id})
+    report.skipped |= erased
+    return [state for state in states if state.user_id not in erased]
+
+
+def push_states(
+    states: list[LearnerState], hubspot: HubSpotClient, deadline: float | None, report: SyncReport
+) -> list[LearnerState]:
+    """Upsert the states of learners not being erased; returns those HubSpot confirmed (contact id, send stored)."""
+    states = _not_erased(states, report)
+    if not states:
+        return []
     # Two users with one email would be one contact; the last state read wins (Cognito keeps emails unique).
     outcome = hubspot.upsert_contacts({state.email: state.properties for state in states}, deadline)
     sent_at = utc_timestamp(utc_now())
@@ -120,11 +150,12 @@ def sync_learners(
     report = SyncReport()
     pending = set(user_ids)
     for _ in range(MAX_ROUNDS):
-        pushed = {state.user_id: state for state in _push(_read_all(pending, report), hubspot, deadline, report)}
+        states = read_states(pending, report)
+        pushed = {state.user_id: state for state in push_states(states, hubspot, deadline, report)}
         if not pushed or (deadline is not None and time.monotonic() >= deadline):
             pending = set(pushed)  # cannot confirm them in time: let them be retried
             break
-        moved = {s.user_id for s in _read_all(pushed, report) if s.properties != pushed[s.user_id].properties}
+        moved = {s.user_id for s in read_states(pushed, report) if s.properties != pushed[s.user_id].properties}
         report.synced |= pushed.keys() - moved - report.failed
         pending = moved
         if not pending:
