@@ -5,7 +5,8 @@ service's JSON, so a dependency that hangs must fail the request *before* the Ti
 (entered by hhl.http.endpoint and crm_sync's handler) starts the clock from the context's
 get_remaining_time_in_millis(), keeping a margin to log and answer. Each outbound attempt then asks
 `attempt_timeout()` for its socket timeout (its own default, cut to the time left) and each retry asks
-`allows_wait()` before sleeping; with no time left for another attempt, DeadlineExceeded ends the call.
+`allows_wait()` before sleeping (hhl.retry, the clients' one retry loop); with no time left for another
+attempt, DeadlineExceeded ends the call.
 
 DeadlineExceeded is a TimeoutError (an OSError), so the clients' existing "unreachable" handling
 applies to it unchanged. Outside an invocation (tools, tests calling the core directly) there is no
@@ -68,7 +69,10 @@ def attempt_timeout(default: float, dependency: str) -> float:
     return min(default, left)
 
 
-def allows_wait(seconds: float) -> bool:
-    """Whether sleeping `seconds` before a retry still leaves time for the attempt after it."""
-    left = remaining()
-    return left is None or seconds + MIN_ATTEMPT_SECONDS < left
+def allows_wait(seconds: float, until: float | None = None) -> bool:
+    """Whether sleeping `seconds` before a retry still leaves time for the attempt after it.
+
+    `until` is a caller's own deadline (time.monotonic()), the invocation's when None.
+    """
+    current = _deadline.get() if until is None else until
+    return current is None or seconds + MIN_ATTEMPT_SECONDS < current - time.monotonic()
