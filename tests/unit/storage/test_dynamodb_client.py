@@ -16,7 +16,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotocoreCredentials
-from hhl import deadline
+from hhl import deadline, retry
 from hhl.storage import dynamodb as dynamodb_module
 from hhl.storage import dynamodb_client
 from hhl.storage.dynamodb_client import DynamoDB, DynamoDBError, DynamoDBUnreachable
@@ -147,7 +147,7 @@ def endpoint(credentials, monkeypatch):
 @pytest.fixture
 def no_backoff(monkeypatch):
     """Retries without their jittered sleeps, where the test is about which attempts happen."""
-    monkeypatch.setattr(dynamodb_client.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
 
 
 def test_throttling_is_retried_with_backoff_and_then_succeeds(endpoint):

@@ -5,8 +5,9 @@ operations of one protocol (docs/performance.md). Invariant: it sends exactly wh
 against botocore's serializer and SigV4Auth (tests/unit/storage/test_dynamo_json_oracle.py,
 tests/unit/storage/test_dynamodb_client.py). Credentials come from the environment or Lambda's container
 endpoint; one connection per thread, kept alive and reopened when the peer closed it. Retries follow
-botocore's standard mode, bounded by the invocation's deadline (hhl.deadline). An error answer raises
-DynamoDBError, a transport failure DynamoDBUnreachable; hhl.storage.dynamodb turns both into storage errors.
+botocore's standard mode (hhl.retry's loop, this module's classification and retry quota), bounded by the
+invocation's deadline (hhl.deadline). An error answer raises DynamoDBError, a transport failure
+DynamoDBUnreachable; hhl.storage.dynamodb turns both into storage errors.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ import http.client
 import io
 import json
 import os
-import random
 import socket
 import ssl
 import threading
-import time
 import urllib.parse
 import urllib.request
 import zlib
@@ -28,7 +27,8 @@ from datetime import UTC, datetime, timedelta
 
 from aws_sdk_signers import URI, AWSCredentialIdentity, AWSRequest, Field, Fields, SigV4Signer
 
-from hhl.deadline import DeadlineExceeded, allows_wait, attempt_timeout
+from hhl import retry
+from hhl.deadline import DeadlineExceeded, attempt_timeout
 
 TARGET_PREFIX = "DynamoDB_20120810."
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -65,9 +65,15 @@ BASE_SECONDS = 0.025
 MAX_BACKOFF_SECONDS = 20.0
 RETRY_AFTER_MAX_ADDITIONAL_SECONDS = 5.0
 QUOTA_CAPACITY, RETRY_COST, THROTTLING_RETRY_COST, NO_RETRY_INCREMENT = 500, 14, 5, 1
+BACKOFF = retry.Backoff(
+    max_attempts=MAX_ATTEMPTS,
+    base=BASE_SECONDS,
+    cap=MAX_BACKOFF_SECONDS,
+    jitter=retry.FULL,
+    throttled_base=THROTTLING_BASE_SECONDS,
+    server_wait_over_backoff=RETRY_AFTER_MAX_ADDITIONAL_SECONDS,
+)
 
-# Full jitter from the OS CSPRNG: containers restored from one SnapStart snapshot share `random`'s state.
-_JITTER = random.SystemRandom()
 _SIGNER = SigV4Signer()
 
 
@@ -208,6 +214,15 @@ class _Attempt:
             return True
         return self.status in TRANSIENT_STATUS_CODES or self.code in TRANSIENT_ERROR_CODES | MODELED_RETRYABLE_CODES
 
+    @property
+    def server_wait(self) -> float | None:
+        """x-amz-retry-after (milliseconds) in seconds; None without one."""
+        retry_after_ms = self.headers.get("x-amz-retry-after")
+        return int(retry_after_ms) / 1000 if retry_after_ms and retry_after_ms.isdigit() else None
+
+    def as_failure(self) -> retry.Failure:
+        return retry.Failure(self, self.retryable, self.throttled, self.server_wait)
+
 
 # ---------------------------------------------------------------------------------------------- client
 class DynamoDB:
@@ -265,33 +280,26 @@ class DynamoDB:
         for observer in self.observers:
             observer(operation, request)
         target, payload = self.serialize(operation, request)
-        attempt_number = 0
-        acquired = 0
-        while True:
-            attempt_number += 1
-            attempt = self._attempt(target, payload)
-            if attempt.ok:
-                self._quota.release(acquired or NO_RETRY_INCREMENT)
-                return attempt.body
-            if not attempt.retryable or attempt_number >= MAX_ATTEMPTS:
-                raise self._failure(attempt)
-            cost = THROTTLING_RETRY_COST if attempt.throttled else RETRY_COST
-            if not self._quota.acquire(cost):
-                raise self._failure(attempt)
-            acquired = cost
-            delay = self._backoff(attempt, attempt_number)
-            if not allows_wait(delay):
-                raise self._failure(attempt)  # the invocation has no time for another attempt
-            time.sleep(delay)
+        acquired = 0  # the quota the last retry spent: a success pays it back
 
-    @staticmethod
-    def _backoff(attempt: _Attempt, attempt_number: int) -> float:
-        base = THROTTLING_BASE_SECONDS if attempt.throttled else BASE_SECONDS
-        delay = _JITTER.random() * min(base * 2 ** (attempt_number - 1), MAX_BACKOFF_SECONDS)
-        retry_after_ms = attempt.headers.get("x-amz-retry-after")
-        if retry_after_ms and retry_after_ms.isdigit():
-            delay = max(delay, min(int(retry_after_ms) / 1000, delay + RETRY_AFTER_MAX_ADDITIONAL_SECONDS))
-        return delay
+        def attempt(_number: int) -> dict | retry.Failure:
+            answer = self._attempt(target, payload)
+            return answer.body if answer.ok else answer.as_failure()
+
+        def may_retry(failure: retry.Failure) -> bool:
+            nonlocal acquired
+            cost = THROTTLING_RETRY_COST if failure.throttled else RETRY_COST
+            if not self._quota.acquire(cost):
+                return False
+            acquired = cost
+            return True
+
+        try:
+            body = retry.run(attempt, BACKOFF, may_retry=may_retry)
+        except retry.GaveUp as stop:  # not retryable, out of attempts, quota or the invocation's time
+            raise self._failure(stop.failure.detail) from None
+        self._quota.release(acquired or NO_RETRY_INCREMENT)
+        return body
 
     @staticmethod
     def _failure(attempt: _Attempt) -> Exception:
