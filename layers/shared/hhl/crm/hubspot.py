@@ -8,7 +8,8 @@ are the two things this client exists for. Everything else here is one JSON POST
 Retry policy (docs/crm-sync.md): 429 TEN_SECONDLY_ROLLING, 5xx, timeouts and connection errors are
 retried with bounded exponential backoff and jitter, honouring Retry-After; a 429 DAILY stops at once
 (nothing will succeed before the quota resets); other 4xx are not retried. No wait ever runs past
-the caller's deadline. Never log the token or an email address: contacts are personal data.
+the caller's deadline. The loop is hhl.retry's; this module classifies HubSpot's answers. Never log the
+token or an email address: contacts are personal data.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import random
 import time
 import urllib.error
 import urllib.parse
@@ -26,11 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hhl import deadline as invocation_deadline
+from hhl import retry
 from hhl.observability import logger
-
-# Retry jitter from the OS CSPRNG, not `random`'s seeded state: containers restored from one SnapStart
-# snapshot (or forked alike) would otherwise all draw the same "random" delays and retry in step.
-_JITTER = random.SystemRandom()
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 UPSERT_CONTACTS_PATH = "/crm/v3/objects/contacts/batch/upsert"
@@ -74,10 +71,17 @@ class RetryPolicy:
             request_timeout=float(env.get("HUBSPOT_TIMEOUT_SECONDS") or default.request_timeout),
         )
 
-    def backoff(self, attempt: int) -> float:
-        """Exponential backoff with equal jitter for attempt 1, 2, ...: spreads retries of concurrent callers."""
-        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return _JITTER.uniform(delay / 2, delay)
+    @property
+    def backoff(self) -> retry.Backoff:
+        """Exponential backoff with equal jitter (spreads concurrent callers' retries); a Retry-After over
+        max_retry_after gives up instead of sleeping."""
+        return retry.Backoff(
+            max_attempts=self.max_attempts,
+            base=self.base_delay,
+            cap=self.max_delay,
+            jitter=retry.EQUAL,
+            max_server_wait=self.max_retry_after,
+        )
 
 
 @dataclass(frozen=True)
@@ -167,47 +171,48 @@ class HubSpotClient:
         """
         if deadline is None:
             deadline = invocation_deadline.deadline()
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def attempt(_number: int) -> Response | retry.Failure:
             timeout = self.policy.request_timeout
             if deadline is not None:
                 timeout = min(timeout, deadline - time.monotonic())
                 if timeout <= 0:
                     raise HubSpotError("HubSpot call abandoned: no time left before the deadline")
-            retry_after = None
             try:
                 response = self._send(method, path, body, timeout)
             except (OSError, http.client.HTTPException) as exc:  # timeouts, refused/reset connections, URLError
-                reason = type(exc).__name__
-                status = None
-            else:
-                status = response.status
-                if status == 429:
-                    policy = (response.body or {}).get("policyName") if isinstance(response.body, dict) else None
-                    if policy == DAILY_POLICY:
-                        logger.error("HubSpot daily API limit reached; stopping", extra={"path": path})
-                        raise DailyLimitReached("HubSpot daily API limit reached", status=429)
-                    retry_after = _retry_after_seconds(response.headers)
-                    reason = f"429 {policy or 'rate limited'}"
-                elif status >= 500:
-                    reason = f"{status} server error"
-                else:
-                    return response
-            if attempt >= self.policy.max_attempts:
-                raise HubSpotError(f"HubSpot {method} {path} failed after {attempt} attempts: {reason}", status)
-            delay = self.policy.backoff(attempt)
-            if retry_after is not None:
-                if retry_after > self.policy.max_retry_after:
-                    raise HubSpotError(f"HubSpot asked to retry after {retry_after:.0f}s: {reason}", status)
-                delay = max(delay, retry_after)
-            if deadline is not None and time.monotonic() + delay >= deadline:
-                raise HubSpotError(f"HubSpot {method} {path} failed ({reason}); no time left to retry", status)
+                return retry.Failure((type(exc).__name__, None))
+            status = response.status
+            if status == 429:
+                policy = (response.body or {}).get("policyName") if isinstance(response.body, dict) else None
+                if policy == DAILY_POLICY:
+                    logger.error("HubSpot daily API limit reached; stopping", extra={"path": path})
+                    raise DailyLimitReached("HubSpot daily API limit reached", status=429)
+                reason = f"429 {policy or 'rate limited'}"
+                return retry.Failure(
+                    (reason, status), throttled=True, server_wait=_retry_after_seconds(response.headers)
+                )
+            if status >= 500:
+                return retry.Failure((f"{status} server error", status))
+            return response
+
+        def before_sleep(failure: retry.Failure, number: int, delay: float) -> None:
             logger.warning(
                 "HubSpot call failed; retrying",
-                extra={"path": path, "reason": reason, "attempt": attempt, "delay_s": round(delay, 3)},
+                extra={"path": path, "reason": failure.detail[0], "attempt": number, "delay_s": round(delay, 3)},
             )
-            time.sleep(delay)
+
+        try:
+            return retry.run(attempt, self.policy.backoff, deadline=deadline, before_sleep=before_sleep)
+        except retry.GaveUp as stop:
+            (reason, status), wait = stop.failure.detail, stop.failure.server_wait
+            if stop.why == "server wait":
+                message = f"HubSpot asked to retry after {wait:.0f}s: {reason}"
+            elif stop.why == "deadline":
+                message = f"HubSpot {method} {path} failed ({reason}); no time left to retry"
+            else:
+                message = f"HubSpot {method} {path} failed after {stop.attempts} attempts: {reason}"
+            raise HubSpotError(message, status) from None
 
     # ------------------------------------------------------------------ contacts
     def upsert_contacts(
@@ -234,7 +239,7 @@ class HubSpotClient:
         return outcome
 
     def _upsert_chunk(self, pending: dict[str, dict], outcome: UpsertOutcome, deadline: float | None) -> None:
-        for attempt in range(1, self.policy.max_attempts + 1):
+        def attempt(number: int) -> retry.Failure | None:
             emails = list(pending)
             # objectWriteTraceId ties each result and error back to its input without echoing emails to logs.
             body = {
@@ -249,37 +254,37 @@ class HubSpotClient:
                 raise
             except HubSpotError as exc:
                 outcome.failed.update((email, str(exc)) for email in pending)
-                return
+                return None
             if response.status == 400 and len(pending) > 1:
                 logger.warning("HubSpot rejected a batch; bisecting it", extra={"inputs": len(pending)})
                 half = len(emails) // 2
                 self._upsert_chunk({e: pending[e] for e in emails[:half]}, outcome, deadline)
                 self._upsert_chunk({e: pending[e] for e in emails[half:]}, outcome, deadline)
-                return
+                return None
             if response.status not in (200, 201, 207):
                 category = response.body.get("category") if isinstance(response.body, dict) else None
                 reason = f"HubSpot answered {response.status} {category or ''}".strip()
                 outcome.failed.update((email, reason) for email in pending)
-                return
+                return None
             for result in (response.body or {}).get("results") or []:
                 email = self._result_email(result, emails)
                 if email in pending and result.get("id"):
                     outcome.contact_ids[email] = str(result["id"])
                     del pending[email]
             if not pending:
-                return
+                return None
             errors = (response.body or {}).get("errors") or []
             categories = sorted({str(e.get("category")) for e in errors if isinstance(e, dict)})
             logger.warning(
                 "HubSpot did not confirm some records",
-                extra={"unconfirmed": len(pending), "categories": categories, "attempt": attempt},
+                extra={"unconfirmed": len(pending), "categories": categories, "attempt": number},
             )
-            if attempt < self.policy.max_attempts:
-                delay = self.policy.backoff(attempt)
-                if deadline is not None and time.monotonic() + delay >= deadline:
-                    break
-                time.sleep(delay)
-        outcome.failed.update((email, "not confirmed by HubSpot") for email in pending)
+            return retry.Failure()  # the unconfirmed records are sent again, after a backoff
+
+        try:
+            retry.run(attempt, self.policy.backoff, deadline=deadline)
+        except retry.GaveUp:  # out of attempts or of time
+            outcome.failed.update((email, "not confirmed by HubSpot") for email in pending)
 
     def gdpr_delete_contact(self, contact_id: str, deadline: float | None = None) -> bool:
         """Permanently delete the contact with this HubSpot id (GDPR delete); False when HubSpot has no such contact.
