@@ -19,8 +19,8 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from hhl import retry
 from hhl.config import settings
-from hhl.deadline import allows_wait
 from hhl.storage.dynamodb import client, dynamodb_call, is_conditional_check_failure
 from hhl.storage.dynamodb_client import DynamoDBError
 from hhl.storage.errors import StorageUnavailable
@@ -28,8 +28,8 @@ from hhl.storage.errors import StorageUnavailable
 PENDING = "pending"
 COMPLETE = "complete"
 MAX_BATCH_KEYS = 100  # BatchGetItem's limit
-UNPROCESSED_ATTEMPTS = 3  # DynamoDB may leave keys unprocessed under load; each later attempt asks for those only
-UNPROCESSED_BACKOFF_SECONDS = 0.05
+# DynamoDB may leave keys unprocessed under load; each later attempt asks for those only.
+UNPROCESSED_BACKOFF = retry.Backoff(max_attempts=3, base=0.05, cap=0.2, jitter=retry.EQUAL)
 # The record of a finished erasure is kept this long (accountability: it was asked for, and done), then TTL'd.
 KEEP_COMPLETE_SECONDS = 90 * 24 * 3600
 
@@ -74,28 +74,27 @@ def erased_among(learner_ids: Iterable[str]) -> set[str]:
     """Those of `learner_ids` with an erasure request, pending or complete (strongly consistent reads).
 
     One BatchGetItem per 100 learners, projecting the key only; keys DynamoDB leaves unprocessed are asked for
-    again, and still unprocessed after UNPROCESSED_ATTEMPTS raise StorageUnavailable (the caller retries).
+    again, and still unprocessed after UNPROCESSED_BACKOFF.max_attempts raise StorageUnavailable (the caller retries).
     """
     ids = sorted(set(learner_ids))
     table = settings().tables.erasures
     found: set[str] = set()
     for start in range(0, len(ids), MAX_BATCH_KEYS):
         keys = [{"learnerId": {"S": learner_id}} for learner_id in ids[start : start + MAX_BATCH_KEYS]]
-        for attempt in range(UNPROCESSED_ATTEMPTS):
-            if attempt:
-                delay = UNPROCESSED_BACKOFF_SECONDS * 2 ** (attempt - 1)
-                if not allows_wait(delay):  # the invocation's deadline (hhl.deadline) leaves no time
-                    break
-                time.sleep(delay)
+
+        def attempt(_number: int) -> retry.Failure | None:
+            nonlocal keys
             request = {table: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "learnerId"}}
             with dynamodb_call("BatchGetItem erasures"):
                 response = client().batch_get_item(RequestItems=request)
-            found |= {item["learnerId"]["S"] for item in response.get("Responses", {}).get(table, [])}
+            found.update(item["learnerId"]["S"] for item in response.get("Responses", {}).get(table, []))
             keys = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-            if not keys:
-                break
-        if keys:
-            raise StorageUnavailable("BatchGetItem erasures", "keys left unprocessed")
+            return retry.Failure(len(keys), throttled=True) if keys else None
+
+        try:
+            retry.run(attempt, UNPROCESSED_BACKOFF)
+        except retry.GaveUp as stop:
+            raise StorageUnavailable("BatchGetItem erasures", f"keys left unprocessed ({stop.why})") from None
     return found
 
 
