@@ -122,6 +122,16 @@ def test_used_states_are_forgotten_once_their_transaction_expired():
     assert len(used._expiry_by_digest) == 1
 
 
+def test_used_states_expire_in_their_own_order_and_replays_stay_refused():
+    used = t.UsedStates()
+    now = int(time.time())
+    ages = [10, 700, 300, 650, 0]  # redeemed in this order, begun at different times
+    held = [dataclasses.replace(t.LoginTransaction.begin("/learn"), created_at=now - age) for age in ages]
+    assert all(used.claim(transaction) for transaction in held)
+    assert [used.claim(transaction) for transaction in held] == [False, True, False, True, False]
+    assert len(used._expiry_by_digest) == 3  # only the unexpired ones are held
+
+
 def test_errors_are_400s_that_say_session_expired():
     for cls in (t.TransactionMissing, t.TransactionTampered, t.TransactionExpired, t.StateMismatch, t.StateReplayed):
         error = cls()
