@@ -6,7 +6,8 @@ contact store keyed by email, a bearer-token check, and fault injection on any o
 (ten-secondly or daily policy, with or without Retry-After), 5xx, hangs past the client's timeout,
 per-record errors in a 207 response, and a request held until the test lets it through (`hold_next`:
 what happens meanwhile elsewhere happens before HubSpot carries it out). `writes` is the order in
-which contacts were written and GDPR-deleted.
+which contacts were written and GDPR-deleted; `bodies` is every POST body as received (faulted ones too),
+for tests that check what the service ever sent HubSpot.
 
 Like HubSpot, a batch holding the same id twice, or an invalid email, is rejected with a 400 for
 the whole batch. Unlike HubSpot it keys contacts by the exact email it is sent, so a client that
@@ -78,6 +79,7 @@ class FakeHubSpot:
         self.upsert_batches: list[list[str]] = []  # the emails of every accepted upsert request
         self.gdpr_deletes: list[dict] = []  # the body of every GDPR delete HubSpot carried out
         self.writes: list[tuple[str, str]] = []  # ("upsert" | "gdpr-delete", email) in the order carried out
+        self.bodies: list[tuple[str, bytes]] = []  # (path, raw body) of every POST that reached the fake
         self._holds: deque[Hold] = deque()
         self._faults: deque[Fault] = deque()
         self._record_errors: dict[str, int] = {}  # email -> how many more upserts answer an error for it
@@ -334,6 +336,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
+        with self.fake._lock:
+            self.fake.bodies.append((path, raw))
         if not self._authorized():
             return
         hold = self.fake._take_hold(path)
