@@ -60,4 +60,4 @@ def test_erased_among_fails_loudly_when_keys_stay_unprocessed(dynamodb, monkeypa
 
     with pytest.raises(StorageUnavailable):  # never "not erased": the sync retries the batch instead
         erasures.erased_among(["user-0", "user-1", "user-2"])
-    assert len(under_load.asked) == erasures.UNPROCESSED_BACKOFF.max_attempts
+    assert len(under_load.asked) == dynamodb_module.UNPROCESSED_BACKOFF.max_attempts

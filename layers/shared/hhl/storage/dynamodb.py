@@ -6,6 +6,8 @@
   conditions: `failed_conditions`) is an expected answer its caller handles (re-raised untouched); anything
   else becomes a storage error (hhl.storage.errors), never a traceback.
 - `query_learner_items`: one learner's items, page by page.
+- `batch_get`: one BatchGetItem, asking again for the keys DynamoDB leaves unprocessed; never reports a key it
+  could not read as absent.
 
 SnapStart: a restored sandbox must not reuse the snapshot's socket, whose peer is gone; the client
 drops its connection in the after-restore hook registered through snapshot_restore_py.
@@ -18,6 +20,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from hhl import retry
 from hhl.deadline import DeadlineExceeded
 from hhl.observability import logger
 from hhl.storage.dynamodb_client import DynamoDB, DynamoDBError, DynamoDBUnreachable
@@ -64,6 +67,8 @@ RETRYABLE_CODES = frozenset(
 
 
 TRANSACTION_CANCELED = "TransactionCanceledException"
+# DynamoDB may leave keys unprocessed under load; each later attempt asks for those only.
+UNPROCESSED_BACKOFF = retry.Backoff(max_attempts=3, base=0.05, cap=0.2, jitter=retry.EQUAL)
 
 
 def is_conditional_check_failure(exc: DynamoDBError) -> bool:
@@ -128,6 +133,37 @@ def query_learner_items(table: str, user_id: str, sort_key_prefix: tuple[str, st
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(operation: str, request_items: dict[str, dict]) -> dict[str, list[dict]]:
+    """BatchGetItem of `request_items` (table -> Keys and read options); the items found, by table.
+
+    Keys DynamoDB leaves unprocessed are asked for again (with the same read options) through hhl.retry, within
+    the invocation's deadline; still unprocessed after UNPROCESSED_BACKOFF.max_attempts, they raise
+    StorageUnavailable: a key that could not be read is never reported absent.
+    """
+    found: dict[str, list[dict]] = {table: [] for table in request_items}
+    pending = request_items
+
+    def attempt(_number: int) -> retry.Failure | None:
+        nonlocal pending
+        with dynamodb_call(operation):
+            response = client().batch_get_item(RequestItems=pending)
+        for table, items in response.get("Responses", {}).items():
+            found.setdefault(table, []).extend(items)
+        unprocessed = response.get("UnprocessedKeys") or {}
+        pending = {
+            table: {**request_items[table], "Keys": left["Keys"]}
+            for table, left in unprocessed.items()
+            if left.get("Keys")
+        }
+        return retry.Failure(sorted(pending), throttled=True) if pending else None
+
+    try:
+        retry.run(attempt, UNPROCESSED_BACKOFF)
+    except retry.GaveUp as stop:
+        raise StorageUnavailable(operation, f"keys left unprocessed ({stop.why})") from None
+    return found
 
 
 def put_item_standing_on(operation: str, put: dict, standing_on: dict | None) -> None:

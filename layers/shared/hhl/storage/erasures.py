@@ -19,17 +19,13 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hhl import retry
 from hhl.config import settings
-from hhl.storage.dynamodb import client, dynamodb_call, is_conditional_check_failure
+from hhl.storage.dynamodb import batch_get, client, dynamodb_call, is_conditional_check_failure
 from hhl.storage.dynamodb_client import DynamoDBError
-from hhl.storage.errors import StorageUnavailable
 
 PENDING = "pending"
 COMPLETE = "complete"
 MAX_BATCH_KEYS = 100  # BatchGetItem's limit
-# DynamoDB may leave keys unprocessed under load; each later attempt asks for those only.
-UNPROCESSED_BACKOFF = retry.Backoff(max_attempts=3, base=0.05, cap=0.2, jitter=retry.EQUAL)
 # The record of a finished erasure is kept this long (accountability: it was asked for, and done), then TTL'd.
 KEEP_COMPLETE_SECONDS = 90 * 24 * 3600
 
@@ -74,27 +70,16 @@ def erased_among(learner_ids: Iterable[str]) -> set[str]:
     """Those of `learner_ids` with an erasure request, pending or complete (strongly consistent reads).
 
     One BatchGetItem per 100 learners, projecting the key only; keys DynamoDB leaves unprocessed are asked for
-    again, and still unprocessed after UNPROCESSED_BACKOFF.max_attempts raise StorageUnavailable (the caller retries).
+    again, and still unprocessed after a few attempts raise StorageUnavailable (hhl.storage.dynamodb.batch_get;
+    the caller retries).
     """
     ids = sorted(set(learner_ids))
     table = settings().tables.erasures
     found: set[str] = set()
     for start in range(0, len(ids), MAX_BATCH_KEYS):
         keys = [{"learnerId": {"S": learner_id}} for learner_id in ids[start : start + MAX_BATCH_KEYS]]
-
-        def attempt(_number: int) -> retry.Failure | None:
-            nonlocal keys
-            request = {table: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "learnerId"}}
-            with dynamodb_call("BatchGetItem erasures"):
-                response = client().batch_get_item(RequestItems=request)
-            found.update(item["learnerId"]["S"] for item in response.get("Responses", {}).get(table, []))
-            keys = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-            return retry.Failure(len(keys), throttled=True) if keys else None
-
-        try:
-            retry.run(attempt, UNPROCESSED_BACKOFF)
-        except retry.GaveUp as stop:
-            raise StorageUnavailable("BatchGetItem erasures", f"keys left unprocessed ({stop.why})") from None
+        request = {table: {"Keys": keys, "ConsistentRead": True, "ProjectionExpression": "learnerId"}}
+        found |= {item["learnerId"]["S"] for item in batch_get("BatchGetItem erasures", request)[table]}
     return found
 
 
