@@ -36,6 +36,21 @@ class DynamoDBCallCounter:
         return [(operation, request.get("TableName")) for operation, request in self.requests]
 
     @property
+    def table_calls(self) -> set[tuple[str, str]]:
+        """(operation, table) for every table each call reads or writes: a BatchGetItem names one per table it asks
+        of, a transaction one per item (a ConditionCheck as the ConditionCheckItem it needs IAM to allow)."""
+        pairs = set()
+        for operation, request in self.requests:
+            if "TableName" in request:
+                pairs.add((operation, request["TableName"]))
+            pairs.update((operation, table) for table in request.get("RequestItems", {}))
+            for item in request.get("TransactItems", []):
+                ((kind, body),) = item.items()
+                action = "ConditionCheckItem" if kind == "ConditionCheck" else f"{kind}Item"
+                pairs.add((action, body["TableName"]))
+        return pairs
+
+    @property
     def operations(self) -> list[str]:
         """Operation names in call order, e.g. ["PutItem", "UpdateItem", "Query"]."""
         return [operation for operation, _ in self.requests]

@@ -11,6 +11,7 @@ from hhl.auth.refresh_cookie import Session
 from hhl.auth.request_auth import Identity, authenticate
 from hhl.http import HttpError, endpoint
 from hhl.storage import dynamodb as dynamodb_module
+from hhl.storage import erasures
 
 from kit.dynamodb_calls import DynamoDBCallCounter
 
@@ -225,7 +226,7 @@ def test_a_live_session_is_read_at_most_once_per_window_and_an_ended_one_is_refu
         container.ensure_live(session)
         clock.now += revocation.RECHECK_SECONDS - 1
         container.ensure_live(session)  # warm: from memory
-        assert calls.operations == ["GetItem"]
+        assert calls.operations == ["BatchGetItem"]  # ended-sessions and erasures, in one call
         elsewhere.end(session)  # the sign-out, handled by another container
         container.ensure_live(session)  # still inside the window: this container has not looked yet
         clock.now += 1
@@ -237,6 +238,41 @@ def test_a_live_session_is_read_at_most_once_per_window_and_an_ended_one_is_refu
         with pytest.raises(HttpError):
             container.ensure_live(session)  # an ended session stays ended without reading again
         assert calls.total == 0
+
+
+def test_every_session_of_an_erased_learner_is_refused_within_the_window_and_for_good(
+    ended_sessions_table, tokens, clock
+):
+    """Erasure signs out every device: no session of the learner is ended, yet each is refused once re-read."""
+    container = revocation.EndedSessions(clock=clock)
+    phone, laptop = Session("user-sub-1", str(uuid.uuid4())), Session("user-sub-1", str(uuid.uuid4()))
+    someone_else = Session("user-sub-2", str(uuid.uuid4()))
+    for session in (phone, laptop, someone_else):
+        container.ensure_live(session)
+    erasures.record_request("user-sub-1", "2026-01-01T00:00:00Z", None)  # DELETE /auth/me, from another container
+    container.ensure_live(laptop)  # inside the window: not read again yet
+    clock.now += revocation.RECHECK_SECONDS
+    with DynamoDBCallCounter(dynamodb_module.client()) as calls:
+        for session in (phone, laptop):
+            with pytest.raises(HttpError) as refused:
+                container.ensure_live(session)
+            assert refused.value.status == 401 and refused.value.details == {"code": "session_ended"}
+        container.ensure_live(someone_else)
+        assert calls.operations == ["BatchGetItem"] * 3
+        calls.reset()
+        clock.now += 3600
+        with pytest.raises(HttpError):
+            container.ensure_live(phone)  # remembered as ended: no read, even once the erasure is complete
+        assert calls.total == 0
+
+
+def test_an_erased_learners_token_is_401_session_ended_on_a_container_that_never_saw_it(protected, tokens):
+    token = tokens.access(sub="user-sub-1", origin_jti=str(uuid.uuid4()))
+    erasures.record_request("user-sub-1", "2026-01-01T00:00:00Z", None)
+    assert erasures.mark_complete("user-sub-1", "2026-01-01T00:01:00Z", hubspot_contact_deleted=False)
+    status, body, headers = protected(bearer(token))
+    assert (status, body) == (401, SESSION_ENDED_BODY)
+    assert 'error_description="session ended"' in headers["www-authenticate"]
 
 
 def test_a_storage_outage_during_the_check_is_503_not_a_pass(protected, tokens, monkeypatch):

@@ -4,6 +4,9 @@ Both are best effort: a learner who asks to sign out gets their cookies cleared 
 ended even when Cognito or DynamoDB fails (logged). The session comes from the refresh cookie (which names
 it, hhl.auth.refresh_cookie) or else from the access cookie, verified but accepted past its expiry: an
 expired token still names a sign-in whose refresh token may outlive a failed revocation.
+
+Ending it is a write only (hhl.storage.ended_sessions): the containers that authenticate read it within 30 s
+(hhl.auth.revocation). Not through revocation's reader, so the logout function needs no read grant.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from collections.abc import Mapping
 from hhl.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 from hhl.auth.oauth import client_secret, revoke
 from hhl.auth.refresh_cookie import Session, read_refresh_cookie, session_of
-from hhl.auth.revocation import ended_sessions
 from hhl.observability import logger
 from hhl.secret_store import SecretUnavailable
+from hhl.storage.ended_sessions import record_ended
 from hhl.storage.errors import StorageError
 
 
@@ -34,7 +37,7 @@ def sign_out(cookies: Mapping[str, str]) -> None:
     if session is None:
         return
     try:
-        ended_sessions().end(session)
+        record_ended(session.user_id, session.session_id)
     except StorageError:
         logger.warning("session end not recorded; its access tokens live until they expire")
 

@@ -1,4 +1,5 @@
-"""Ended-sessions table: one item per signed-out session, so every container can refuse its tokens.
+"""Ended-sessions table: one item per signed-out session, so every container can refuse its tokens (read with the
+erasures table by hhl.storage.refused_sessions).
 
 Key: userId (partition, the Cognito `sub`), sessionId (sort, the sign-in's `origin_jti`, shared by every
 token issued or refreshed from that sign-in). Attributes: endedAt (UTC ISO-8601), expiresAt (epoch
@@ -30,15 +31,3 @@ def record_ended(user_id: str, session_id: str) -> None:
                 "expiresAt": {"N": str(int(time.time()) + KEEP_SECONDS)},
             },
         )
-
-
-def is_ended(user_id: str, session_id: str) -> bool:
-    """Whether the session was signed out. One strongly consistent GetItem of the key only."""
-    with dynamodb_call("GetItem ended-sessions"):
-        response = client().get_item(
-            TableName=settings().tables.ended_sessions,
-            Key={"userId": {"S": user_id}, "sessionId": {"S": session_id}},
-            ConsistentRead=True,
-            ProjectionExpression="userId",
-        )
-    return "Item" in response
