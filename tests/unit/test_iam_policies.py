@@ -1,6 +1,7 @@
 """Least privilege: the DynamoDB actions template.yaml grants the enroll and progress functions are
 exactly the ones their handlers call, table by table, over every route and branch; and every function whose
-code can check a session (hhl.auth.revocation) is granted the call that check makes."""
+code can check a session (hhl.auth.revocation) is granted the call that check makes, and every function that ends
+sessions the write that makes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from hhl.auth import revocation
 from hhl.learning.catalog import catalog
 from hhl.storage import dynamodb as dynamodb_module
+from hhl.storage import ended_sessions, erasures
 
 from kit.dynamodb_calls import DynamoDBCallCounter
 from kit.template import ROOT, load_template, resources, table_specs
@@ -98,4 +100,15 @@ def test_every_function_that_checks_sessions_may_make_the_check(function, learni
     with DynamoDBCallCounter(dynamodb_module.client()) as calls:
         revocation.EndedSessions().ensure_live(revocation.Session(USER_A, str(uuid.uuid4())))
     assert used(calls) == {("BatchGetItem", "EndedSessionsTable"), ("BatchGetItem", "ErasuresTable")}
+    assert used(calls) <= granted(function)
+
+
+@pytest.mark.parametrize("function", ["LogoutFunction", "RefreshFunction"])
+def test_the_functions_that_end_sessions_may_write_the_marker(function, learning_env):
+    """Sign-out (logout) and a refused refresh token (refresh) end a session: a put standing on "not erased"."""
+    erasures.record_request("user-erased", "2026-01-01T00:00:00Z", None)
+    with DynamoDBCallCounter(dynamodb_module.client()) as calls:
+        assert ended_sessions.record_ended(USER_A, str(uuid.uuid4()))
+        assert not ended_sessions.record_ended("user-erased", str(uuid.uuid4()))
+    assert used(calls) == {("PutItem", "EndedSessionsTable"), ("ConditionCheckItem", "ErasuresTable")}
     assert used(calls) <= granted(function)
