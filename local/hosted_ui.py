@@ -80,6 +80,7 @@ class RefreshGrant:
     client_id: str
     auth_time: int
     sign_in: str  # moto's refresh token of the sign-in: moto mints the tokens, with the sign-in's origin_jti
+    username: str  # whose sign-in: moto fails (HTTP 500) refreshing a deleted user's, Cognito refuses it
     retired_at: float | None = None  # when rotation replaced this token
 
 
@@ -228,9 +229,10 @@ class HostedUI:
             id_claims["nonce"] = code.nonce
         id_token = self._resign(code.id_token, **id_claims)
         refresh_token = secrets.token_urlsafe(48)
+        signed_in = self._claims(code.id_token)
         with self._lock:
             self._refresh_grants[refresh_token] = RefreshGrant(
-                client_id, self._claims(code.id_token)["auth_time"], sign_in=code.refresh_token
+                client_id, signed_in["auth_time"], sign_in=code.refresh_token, username=signed_in["cognito:username"]
             )
         return {
             "id_token": id_token,
@@ -280,6 +282,12 @@ class HostedUI:
                     self._refresh_grants[refresh_token] = replace(grant, retired_at=now)
                 rotated = secrets.token_urlsafe(48)
                 self._refresh_grants[rotated] = replace(grant, retired_at=None)
+        # A deleted user (an erasure): with PreventUserExistenceErrors on, as the template sets it, Cognito refuses
+        # the refresh token as revoked. moto would answer 500, so the user is looked up first.
+        try:
+            self._cognito.admin_get_user(UserPoolId=self._user_pool_id, Username=grant.username)
+        except self._cognito.exceptions.UserNotFoundException:
+            raise OAuthError("NotAuthorizedException", "Refresh Token has been revoked") from None
         try:
             result = self._cognito.admin_initiate_auth(
                 UserPoolId=self._user_pool_id,
