@@ -295,7 +295,7 @@ def scenarios(stack: dict, env: dict, tokens: signin.SignedIn, dynamodb, handler
             "POST /auth/logout",
             logout_event,
             302,
-            ("PutItem",),
+            ("TransactWriteItems",),  # the ended-session marker, standing on "not erased"
             cognito=logout_floor,
             floor_note="token revocation at /oauth2/revoke + the ended-session record",
         ),
@@ -414,7 +414,7 @@ def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
 
     def keep_session_checked() -> None:
         """A warm container has checked the learner's session within the revocation window (at most one
-        GetItem per 30 s per session, hhl.auth.revocation): the recorded request is that common case."""
+        BatchGetItem per 30 s per session, hhl.auth.revocation): the recorded request is that common case."""
         from hhl.auth.refresh_cookie import session_of
         from hhl.auth.revocation import ended_sessions
         from hhl.auth.verifier import cognito_verifier
