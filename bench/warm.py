@@ -383,23 +383,17 @@ def _replay(dynamodb, recorded: list[tuple[str, dict]], must_make: tuple[str, ..
     calls = []
     for operation in must_make:
         index = next(i for i, (name, _) in enumerate(remaining) if name == operation)
-        name, params = remaining.pop(index)
-        method = getattr(dynamodb, _snake(name))
-        calls.append((method, params))
+        calls.append(remaining.pop(index))
 
     def run() -> None:
-        for method, params in calls:
+        for operation, params in calls:
             try:
-                method(**params)
+                dynamodb.call(operation, params)
             except DynamoDBError as exc:  # a failed condition is an answer the endpoint gets too
-                if exc.code != "ConditionalCheckFailedException":
+                if exc.code not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
                     raise
 
     return run
-
-
-def _snake(operation: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")
 
 
 def measure(stack: dict, tokens: signin.SignedIn, rounds: int) -> dict:
