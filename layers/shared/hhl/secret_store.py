@@ -154,9 +154,11 @@ def _get(url: str, what: str, timeout: float) -> dict:
     import urllib.error
     import urllib.request
 
+    from hhl.tls import aws_opener
+
     request = urllib.request.Request(url, headers={TOKEN_HEADER: os.environ.get("AWS_SESSION_TOKEN", "")})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with aws_opener().open(request, timeout=timeout) as response:
             return json.loads(response.read(MAX_RESPONSE_BYTES))
     except urllib.error.HTTPError as exc:
         body = exc.read(1024).decode("utf-8", "replace")

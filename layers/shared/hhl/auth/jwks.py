@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 
 import jwt
 
 from hhl.auth.errors import JwksUnavailable, JwtUnknownKid
 from hhl.deadline import attempt_timeout
+from hhl.tls import aws_opener
 
 CACHE_TTL_SECONDS = 3600.0
 REFETCH_INTERVAL_SECONDS = 10.0
@@ -42,7 +42,7 @@ __all__ = ["JwksCache", "JwksUnavailable", "JwtUnknownKid", "fetch_jwks"]
 def fetch_jwks(url: str) -> dict[str, jwt.PyJWK]:
     """The RS256 signing keys at `url`, by kid. Raises JwksUnavailable."""
     try:
-        with urllib.request.urlopen(url, timeout=attempt_timeout(FETCH_TIMEOUT_SECONDS, "JWKS")) as response:
+        with aws_opener().open(url, timeout=attempt_timeout(FETCH_TIMEOUT_SECONDS, "JWKS")) as response:
             document = json.loads(response.read(MAX_JWKS_BYTES))
         key_set = jwt.PyJWKSet.from_dict(document)
     except Exception as exc:  # noqa: BLE001 - network, HTTP, JSON and JWK errors all mean "no usable keys"

@@ -68,6 +68,8 @@ def refresh_tokens(refresh_token: str) -> TokenSet:
     import urllib.error
     import urllib.request
 
+    from hhl.tls import aws_opener
+
     body = {"ClientId": settings().client_id, "RefreshToken": refresh_token}
     secret = client_secret()
     if secret:
@@ -83,7 +85,7 @@ def refresh_tokens(refresh_token: str) -> TokenSet:
     )
     try:
         timeout = attempt_timeout(TOKEN_TIMEOUT_SECONDS, "Cognito")
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with aws_opener().open(request, timeout=timeout) as response:
             document = json.loads(response.read(MAX_RESPONSE_BYTES))
     except urllib.error.HTTPError as exc:
         code = _api_error(exc)
@@ -150,6 +152,8 @@ def _post(path: str, form: dict[str, str], timeout: float):
     # it only when there is a refresh token to revoke.
     import urllib.request
 
+    from hhl.tls import aws_opener
+
     config = settings()
     headers = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"}
     form = {**form, "client_id": config.client_id}
@@ -165,7 +169,7 @@ def _post(path: str, form: dict[str, str], timeout: float):
     )
     # The invocation's deadline cuts the timeout; with no time left DeadlineExceeded (an OSError) is raised,
     # which callers already treat as an unreachable Cognito.
-    return urllib.request.urlopen(request, timeout=attempt_timeout(timeout, "Cognito"))
+    return aws_opener().open(request, timeout=attempt_timeout(timeout, "Cognito"))
 
 
 def client_secret() -> str | None:

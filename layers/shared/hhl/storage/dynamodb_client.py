@@ -17,7 +17,6 @@ import io
 import json
 import os
 import socket
-import ssl
 import threading
 import urllib.parse
 import urllib.request
@@ -29,6 +28,7 @@ from aws_sdk_signers import URI, AWSCredentialIdentity, AWSRequest, Field, Field
 
 from hhl import retry
 from hhl.deadline import DeadlineExceeded, attempt_timeout
+from hhl.tls import aws_context, aws_opener
 
 TARGET_PREFIX = "DynamoDB_20120810."
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -149,7 +149,7 @@ class Credentials:
                 token = file.read().strip()
         request = urllib.request.Request(uri, headers={"Authorization": token} if token else {})
         try:
-            with urllib.request.urlopen(request, timeout=attempt_timeout(2.0, "credentials")) as response:
+            with aws_opener().open(request, timeout=attempt_timeout(2.0, "credentials")) as response:
                 document = json.loads(response.read(64 * 1024))
             return AWSCredentialIdentity(
                 access_key_id=document["AccessKeyId"],
@@ -246,7 +246,7 @@ class DynamoDB:
         self.region = region()
         self._credentials = credentials or Credentials()
         https = self.scheme == "https"
-        self._ssl = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE")) if https else None
+        self._ssl = aws_context() if https else None
         self._local = threading.local()  # the connection: one per thread, so one per Lambda container
         self._quota = _RetryQuota()
         # Called with (operation, request) once per API call, whatever the retries: cost accounting in tests.
