@@ -17,6 +17,7 @@ import json
 import pytest
 
 from tests.catalog_dirs import FIXTURE_CONTENT
+from tests.support.content_quizzes import answer_on_the_page, options_html
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -100,13 +101,7 @@ SCRIPT = """
 def module_page(api: str) -> bytes:
     questions = "".join(
         f'<fieldset class="hhl-quiz-question" data-q-id="{html.escape(q["id"])}">'
-        f"<legend>{html.escape(q['stem'])}</legend>"
-        + "".join(
-            f'<label><input type="radio" name="{html.escape(q["id"])}" value="{html.escape(o["id"])}">'
-            f"{html.escape(o['text'])}</label>"
-            for o in q["options"]
-        )
-        + "</fieldset>"
+        f"<legend>{html.escape(q['stem'])}</legend>" + options_html(q) + "</fieldset>"
         for q in QUIZ["questions"]
     )
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Watering Schedules</title>
@@ -127,12 +122,6 @@ def site_pages(path: str, api: str) -> bytes:
     return module_page(api)  # the one module page, whatever the path
 
 
-def answer(page, choices: dict[str, str]) -> None:
-    for question, option in choices.items():
-        page.check(f'#hhl-quiz-form .hhl-quiz-question[data-q-id="{question}"] input[value="{option}"]')
-    page.click("#hhl-quiz-submit")
-
-
 def test_a_learner_fails_retakes_passes_and_attests_on_the_module_page(site_and_stack, signed_in_page):
     site, _ = site_and_stack
     page = signed_in_page
@@ -144,12 +133,12 @@ def test_a_learner_fails_retakes_passes_and_attests_on_the_module_page(site_and_
 
     right = {q["id"]: q["correct_answer"] for q in QUIZ["questions"]}
     wrong = {q["id"]: next(o["id"] for o in q["options"] if o["id"] != q["correct_answer"]) for q in QUIZ["questions"]}
-    answer(page, wrong)
+    answer_on_the_page(page, wrong)
     page.locator("#hhl-quiz-feedback").filter(has_text="Score: 0% (Attempt 1)").wait_for()
     assert page.is_visible("#hhl-quiz-retake") and not page.is_visible("#hhl-module-complete-banner")
 
     page.click("#hhl-quiz-retake")
-    answer(page, right)
+    answer_on_the_page(page, right)
     page.locator("#hhl-quiz-feedback").filter(has_text="Quiz Passed ✓ — Score: 100%").wait_for()
     assert not page.is_visible("#hhl-quiz-form")
     assert not page.is_visible("#hhl-module-complete-banner")  # the lab is still to do

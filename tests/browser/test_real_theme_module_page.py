@@ -20,6 +20,7 @@ import requests
 
 from local.launcher import loopback_url
 from tests.catalog_dirs import FIXTURE_CONTENT
+from tests.support.content_quizzes import answer_on_the_page, options_html
 from tests.support.theme_scripts import theme_script
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -34,11 +35,7 @@ THEME_API = "https://api.hedgehog.cloud"
 def module_page() -> bytes:
     questions = "".join(
         f'<div class="hhl-quiz-question" data-q-id="{html.escape(q["id"])}"><p>{html.escape(q["stem"])}</p>'
-        + "".join(
-            f'<label><input type="radio" name="{html.escape(q["id"])}" value="{html.escape(o["id"])}">'
-            f"{html.escape(o['text'])}</label>"
-            for o in q["options"]
-        )
+        + options_html(q)
         + "</div>"
         for q in QUIZ["questions"]
     )
@@ -91,12 +88,6 @@ def preflight(stack, site, path: str) -> requests.Response:
     return requests.options(loopback_url(stack["site_api_url"] + path), headers=headers, timeout=10)
 
 
-def answer(page, choices: dict[str, str]) -> None:
-    for question, option in choices.items():
-        page.check(f'#hhl-quiz-form .hhl-quiz-question[data-q-id="{question}"] input[value="{option}"]')
-    page.click("#hhl-quiz-submit")
-
-
 def test_the_theme_script_grades_restores_and_completes_the_module(site_and_stack, signed_in_page):
     site, stack = site_and_stack
     page = signed_in_page
@@ -120,13 +111,13 @@ def test_the_theme_script_grades_restores_and_completes_the_module(site_and_stac
 
     right = {q["id"]: q["correct_answer"] for q in QUIZ["questions"]}
     wrong = {q["id"]: next(o["id"] for o in q["options"] if o["id"] != q["correct_answer"]) for q in QUIZ["questions"]}
-    answer(page, wrong)
+    answer_on_the_page(page, wrong)
     page.locator("#hhl-quiz-feedback .hhl-task-badge--fail").wait_for()
     assert page.inner_text("#hhl-quiz-feedback .hhl-task-badge--fail") == "Score: 0% (Attempt 1) — Need 75% to pass."
     assert status()["tasks"]["quiz-1"]["status"] == "failed"
 
     page.click("#hhl-quiz-retake")
-    answer(page, right)
+    answer_on_the_page(page, right)
     page.locator("#hhl-quiz-feedback .hhl-task-badge--pass").wait_for()
     assert page.inner_text("#hhl-quiz-feedback") == "Quiz Passed ✓ — Score: 100%"
     assert not page.is_visible("#hhl-quiz-form") and page.locator("#hhl-module-complete-banner").count() == 0

@@ -3,6 +3,7 @@ who knows them, or gets every question wrong, submits."""
 
 from __future__ import annotations
 
+import html
 import json
 
 from tests.catalog_dirs import FIXTURE_CONTENT
@@ -21,3 +22,19 @@ def wrong_answers(quiz: dict) -> list[dict]:
         {"id": q["id"], "value": next(o["id"] for o in q["options"] if o["id"] != q["correct_answer"])}
         for q in quiz["questions"]
     ]
+
+
+def answer_on_the_page(page, choices: dict[str, str]) -> None:
+    """Tick one option per question of the theme's quiz form (question id -> option id) and submit it."""
+    for question, option in choices.items():
+        page.check(f'#hhl-quiz-form .hhl-quiz-question[data-q-id="{question}"] input[value="{option}"]')
+    page.click("#hhl-quiz-submit")
+
+
+def options_html(question: dict) -> str:
+    """A question's options as the theme's quiz form has them: one labelled radio button each."""
+    return "".join(
+        f'<label><input type="radio" name="{html.escape(question["id"])}" value="{html.escape(option["id"])}">'
+        f"{html.escape(option['text'])}</label>"
+        for option in question["options"]
+    )

@@ -148,6 +148,17 @@ def unused(action: str) -> bool:
     return any(fnmatch.fnmatch(action.lower(), pattern.lower()) for pattern in UNUSED)
 
 
+# API Gateway creates the HTTP API's access log delivery with the deployer's rights (vended logs).
+ACCESS_LOG_DELIVERY = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
 # Calls that take no resource in IAM (or only account-wide ones), so they can only be granted on "*".
 RESOURCELESS = {
     "cognito-idp:CreateUserPool",
@@ -159,14 +170,7 @@ RESOURCELESS = {
     "route53:ListHostedZones",
     "cloudwatch:DescribeAlarms",
     "codedeploy:ListApplications",
-    "logs:DescribeLogGroups",
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
+    *ACCESS_LOG_DELIVERY,
 }
 
 
@@ -284,16 +288,7 @@ def test_unused_features_stay_denied():
 # ==================================================================== least privilege
 def test_the_access_log_delivery_permissions_are_granted():
     """API Gateway creates the HTTP API's access log delivery with the caller's rights (vended logs)."""
-    for action in (
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-    ):
+    for action in ACCESS_LOG_DELIVERY:
         assert any("*" in as_list(s["Resource"]) for s in grants(action)), action
 
 
