@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 
 import requests
 
-from local.launcher import loopback_url
-
 ACCESS_COOKIE = "__Host-hhl_access_token"
 REFRESH_COOKIE = "__Host-hhl_refresh_token"
 LOGIN_COOKIE = "__Host-hhl_login"
@@ -136,3 +134,13 @@ def sign_in(stack, username: str, password: str, return_to: str = "/learn") -> S
         origin=site_origin(stack),
         cookies=session,
     )
+
+
+def loopback_url(url: str) -> str:
+    """`url` as Python can fetch it: Chromium resolves *.localhost to loopback itself, Python's resolver
+    does not, so the stack's browser-facing names (site_url, site_api_url) become 127.0.0.1."""
+    parts = urllib.parse.urlsplit(url)
+    if not (parts.hostname or "").endswith(".localhost"):
+        return url
+    netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))

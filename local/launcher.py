@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,16 +70,6 @@ class StackInfo(dict):
         """The confidential app client's secret, from the emulator's Secrets Manager (as the functions get it)."""
         secret_id = self["handler_env"]["COGNITO_CLIENT_SECRET_ID"]
         return self._client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
-
-
-def loopback_url(url: str) -> str:
-    """`url` as Python can fetch it: Chromium resolves *.localhost to loopback itself, Python's resolver
-    does not, so the stack's browser-facing names (site_url, site_api_url) become 127.0.0.1."""
-    parts = urllib.parse.urlsplit(url)
-    if not (parts.hostname or "").endswith(".localhost"):
-        return url
-    netloc = f"127.0.0.1:{parts.port}" if parts.port else "127.0.0.1"
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def free_ports(count: int) -> list[int]:

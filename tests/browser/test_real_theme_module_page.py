@@ -18,7 +18,7 @@ import urllib.parse
 import pytest
 import requests
 
-from local.launcher import loopback_url
+from kit.sign_in import loopback_url
 from tests.catalog_dirs import FIXTURE_CONTENT
 from tests.support.content_quizzes import answer_on_the_page, options_html
 from tests.support.theme_scripts import theme_script

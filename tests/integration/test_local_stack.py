@@ -23,10 +23,11 @@ import jwt
 import pytest
 import requests
 
+from kit.sign_in import loopback_url
 from kit.template import ROOT, Route
 from local import api_gateway
 from local.hosted_ui import pkce_challenge
-from local.launcher import free_ports, launch_stack, loopback_url
+from local.launcher import free_ports, launch_stack
 
 pytestmark = pytest.mark.integration
 
