@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hhl.learning.catalog import ANSWER_KEYS_FILE, CATALOG_FILE, catalog, quiz
 
+from tests.support.theme_scripts import theme_folder
 from tools.content_catalog import ContentError, compile_tree, main
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "content"
@@ -62,6 +63,22 @@ def test_the_public_catalog_file_holds_no_answer_key(tmp_path):
     for answer_key in keys.values():
         for question in answer_key["questions"]:
             assert question["stem"] not in public  # no quiz content at all, not only no key
+
+
+def test_the_sites_own_content_tree_compiles_and_keeps_its_answers_private(tmp_path, serve_catalog, capsys):
+    """The site repository's real content/ folder (pinned commit), not only the test tree, is what make catalog
+    must take as it is: every module, course and pathway in the site's order, and no quiz text in public."""
+    content = theme_folder("content", tmp_path)
+    assert main([str(content), "--out", str(tmp_path / "out")]) == 0
+    assert "1 pathways, 5 courses, 20 modules, 6 quizzes" in capsys.readouterr().out
+    public = (tmp_path / "out" / CATALOG_FILE).read_text()
+    keys = json.loads((tmp_path / "out" / ANSWER_KEYS_FILE).read_text())["quizzes"]
+    assert "correct" not in public
+    assert all(question["stem"] not in public for key in keys.values() for question in key["questions"])
+    serve_catalog(tmp_path / "out")
+    pathway = catalog().pathway("network-like-hyperscaler")
+    assert all(catalog().course(slug).title for slug in pathway.courses)
+    assert all(quiz(slug) is not None for slug in keys)
 
 
 def _edit_json(path: Path, change) -> None:
