@@ -84,6 +84,7 @@ class _Shard:
     retries: int = 0
     next_attempt_at: float = 0.0
     shard_id: str = ""
+    last_sequence_number: str | None = None  # of the newest record read into the buffer
 
 
 def _lambda_record(record: dict, stream_arn: str) -> dict:
@@ -131,8 +132,20 @@ class StreamPoller:
         room = shard.source.batch_size - len(shard.buffer)
         if shard.iterator is None or room <= 0:
             return
+        if shard.last_sequence_number is not None:
+            # A fresh iterator every poll, not NextShardIterator: a cancelled TransactWriteItems makes the emulator
+            # put back a copy of each table it named, and an old iterator keeps reading the discarded copy's
+            # stream, where no record arrives again (the erasures stream went deaf after a refused refresh).
+            shard.iterator = self.streams.get_shard_iterator(
+                StreamArn=shard.stream_arn,
+                ShardId=shard.shard_id,
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                SequenceNumber=shard.last_sequence_number,
+            )["ShardIterator"]
         response = self.streams.get_records(ShardIterator=shard.iterator, Limit=room)
         shard.iterator = response.get("NextShardIterator")
+        if response["Records"]:
+            shard.last_sequence_number = response["Records"][-1]["dynamodb"]["SequenceNumber"]
         if response["Records"] and not shard.buffer:
             shard.first_buffered_at = time.monotonic()
         shard.buffer.extend(_lambda_record(r, shard.stream_arn) for r in response["Records"])

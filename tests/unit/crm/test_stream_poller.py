@@ -138,3 +138,32 @@ def test_a_raising_handler_gets_the_whole_batch_again(poll, dynamodb):
 
     wait_for(lambda: len(calls) >= 2)
     assert calls[:2] == [["u1", "u2"], ["u1", "u2"]]
+
+
+def test_records_keep_arriving_after_a_cancelled_transaction_on_the_table(poll, dynamodb):
+    """The emulator puts back a copy of each table a cancelled TransactWriteItems named (a refused refresh of an
+    erased learner cancels one on the erasures table); the poller must read that copy's stream from then on."""
+    events = []
+    poll(lambda event, context: events.append(event) or {"batchItemFailures": []}, max_retries=5)
+    enroll(dynamodb, "u1")
+    wait_for(lambda: users_in_all(events) == ["u1"])
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "ConditionCheck": {
+                        "TableName": ENROLLMENTS,
+                        "Key": {"userId": {"S": "u1"}, "enrollmentKey": {"S": "course#x"}},
+                        "ConditionExpression": "attribute_not_exists(userId)",
+                    }
+                }
+            ]
+        )
+    enroll(dynamodb, "u2")
+
+    wait_for(lambda: users_in_all(events) == ["u1", "u2"])
+
+
+def users_in_all(events: list[dict]) -> list[str]:
+    return [user for event in events for user in users_in(event)]
