@@ -343,8 +343,9 @@ def handler_environment(ports: Ports, origins: Origins, ids: dict) -> dict[str, 
         env["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://{HOST}:{ports.fault_proxy}"
     if os.environ.get("HUBSPOT_API_BASE_URL"):
         env["HUBSPOT_API_BASE_URL"] = os.environ["HUBSPOT_API_BASE_URL"]
-    if os.environ.get("HHL_RECENT_SIGN_IN_SECONDS"):  # a shorter recent-sign-in window, for tests
-        env["HHL_RECENT_SIGN_IN_SECONDS"] = os.environ["HHL_RECENT_SIGN_IN_SECONDS"]
+    for shortened_for_tests in ("HHL_RECENT_SIGN_IN_SECONDS", "HHL_ERASURE_SETTLE_SECONDS"):  # local stage only
+        if os.environ.get(shortened_for_tests):
+            env[shortened_for_tests] = os.environ[shortened_for_tests]
     return env
 
 

@@ -22,7 +22,16 @@ from local import secrets_extension as extension_module
 from local.lambda_context import LambdaContext
 from local.launcher import StackInfo, launch_stack
 from tests.catalog_dirs import FIXTURE_CONTENT, forget_loaded_catalog, use_catalog_dir
+from tests.support.stack_env import ERASURE_SETTLE_SECONDS_IN_TESTS
 from tests.support.unit_env import UNIT_CLIENT_SECRET, UNIT_ENV, UNIT_JWT_SECRET, UNIT_SESSION_TOKEN
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shortened_erasure_wait() -> Iterator[None]:
+    """Every stack launched and operator tool run in this session inherits it (tests/support/stack_env.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HHL_ERASURE_SETTLE_SECONDS", ERASURE_SETTLE_SECONDS_IN_TESTS)
+        yield
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Erasure: the erasures table's stream (KEYS_ONLY) -> the steps of a learner's erasure still pending.
 
 DELETE /auth/me records the request and does what it can at once; this finishes the rest (the HubSpot
-contact's GDPR delete, a Cognito or DynamoDB step that failed, rows written meanwhile) in hhl.crm.erasure.
+contact's GDPR delete, a Cognito or DynamoDB step that failed, and a last sweep once the 30-s revocation
+window has closed) in hhl.crm.erasure.
 A record whose erasure failed is reported back (ReportBatchItemFailures) and the stream delivers it again;
 after MaximumRetryAttempts it goes to the dead-letter queue, whose alarm pages (docs/runbook.md#erasure).
 """

@@ -1,6 +1,7 @@
 """Erasing the account signs the learner out everywhere, over HTTP against the local stack: a session on another
 device, whose access token is still valid (tokens are verified offline), is refused with 401 `session_ended`
-within the 30 s revocation window, its writes never reach a table, and its refresh token is refused too."""
+within the 30 s revocation window, its writes never reach a table, and its refresh token is refused too; a write
+it made inside the window is swept before the erasure completes."""
 
 from __future__ import annotations
 
@@ -13,11 +14,25 @@ import requests
 from kit.sign_in import REFRESH_COOKIE, TIMEOUT, sign_in
 from kit.template import table_specs
 from tests.support.site_http import LAB, LAB_MODULES, Site
+from tests.support.stack_env import ERASURE_SETTLE_SECONDS_IN_TESTS
 
 pytestmark = pytest.mark.integration
 
 SESSION_ENDED = {"error": "Unauthorized: Session ended", "details": {"code": "session_ended"}}
 REVOCATION_WINDOW_SECONDS = 30  # hhl.auth.revocation.RECHECK_SECONDS
+
+
+def erasure_status(stack, user_id: str) -> str | None:
+    item = (
+        stack.dynamodb()
+        .get_item(
+            TableName=next(s.name for s in table_specs("local") if s.name.endswith("-erasures")),
+            Key={"learnerId": {"S": user_id}},
+            ConsistentRead=True,
+        )
+        .get("Item")
+    )
+    return item and item["status"]["S"]
 
 
 def rows_of(stack, user_id: str) -> dict[str, int]:
@@ -47,8 +62,7 @@ def test_after_erasure_the_learners_other_session_is_refused_within_30_seconds_a
     assert erased.status_code in (200, 202), erased.text
     assert sum(rows_of(local_stack, user_id).values()) == 0
 
-    # Reads only until the refusal: a write accepted inside the window would be swept by the erasure function,
-    # but this test is about what the phone can do once refused.
+    # Reads only until the refusal: a write accepted inside the window is the next test's.
     while (answer := phone.get("/enrollments")).status_code != 401:
         assert answer.status_code == 200, answer.text
         assert time.monotonic() - erased_at < REVOCATION_WINDOW_SECONDS + 2, "still accepted after the window"
@@ -78,9 +92,28 @@ def test_after_erasure_the_learners_other_session_is_refused_within_30_seconds_a
     )
     assert (refreshed.status_code, refreshed.json()) == (401, SESSION_ENDED)
     assert rows_of(local_stack, user_id) == dict.fromkeys(rows_of(local_stack, user_id), 0)
-    erasure = local_stack.dynamodb().get_item(
-        TableName=next(s.name for s in table_specs("local") if s.name.endswith("-erasures")),
-        Key={"learnerId": {"S": user_id}},
-        ConsistentRead=True,
-    )
-    assert "Item" in erasure  # the record of the request stays; nothing else of the learner does
+    assert erasure_status(local_stack, user_id) is not None  # the record of the request stays; nothing else does
+
+
+def test_a_write_accepted_inside_the_window_is_swept_before_the_erasure_completes(local_stack, create_user):
+    """The phone's container still trusts its session (checked a moment ago), so writes it sends just after the
+    erasure are accepted and land after DELETE /auth/me's own sweep, and after the erasure function's first one;
+    the erasure completes only after its last sweep, once the window has closed, and leaves nothing."""
+    email, password = f"late-write-{secrets.token_hex(4)}@example.com", f"Pw-{secrets.token_urlsafe(18)}1a"
+    user_id = create_user(local_stack, email, password, "Lena", "Late")
+    laptop = Site(local_stack, sign_in(local_stack, email, password))
+    phone = Site(local_stack, sign_in(local_stack, email, password))
+    assert phone.get("/enrollments").status_code == 200  # the phone's session is now known live
+
+    assert laptop.delete("/auth/me").status_code in (200, 202)
+    erased_at = time.monotonic()
+    assert phone.post("/enrollments", {"courseSlug": LAB}).status_code == 201  # accepted: inside the window
+    time.sleep(float(ERASURE_SETTLE_SECONDS_IN_TESTS) / 2)  # after the erasure function's first sweep
+    started = {"courseSlug": LAB, "moduleSlug": LAB_MODULES[1], "event": "started"}
+    assert phone.post("/progress", started).status_code == 200
+    assert sum(rows_of(local_stack, user_id).values()) > 0  # the late writes landed
+
+    while erasure_status(local_stack, user_id) != "complete":
+        assert time.monotonic() - erased_at < 30, "the erasure never completed"
+        time.sleep(0.2)
+    assert rows_of(local_stack, user_id) == dict.fromkeys(rows_of(local_stack, user_id), 0)

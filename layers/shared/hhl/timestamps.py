@@ -14,3 +14,8 @@ def utc_timestamp(moment: datetime) -> str:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def parse_utc_timestamp(value: str) -> datetime:
+    """A stored utc_timestamp (or any ISO-8601 time with Z or an offset) as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

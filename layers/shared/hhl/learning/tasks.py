@@ -30,7 +30,7 @@ from hhl.observability import metrics
 from hhl.storage import progress as progress_store
 from hhl.storage import tasks as store
 from hhl.storage.tasks import ATTESTED, FAILED, PASSED, AttemptLimitReached, AttemptRecord, TaskRecord
-from hhl.timestamps import utc_timestamp
+from hhl.timestamps import parse_utc_timestamp, utc_timestamp
 
 ATTEMPTS_PER_WINDOW = 5
 ATTEMPT_WINDOW = timedelta(hours=1)
@@ -332,7 +332,7 @@ def submit_quiz(user_id: str, submission: QuizSubmission, now: datetime) -> dict
 def _seconds_until_window_closes(window_start: str | None, now: datetime) -> int:
     if window_start is None:
         return 1
-    closes = datetime.fromisoformat(window_start.replace("Z", "+00:00")) + ATTEMPT_WINDOW
+    closes = parse_utc_timestamp(window_start) + ATTEMPT_WINDOW
     return max(1, math.ceil((closes - now).total_seconds()))
 
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from hhl.signing import b64url, keys
 from hhl.storage.certificates import CertificateRecord
+from hhl.timestamps import parse_utc_timestamp
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -63,7 +63,7 @@ def credential_payload(record: CertificateRecord, email: str, api_base_url: str,
     credential_id = f"{api_base_url}/certificate/{record.cert_id}"
     kind_name = KIND_NAMES.get(record.kind, record.kind)
     achievement_url = f"{site_base_url}/learn/{record.kind}s/{record.slug}"
-    issued = datetime.fromisoformat(record.issued_at.replace("Z", "+00:00"))
+    issued = parse_utc_timestamp(record.issued_at)
     issuer = {"id": issuer_id(api_base_url), "type": ["Profile"], "name": ISSUER_NAME}
     vc = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
