@@ -7,8 +7,8 @@ then, once no session trusted before the request can still write, the rows a las
 request complete. Every step is idempotent: a failure leaves the request pending, and the stream delivers
 it again until its retries run out and the dead-letter queue and its alarm take over (docs/runbook.md#erasure).
 
-Why the last sweep waits: a container trusts a session's standing for up to RECHECK_SECONDS after reading
-it (hhl.auth.revocation), and a request it accepted may write until the API functions' timeout, so a write
+Why the last sweep waits: a container trusts a session's standing for up to 30 s after reading it
+(hhl.auth.revocation), and a request it accepted may write until the API functions' timeout, so a write
 of another device of the learner can land up to SETTLE_SECONDS after the request was recorded.
 """
 
@@ -19,7 +19,6 @@ import time
 from collections.abc import Mapping
 
 from hhl.auth import cognito_admin
-from hhl.auth.revocation import RECHECK_SECONDS
 from hhl.config import settings
 from hhl.crm.hubspot import HubSpotClient, HubSpotError, client
 from hhl.deadline import DeadlineExceeded, allows_wait
@@ -30,10 +29,12 @@ from hhl.storage.errors import StorageError
 from hhl.storage.learner_records import delete_learner_rows
 from hhl.timestamps import parse_utc_timestamp, utc_now, utc_timestamp
 
-# template.yaml's Globals Timeout, which every API function runs on (tests/unit/crm/test_erasure.py checks it).
+# hhl.auth.revocation.RECHECK_SECONDS and template.yaml's Globals Timeout, which every API function runs on; not
+# imported, so this function's policy needs no session-check grants (tests/unit/crm/test_erasure.py ties them).
+REVOCATION_WINDOW_SECONDS = 30
 API_FUNCTION_TIMEOUT_SECONDS = 10
 CLOCK_MARGIN_SECONDS = 5
-SETTLE_SECONDS = RECHECK_SECONDS + API_FUNCTION_TIMEOUT_SECONDS + CLOCK_MARGIN_SECONDS
+SETTLE_SECONDS = REVOCATION_WINDOW_SECONDS + API_FUNCTION_TIMEOUT_SECONDS + CLOCK_MARGIN_SECONDS
 # Kept for the last sweep itself (one Query and deletes per table) after the wait.
 LAST_SWEEP_SECONDS = 5.0
 # Tests may shorten the wait on the local stack only (never below what they write in it).
