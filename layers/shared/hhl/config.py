@@ -172,3 +172,10 @@ def settings() -> Settings:
         # Through the service's stdlib logger: config sits below observability and must not import it.
         logging.getLogger(SERVICE).error(str(exc))
         raise
+
+
+def local_seconds(variable: str, default: int) -> int:
+    """`default`, or at APP_STAGE=local the whole number of seconds in `variable`: how the local stack's tests
+    shorten a wait AWS keeps long (the recent-sign-in window, the erasure's last sweep). Read per call."""
+    value = os.environ.get(variable, "").strip()
+    return int(value) if settings().is_local and value.isdigit() else default

@@ -8,11 +8,10 @@ APP_STAGE=local), so a test can make a sign-in stale without waiting ten minutes
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
-from hhl.config import settings
+from hhl.config import local_seconds
 from hhl.http import Forbidden
 
 RECENT_SIGN_IN_SECONDS = 600
@@ -25,10 +24,7 @@ class ReauthenticationRequired(Forbidden):
 
 
 def window_seconds() -> int:
-    local = os.environ.get(LOCAL_WINDOW_VARIABLE, "").strip()
-    if settings().is_local and local.isdigit():
-        return int(local)
-    return RECENT_SIGN_IN_SECONDS
+    return local_seconds(LOCAL_WINDOW_VARIABLE, RECENT_SIGN_IN_SECONDS)
 
 
 def require_recent_sign_in(claims: Mapping[str, Any], now: float) -> None:

@@ -14,12 +14,11 @@ of another device of the learner can land up to SETTLE_SECONDS after the request
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 
 from hhl.auth import cognito_admin
-from hhl.config import settings
+from hhl.config import local_seconds
 from hhl.crm.hubspot import HubSpotClient, HubSpotError, client
 from hhl.deadline import DeadlineExceeded, allows_wait
 from hhl.learning.account import user_id_hash
@@ -48,11 +47,8 @@ class ErasureSettling(Exception):
 RETRYABLE = (cognito_admin.CognitoUnavailable, StorageError, HubSpotError, DeadlineExceeded, ErasureSettling)
 
 
-def settle_seconds() -> float:
-    local = os.environ.get(LOCAL_SETTLE_VARIABLE, "").strip()
-    if settings().is_local and local.isdigit():
-        return float(local)
-    return float(SETTLE_SECONDS)
+def settle_seconds() -> int:
+    return local_seconds(LOCAL_SETTLE_VARIABLE, SETTLE_SECONDS)
 
 
 def wait_until_settled(requested_at: str, deadline: float | None) -> None:
