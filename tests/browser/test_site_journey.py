@@ -354,6 +354,7 @@ def test_back_to_a_stale_login_form_does_not_say_the_sign_in_expired(local_stack
         page.click("button[type=submit]")
     assert "auth_error=" in callback.value.headers["location"]  # the stale round trip did fail
 
+    page.wait_for_url(re.compile(re.escape(origin(site_url(local_stack))) + "/learn"))  # off the hosted UI first
     page.wait_for_function("hhIdentity.isReady() && hhl.state() === 'authenticated'")
     assert "auth_error" not in page.url
     assert page.locator("[data-hhl-auth-error]").is_hidden()
