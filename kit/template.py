@@ -100,6 +100,11 @@ class Route:
         return re.compile(f"^{regex}$")
 
 
+def function_handler(props: dict, template: dict) -> str:
+    """A function's Handler: its own, else Globals' (every function here runs app.handler)."""
+    return props.get("Handler") or template["Globals"]["Function"]["Handler"]
+
+
 def http_routes(template: dict | None = None) -> list[Route]:
     """Every HttpApi event of every function in the template."""
     template = template or load_template()
@@ -116,7 +121,7 @@ def http_routes(template: dict | None = None) -> list[Route]:
                     path=event["Properties"]["Path"],
                     function=logical_id,
                     code_uri=ROOT / props["CodeUri"],
-                    handler=props["Handler"],
+                    handler=function_handler(props, template),
                     timeout=float(props.get("Timeout", global_timeout)),
                 )
             )

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kit.template import ROOT, Route, load_template, queue_names, resources, table_specs
+from kit.template import ROOT, Route, function_handler, load_template, queue_names, resources, table_specs
 from local.lambda_context import LambdaContext
 
 SYNC_FUNCTION = "CrmSyncFunction"
@@ -70,8 +70,9 @@ def sync_handler(function: str = SYNC_FUNCTION, template: dict | None = None) ->
     """The function's handler, imported the way the local API imports the HTTP functions."""
     from local.api_gateway import import_handler
 
-    props = resources("AWS::Serverless::Function", template or load_template())[function]["Properties"]
-    return import_handler(Route("", "", function, ROOT / props["CodeUri"], props["Handler"]))
+    template = template or load_template()
+    props = resources("AWS::Serverless::Function", template)[function]["Properties"]
+    return import_handler(Route("", "", function, ROOT / props["CodeUri"], function_handler(props, template)))
 
 
 @dataclass

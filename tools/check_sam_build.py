@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cfnlint.decode import decode
 
-from kit.template import expand_language_extensions
+from kit.template import expand_language_extensions, function_handler
 
 BUILD = Path(".aws-sam/build")
 # What every handler imports from the shared layer; boto3 must not be bundled (nothing in the layer uses it).
@@ -44,7 +44,7 @@ def problems() -> list[str]:
     for name, res in template["Resources"].items():
         props = res.get("Properties", {})
         if res["Type"] == "AWS::Serverless::Function":
-            module = props["Handler"].rpartition(".")[0]
+            module = function_handler(props, template).rpartition(".")[0]
             if not (BUILD / props["CodeUri"] / f"{module}.py").is_file():
                 found.append(f"{name}: {props['CodeUri']}/{module}.py missing")
         elif res["Type"] == "AWS::Serverless::LayerVersion" and name == "CatalogLayer":

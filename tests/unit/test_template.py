@@ -171,7 +171,8 @@ def test_function_reads_exactly_the_secrets_its_code_uses(function):
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
 def test_every_function_has_its_handler_module(function):
     props = FUNCTIONS[function]["Properties"]
-    module, _, attr = props["Handler"].rpartition(".")
+    handler = props.get("Handler", TEMPLATE["Globals"]["Function"]["Handler"])
+    module, _, attr = handler.rpartition(".")
     source = (ROOT / props["CodeUri"] / f"{module}.py").read_text()
     assert re.search(rf"^(def {attr}\(|{attr} = )", source, re.M), f"{function}: no `{attr}` in {module}.py"
 
@@ -230,10 +231,11 @@ def test_functions_run_python_3_13_on_arm64_with_the_shared_layer():
     function_globals = TEMPLATE["Globals"]["Function"]
     assert function_globals["Runtime"] == "python3.13"
     assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Handler"] == "app.handler"
     assert function_globals["Layers"][:2] == [{"Ref": "SharedLayer"}, {"Ref": "CatalogLayer"}]
     for name, res in FUNCTIONS.items():
         assert "Runtime" not in res["Properties"], name
-        assert res["Properties"]["Handler"] == "app.handler", name
+        assert res["Properties"].get("Handler", "app.handler") == "app.handler", name
     layer = TEMPLATE["Resources"]["SharedLayer"]
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     # layers/shared/Makefile builds it (with bytecode) for python3.13 on arm64.

@@ -109,13 +109,19 @@ def test_http_functions_also_roll_back_on_api_5xx_the_stream_consumer_does_not()
 def prod_names() -> set[str]:
     """Every hedgehog-learn-<stage>... name the template gives a resource, for prod; plus the stack."""
     names = {"hedgehog-learn-prod"}
+    # `${LoginFunction}-errors` names an alarm after its function: a function's Ref is its FunctionName.
+    function_names = {
+        "${" + logical_id + "}": function["Properties"]["FunctionName"]["Fn::Sub"]
+        for logical_id, function in FUNCTIONS.items()
+    }
 
     def collect(value):
         if isinstance(value, dict):
             if isinstance(value.get("Fn::Sub"), str):
-                names.update(
-                    re.findall(r"hedgehog-learn-prod(?:-[a-z0-9]+)*", value["Fn::Sub"].replace("${Stage}", "prod"))
-                )
+                text = value["Fn::Sub"]
+                for reference, name in function_names.items():
+                    text = text.replace(reference, name)
+                names.update(re.findall(r"hedgehog-learn-prod(?:-[a-z0-9]+)*", text.replace("${Stage}", "prod")))
             for item in value.values():
                 collect(item)
         elif isinstance(value, list):
