@@ -50,7 +50,7 @@ def fake_http_server(answer: Callable[[Request], Answer], port: int = 0) -> Iter
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()  # quick stop
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

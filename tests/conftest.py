@@ -91,13 +91,11 @@ class LocalSecrets:
     extension: extension_module.SecretsExtension
     port: int
     region: str
-
-    def ssm(self):
-        return boto3.client("ssm", region_name=self.region)
+    ssm: object  # the test's boto3 SSM client, made once: making one costs more than the call
 
     def store(self, variable: str, value: str) -> None:
         """Store (or rotate) the SecureString the handlers' `variable` (e.g. JWT_SECRET_PARAMETER) names."""
-        self.ssm().put_parameter(Name=UNIT_ENV[variable], Type="SecureString", Value=value, Overwrite=True)
+        self.ssm.put_parameter(Name=UNIT_ENV[variable], Type="SecureString", Value=value, Overwrite=True)
 
 
 @pytest.fixture
@@ -108,10 +106,11 @@ def secrets_extension(aws, service_env, monkeypatch) -> Iterator[LocalSecrets]:
     stores = {service: boto3.client(service, region_name=region) for service in ("ssm", "secretsmanager")}
     extension = extension_module.SecretsExtension(UNIT_SESSION_TOKEN, stores.__getitem__)
     server = extension_module.serve(extension, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    # A short poll: shutdown() waits for the loop to notice, and every test using the stand-in stops it.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True).start()
     monkeypatch.setenv(extension_module.PORT_VARIABLE, str(server.server_address[1]))
     monkeypatch.setenv("AWS_SESSION_TOKEN", UNIT_SESSION_TOKEN)
-    local = LocalSecrets(extension, server.server_address[1], region)
+    local = LocalSecrets(extension, server.server_address[1], region, stores["ssm"])
     local.store("JWT_SECRET_PARAMETER", UNIT_JWT_SECRET)
     stores["secretsmanager"].create_secret(Name=UNIT_ENV["COGNITO_CLIENT_SECRET_ID"], SecretString=UNIT_CLIENT_SECRET)
     secret_store.clear_cache()
