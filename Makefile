@@ -89,7 +89,7 @@ pytest: $(STAMP)
 
 # The inner loop: no local stack, no browser, no sam build. `make test` stays the gate before landing.
 # One worker more than cores: a few tests wait out timeouts, and another worker uses that time.
-UNIT_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+UNIT_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
 unit: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest tests/unit -q -n $(UNIT_WORKERS) -m "not exhaustive"
