@@ -36,7 +36,7 @@ TINY_FLOOR_MAX_OVERHEAD_MS = 0.5
 SITE_CLIENT_GZIP_LIMIT = 16 * KIB
 # A token is verified in full on its first request to a container, then remembered (hhl/auth/verifier.py): the
 # full verification may cost at most this share of a warm request's floor (GET /auth/me's GetItem, measured in
-# the same run), which is why the verifier leaves the JWS to PyJWT rather than parsing it faster by hand.
+# the same run). Sign-ins verify two fresh tokens each: the warm GET /auth/callback row holds that cost.
 JWT_SHARE_OF_WARM_REQUEST = 0.05
 ZIP_LIMIT = 50 * KIB
 LAYER_LIMIT = 15 * MIB

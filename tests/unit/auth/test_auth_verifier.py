@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from hhl.auth import verifier as v
 from hhl.auth.jwks import JwksCache
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.support.tokens import CLIENT_ID, ISSUER, at_hash, new_signing_key
 
@@ -305,7 +307,7 @@ RESPELLINGS = {
 @pytest.mark.parametrize("segment", [0, 1, 2], ids=["header", "payload", "signature"])
 def test_only_canonical_base64url_is_accepted(token_verifier, tokens, segment, respelling):
     """PyJWS refuses all of these but padding, which it allows for AWS ALB's tokens and Cognito never writes:
-    the verifier refuses that too."""
+    the verifier refuses them all."""
     forged = _respelled(tokens.access(), segment, RESPELLINGS[respelling])
     with pytest.raises(v.JwtMalformed):
         token_verifier.verify_access_token(forged)
@@ -342,6 +344,77 @@ def test_a_header_with_critical_extensions_is_refused(token_verifier, tokens, si
         token = f"{header_segment}..{signature}"
     with pytest.raises(v.JwtMalformed):
         token_verifier.verify_access_token(token)
+
+
+# What the JWS split may meet: base64url, its padding and standard-alphabet cousins, separators, junk, non-ASCII.
+EDIT_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/. !\né"
+# Refusals of the JWS itself; any other refusal comes after the signature verified (a claim check).
+JWS_REFUSALS = (
+    v.JwtMalformed,
+    v.JwtOversized,
+    v.JwtInvalidSignature,
+    v.JwtInvalidAlgorithm,
+    v.JwtMissingKid,
+    v.JwtUnknownKid,
+)
+
+
+@st.composite
+def respelled_tokens(draw, genuine: str, signing_key) -> str:
+    """A genuine access token with one to three characters inserted, replaced or deleted, in any segment; an edit
+    of the header or payload is signed again, so only the spelling (or the edited content) can refuse it."""
+    segments = genuine.split(".")
+    for _ in range(draw(st.integers(1, 3))):
+        index = draw(st.integers(0, 2))
+        segment = segments[index]
+        at = draw(st.integers(0, len(segment)))
+        character = draw(st.sampled_from(EDIT_CHARACTERS))
+        edit = draw(st.sampled_from(["insert", "replace", "delete"]))
+        tail = segment[at + 1 :] if edit != "insert" else segment[at:]
+        segments[index] = segment[:at] + ("" if edit == "delete" else character) + tail
+        if index < 2:
+            signing_input = f"{segments[0]}.{segments[1]}".encode()
+            signature = signing_key.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+            segments[2] = _b64url(signature)
+    return ".".join(segments)
+
+
+def _pyjws_verdict(token: str, signing_key) -> dict | None:
+    """PyJWS's reading of a token (the claims, or None if refused), with the verifier's stricter rules on top:
+    no padding (PyJWS allows it for AWS ALB), the issuer's kid, no `crit`, a JSON object for claims."""
+    try:
+        parsed = jwt.PyJWS(algorithms=["RS256"]).decode_complete(
+            token, signing_key.private_key.public_key(), algorithms=["RS256"]
+        )
+        claims = json.loads(parsed["payload"])
+    except (jwt.InvalidTokenError, ValueError, RecursionError):
+        return None
+    header = parsed["header"]
+    if "=" in token or header.get("kid") != signing_key.kid or "crit" in header or not isinstance(claims, dict):
+        return None
+    return claims
+
+
+@given(data=st.data())
+@settings(
+    max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_jws_split_refuses_and_accepts_what_pyjws_does(token_verifier, tokens, signing_key, data):
+    """The verifier splits the compact JWS itself (hhl/auth/verifier.py says why); PyJWS is its oracle: every
+    respelled token either both refuse as a JWS, or both read the same claims."""
+    genuine = tokens.access()
+    token = data.draw(respelled_tokens(genuine, signing_key))
+    expected = _pyjws_verdict(token, signing_key)
+    try:
+        verdict = token_verifier.check_access_token(token)
+    except JWS_REFUSALS:
+        verdict = None
+    except v.JwtVerificationError:  # the JWS verified; a claim of the edited payload was refused
+        verdict = "claims refused"
+    if verdict == "claims refused":
+        assert expected is not None and expected != jwt.decode(genuine, options={"verify_signature": False})
+    else:
+        assert verdict == expected
 
 
 def test_claims_agree_with_pyjwt(token_verifier, tokens, signing_key):

@@ -1,12 +1,18 @@
 """Cognito token verification, in the manner of awslabs/aws-jwt-verify: every check explicit and
 named, one error class per failure, so a test can prove each check and a log line says which failed.
 
-PyJWT's PyJWS parses the compact serialization and checks the signature (RS256 over cached jwt.PyJWK
-keys); the relying-party checks on the header and the claims are spelled out here rather than left to
-jwt.decode's options, because Cognito's own claims (token_use, client_id, nonce) are not standard and
-the aud/client_id split differs between ID and access tokens. Before PyJWS sees a token, each segment is
-capped in size, and empty or padded segments are refused: Cognito writes neither, and PyJWS allows
-padding (for AWS ALB's tokens).
+PyJWT checks the RS256 signature over cached jwt.PyJWK keys; the relying-party checks on the header and
+the claims are spelled out here rather than left to jwt.decode's options, because Cognito's own claims
+(token_use, client_id, nonce) are not standard and the aud/client_id split differs between ID and access
+tokens.
+
+The compact serialization is split here, not by PyJWS, whose per-character alphabet check is a Python loop
+over every character: a sign-in verifies two fresh tokens, and that loop put GET /auth/callback over its
+bench limit (docs/performance.md). Invariants of the split: three segments, each capped in size before it
+is decoded; each one canonical, unpadded base64url (one regular expression: no other character, no
+non-zero unused bits, so a token has one spelling, GHSA-hxm8-2xgr-2p9m); no `crit` header; the signature
+is checked over exactly the received `header.payload` bytes before any claim is read. A property test holds
+these verdicts to PyJWS's own on respelled and re-signed tokens.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -91,7 +98,11 @@ __all__ = [
 
 _SEGMENT_LIMITS = (MAX_HEADER_SEGMENT_CHARS, MAX_PAYLOAD_SEGMENT_CHARS, MAX_SIGNATURE_SEGMENT_CHARS)
 # Knows RS256 only, so no other algorithm can verify a signature whatever the token's header says.
-_JWS = jwt.PyJWS(algorithms=[ALLOWED_ALGORITHM])
+_RS256 = jwt.algorithms.RSAAlgorithm(jwt.algorithms.RSAAlgorithm.SHA256)
+# Unpadded canonical base64url, in one pass in C: whole quanta of four characters, then optionally two
+# (the last carrying 4 unused bits) or three (2 unused bits), the unused bits zero. Python's decoder would
+# skip junk characters and ignore those bits, so two spellings could carry the same bytes.
+_CANONICAL_BASE64URL = re.compile(r"(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?")
 
 
 class TokenVerifier:
@@ -148,8 +159,8 @@ class TokenVerifier:
         return claims
 
     def _verify(self, token: str, token_use: str, allow_expired: bool = False) -> dict[str, Any]:
-        _check_segments(token)
-        header = _unverified_header(token)
+        header_segment, payload_segment, signature_segment = _segments(token)
+        header = _json_object(_base64url_decode(header_segment, "header"), "header")
         if header.get("alg") != ALLOWED_ALGORITHM:
             raise JwtInvalidAlgorithm("alg must be RS256")
         if "crit" in header:
@@ -158,14 +169,11 @@ class TokenVerifier:
         if not isinstance(kid, str) or not kid:
             raise JwtMissingKid("kid header is missing")
         key = self.jwks.get_key(kid)  # JwtUnknownKid / JwksUnavailable; an RSA key for RS256 (jwks.py)
-        if not all(token.split(".")):
-            raise JwtMalformed("token has an empty segment")
-        try:
-            payload = _JWS.decode_complete(token, key, algorithms=[ALLOWED_ALGORITHM])["payload"]
-        except jwt.InvalidSignatureError:
-            raise JwtInvalidSignature("signature verification failed") from None
-        except jwt.InvalidTokenError:
-            raise JwtMalformed("token is not a canonical base64url JWS") from None
+        # Every segment's spelling is checked before the signature, which is over the segments as ASCII.
+        payload = _base64url_decode(payload_segment, "payload")
+        signature = _base64url_decode(signature_segment, "signature")
+        if not _RS256.verify(f"{header_segment}.{payload_segment}".encode("ascii"), key.key, signature):
+            raise JwtInvalidSignature("signature verification failed")
         claims = _json_object(payload, "claims")
         self._check_common_claims(claims, token_use, allow_expired)
         return claims
@@ -196,25 +204,21 @@ class TokenVerifier:
                 raise JwtNotYetValid("token is not valid yet (nbf)")
 
 
-def _check_segments(token: str) -> None:
-    """Three segments, each unpadded and capped, before anything is decoded."""
+def _segments(token: str) -> tuple[str, str, str]:
+    """The three segments of a compact JWS, each capped before anything is decoded."""
     if not isinstance(token, str) or token.count(".") != 2:
         raise JwtMalformed("token is not a compact JWS")
-    for name, segment, limit in zip(("header", "payload", "signature"), token.split("."), _SEGMENT_LIMITS, strict=True):
+    segments = header, payload, signature = token.split(".")
+    for name, segment, limit in zip(("header", "payload", "signature"), segments, _SEGMENT_LIMITS, strict=True):
         if len(segment) > limit:
             raise JwtOversized(f"token {name} is larger than {limit} characters")
-        if segment.endswith("="):
-            raise JwtMalformed(f"token {name} is not canonical base64url")
+    return header, payload, signature
 
 
-def _unverified_header(token: str) -> dict[str, Any]:
-    """The header, read (with every segment's spelling checked) before the key to verify it is chosen."""
-    try:
-        return _JWS.get_unverified_header(token)
-    except jwt.DecodeError:
-        raise JwtMalformed("token is not a canonical base64url JWS") from None
-    except jwt.InvalidTokenError:  # PyJWS's own header checks: a kid that is not a string, `crit`
-        raise JwtMalformed("token header names critical extensions or a kid that is not a string") from None
+def _base64url_decode(segment: str, name: str) -> bytes:
+    if not segment or _CANONICAL_BASE64URL.fullmatch(segment) is None:
+        raise JwtMalformed(f"token {name} is not canonical base64url")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def _json_object(data: bytes, name: str) -> dict[str, Any]:
