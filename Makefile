@@ -88,11 +88,13 @@ pytest: $(STAMP)
 	$(PY) -m pytest
 
 # The inner loop: no local stack, no browser, no sam build. `make test` stays the gate before landing.
-# One worker more than cores: a few tests wait out timeouts, and another worker uses that time.
+# One worker more than cores: a few tests wait out timeouts, and another worker uses that time. Bytecode and
+# pytest's rewritten test modules are cached even where the shell sets PYTHONDONTWRITEBYTECODE: recompiling them
+# cost every worker seconds on every run (__pycache__ is ignored by git, and sam build leaves it out).
 UNIT_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
 unit: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest tests/unit -q -n $(UNIT_WORKERS) -m "not exhaustive"
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest tests/unit -q -n $(UNIT_WORKERS) -m "not exhaustive"
 
 # `sam build` smoke test: python3.13 for arm64, offline-capable; see tools/sam-build.sh.
 build: $(SAM_STAMP) system-deps
